@@ -1,0 +1,6 @@
+DROP TABLE audit_log;
+DROP TABLE throttle_events;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE organizations;
+DROP TABLE settings;

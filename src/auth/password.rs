@@ -1,0 +1,146 @@
+//! Password hashing with argon2id (OWASP parameters), bounded in concurrency so
+//! that a flood of logins cannot starve page serving.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use crate::error::{AppError, AppResult};
+
+/// m = 19456 KiB, t = 2, p = 1.
+pub const M_COST: u32 = 19_456;
+pub const T_COST: u32 = 2;
+pub const P_COST: u32 = 1;
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(M_COST, T_COST, P_COST, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hash on the current thread (CLI, demo data; never on the async executor).
+pub fn hash_blocking(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing cannot fail with valid parameters")
+        .to_string()
+}
+
+/// Whether a stored hash uses other than the current algorithm and parameters.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(h) = PasswordHash::new(stored) else {
+        return true;
+    };
+    if h.algorithm.as_str() != "argon2id" {
+        return true;
+    }
+    let get = |name: &str| h.params.get_decimal(name);
+    get("m") != Some(M_COST) || get("t") != Some(T_COST) || get("p") != Some(P_COST)
+}
+
+/// Verify on the current thread. Any malformed hash is a mismatch.
+pub fn verify_blocking(stored: &str, password: &str) -> bool {
+    match PasswordHash::new(stored) {
+        // Verify with the parameters recorded in the hash, so old hashes still work.
+        Ok(h) => Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+pub struct Verified {
+    pub ok: bool,
+    pub needs_rehash: bool,
+}
+
+/// Runs argon2 on the blocking pool, at most `permits` at a time.
+#[derive(Clone)]
+pub struct Hasher {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+    dummy_hash: Arc<str>,
+}
+
+impl Hasher {
+    pub fn new(permits: usize, wait: Duration) -> Self {
+        Hasher {
+            permits: Arc::new(Semaphore::new(permits.max(1))),
+            wait,
+            dummy_hash: hash_blocking("selfreg timing equaliser").into(),
+        }
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
+            .map_err(|_| AppError::Unavailable("hasher closed".into()))?;
+        let out = actix_web::web::block(move || {
+            let _permit = permit;
+            f()
+        })
+        .await?;
+        Ok(out)
+    }
+
+    pub async fn hash(&self, password: String) -> AppResult<String> {
+        self.run(move || hash_blocking(&password)).await
+    }
+
+    /// Verify `password` against `stored`; without a stored hash (unknown
+    /// account) verify against a dummy so both cost the same time.
+    pub async fn verify(&self, stored: Option<String>, password: String) -> AppResult<Verified> {
+        let dummy = self.dummy_hash.clone();
+        self.run(move || match stored {
+            Some(h) => Verified {
+                ok: verify_blocking(&h, &password),
+                needs_rehash: needs_rehash(&h),
+            },
+            None => {
+                let _ = verify_blocking(&dummy, &password);
+                Verified {
+                    ok: false,
+                    needs_rehash: false,
+                }
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_with_owasp_parameters_and_verifies() {
+        let h = hash_blocking("correct horse battery");
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify_blocking(&h, "correct horse battery"));
+        assert!(!verify_blocking(&h, "correct horse battery!"));
+        assert!(!needs_rehash(&h));
+    }
+
+    #[test]
+    fn weaker_hashes_verify_but_need_rehash() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let h = weak
+            .hash_password(b"old password 1", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_blocking(&h, "old password 1"));
+        assert!(needs_rehash(&h));
+        assert!(needs_rehash("not a hash"));
+        assert!(!verify_blocking("not a hash", "x"));
+    }
+}

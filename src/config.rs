@@ -1,0 +1,195 @@
+//! Settings from flags and environment. Every option is both a flag and an
+//! environment variable; an invalid value stops start-up with a one-line message.
+
+use std::net::SocketAddr;
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand};
+
+use crate::db::DbTarget;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "selfreg",
+    version,
+    about = "selfreg — standards and self-regulation registry for live-stream e-commerce",
+    long_about = "selfreg — standards and self-regulation registry for live-stream e-commerce.\n\n\
+        Without a command it serves the registry (the same as `selfreg serve`).\n\
+        The secret key that signs tokens comes from SELFREG_SECRET_KEY, or is generated once and kept in the database."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub options: Options,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Options {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "SELFREG_BIND",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// Database: a SQLite path, sqlite://path, or postgres://user:pass@host/db.
+    #[arg(long, env = "DATABASE_URL", default_value = "selfreg.db", value_name = "URL", value_parser = DbTarget::parse, global = true)]
+    pub database_url: DbTarget,
+
+    /// Do not load the demo data into an empty database.
+    #[arg(long, env = "SELFREG_NO_DEMO", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true", global = true)]
+    pub no_demo: bool,
+
+    /// Mark cookies Secure (for deployments behind https).
+    #[arg(long, env = "SELFREG_SECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true", global = true)]
+    pub secure_cookies: bool,
+
+    /// Take the client address from X-Forwarded-For (only behind a trusted load balancer).
+    #[arg(long, env = "SELFREG_TRUST_PROXY", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true", global = true)]
+    pub trust_proxy: bool,
+
+    /// Sessions end after this many minutes without activity.
+    #[arg(long, env = "SELFREG_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=10080), global = true)]
+    pub session_idle_minutes: u32,
+
+    /// Sessions end this many hours after sign-in, whatever the activity.
+    #[arg(long, env = "SELFREG_SESSION_LIFETIME_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u32).range(1..=8760), global = true)]
+    pub session_lifetime_hours: u32,
+
+    /// Database connections per instance.
+    #[arg(long, env = "SELFREG_DB_POOL_SIZE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
+    pub db_pool_size: u32,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SELFREG_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
+    pub workers: Option<u16>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the registry (the default).
+    Serve,
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Register an organization.
+    Add {
+        /// association | platform | agency | regulator | other
+        #[arg(long)]
+        kind: String,
+        /// Name in Chinese.
+        #[arg(long)]
+        name_zh: String,
+        /// Name in English.
+        #[arg(long)]
+        name_en: String,
+        /// Unified social credit code (18 characters, GB 32100-2015).
+        #[arg(long)]
+        credit_code: String,
+        #[arg(long, default_value = "")]
+        website: String,
+        #[arg(long, default_value = "")]
+        contact: String,
+    },
+    /// List organizations with their ids.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input (never from an argument).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Organization: its id or its credit code.
+        #[arg(long)]
+        org: String,
+        /// admin | editor | reviewer | filer
+        #[arg(long)]
+        role: String,
+    },
+}
+
+/// Parse the command line; on a bad value print one line naming the option and exit 2.
+pub fn parse() -> Cli {
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
+                _ => {
+                    let text = e.render().to_string();
+                    let line = text
+                        .lines()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("error: invalid arguments");
+                    eprintln!("{}", line.trim());
+                    std::process::exit(2);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let cli = Cli::try_parse_from(["selfreg"]).unwrap();
+        assert_eq!(cli.options.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            cli.options.database_url,
+            DbTarget::Sqlite("selfreg.db".into())
+        );
+        assert!(!cli.options.no_demo);
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn flags_after_subcommand() {
+        let cli = Cli::try_parse_from(["selfreg", "serve", "--no-demo", "--bind", "0.0.0.0:9000"])
+            .unwrap();
+        assert!(cli.options.no_demo);
+        assert_eq!(cli.options.bind.port(), 9000);
+    }
+
+    #[test]
+    fn invalid_values_name_the_option() {
+        let e = Cli::try_parse_from(["selfreg", "--bind", "nowhere"]).unwrap_err();
+        assert!(e.to_string().lines().next().unwrap().contains("--bind"));
+        let e = Cli::try_parse_from(["selfreg", "--database-url", "mysql://x/y"]).unwrap_err();
+        assert!(e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap()
+            .contains("--database-url"));
+        let e = Cli::try_parse_from(["selfreg", "--session-idle-minutes", "0"]).unwrap_err();
+        assert!(e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap()
+            .contains("--session-idle-minutes"));
+    }
+}

@@ -1,0 +1,155 @@
+//! The append-only audit log: every change of state and every edit goes through [`record`].
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::audit_log;
+use super::DbConn;
+
+/// Who did something: a signed-in user of an organization, or the system/CLI (both `None`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub org_id: Option<i64>,
+}
+
+impl Actor {
+    pub const SYSTEM: Actor = Actor {
+        user_id: None,
+        org_id: None,
+    };
+}
+
+/// Append one row; call it inside the same transaction as the change it records.
+pub fn record<B: Serialize, A: Serialize>(
+    conn: &mut DbConn,
+    actor: Actor,
+    object_type: &str,
+    object_id: Option<i64>,
+    action: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::at.eq(super::now()),
+            audit_log::actor_user_id.eq(actor.user_id),
+            audit_log::actor_org_id.eq(actor.org_id),
+            audit_log::object_type.eq(object_type),
+            audit_log::object_id.eq(object_id),
+            audit_log::action.eq(action),
+            audit_log::before_json.eq(before.map(to_json)),
+            audit_log::after_json.eq(after.map(to_json)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor_user_id: Option<i64>,
+    pub actor_org_id: Option<i64>,
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    pub action: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+/// Filters of the admin's audit browser; empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub action: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+}
+
+/// One row of the audit browser, with the actor's e-mail joined in.
+pub struct AuditEntry {
+    pub row: AuditRow,
+    pub actor_email: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConn,
+    f: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<AuditEntry>, i64)> {
+    use super::schema::users;
+    let build = || {
+        let mut q = audit_log::table.into_boxed();
+        if let Some(t) = &f.object_type {
+            q = q.filter(audit_log::object_type.eq(t.clone()));
+        }
+        if let Some(id) = f.object_id {
+            q = q.filter(audit_log::object_id.eq(id));
+        }
+        if let Some(u) = f.actor_user_id {
+            q = q.filter(audit_log::actor_user_id.eq(u));
+        }
+        if let Some(a) = &f.action {
+            q = q.filter(audit_log::action.eq(a.clone()));
+        }
+        if let Some(from) = f.from {
+            q = q.filter(audit_log::at.ge(from));
+        }
+        if let Some(until) = f.until {
+            q = q.filter(audit_log::at.lt(until));
+        }
+        q
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<AuditRow> = build()
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
+    let emails: Vec<(i64, String)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        users::table
+            .filter(users::id.eq_any(ids))
+            .select((users::id, users::email))
+            .load(conn)?
+    };
+    let entries = rows
+        .into_iter()
+        .map(|row| {
+            let actor_email = row.actor_user_id.and_then(|u| {
+                emails
+                    .iter()
+                    .find(|(id, _)| *id == u)
+                    .map(|(_, e)| e.clone())
+            });
+            AuditEntry { row, actor_email }
+        })
+        .collect();
+    Ok((entries, total))
+}
+
+/// Distinct object types and actions, for the filter menus.
+pub fn facets(conn: &mut DbConn) -> QueryResult<(Vec<String>, Vec<String>)> {
+    let types = audit_log::table
+        .select(audit_log::object_type)
+        .distinct()
+        .order(audit_log::object_type)
+        .load(conn)?;
+    let actions = audit_log::table
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action)
+        .load(conn)?;
+    Ok((types, actions))
+}

@@ -1,0 +1,301 @@
+//! Database access: one connection type over SQLite and PostgreSQL, a bounded
+//! pool, embedded migrations, and helpers that run queries off the async executor.
+
+pub mod audit;
+pub mod orgs;
+pub mod schema;
+pub mod sessions;
+pub mod settings;
+pub mod throttle;
+pub mod users;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// One connection type, two backends.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Where the data lives, parsed from `--database-url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DbTarget {
+    /// Accepts a SQLite path, `sqlite://path`, `sqlite:path` or a `postgres://` / `postgresql://` URL.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("empty value".into());
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DbTarget::Postgres(s.to_owned()));
+        }
+        let path = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+            .unwrap_or(s);
+        if path.is_empty() {
+            return Err("empty SQLite path".into());
+        }
+        if let Some((scheme, _)) = path.split_once("://") {
+            return Err(format!(
+                "unsupported database scheme '{scheme}' (use a SQLite path or postgres://)"
+            ));
+        }
+        Ok(DbTarget::Sqlite(path.to_owned()))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, DbTarget::Postgres(_))
+    }
+}
+
+/// Builds connections for the pool, configuring each new one.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: DbTarget,
+}
+
+impl Manager {
+    pub fn new(target: DbTarget) -> Self {
+        Manager { target }
+    }
+
+    pub fn establish(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.target {
+            DbTarget::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(path)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 5000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(c))
+            }
+            DbTarget::Postgres(url) => {
+                let url = with_connect_timeout(url);
+                let mut c =
+                    diesel::PgConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
+                c.batch_execute("SET TIME ZONE 'UTC'; SET statement_timeout = '30s';")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Pg(c))
+            }
+        }
+    }
+}
+
+/// Fail fast when the server does not answer instead of hanging the request.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&connect_timeout=3")
+    } else {
+        format!("{url}?connect_timeout=3")
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken()
+    }
+}
+
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
+
+/// Open the pool and apply pending migrations.
+pub fn connect(target: &DbTarget, max_size: u32) -> anyhow::Result<DbPool> {
+    let manager = Manager::new(target.clone());
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(3))
+        // A PostgreSQL restart breaks idle connections; test them before use so
+        // the site recovers by itself. SQLite connections cannot break that way.
+        .test_on_check_out(target.is_postgres())
+        .build(manager)
+        .with_context(|| "cannot open the database (check --database-url / DATABASE_URL)")?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    migrate(&mut conn)?;
+    Ok(pool)
+}
+
+/// Apply the embedded migrations of the connection's backend.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        }
+        DbConn::Pg(c) => {
+            // Several instances may start at once: one migrates, the others wait.
+            c.batch_execute("SELECT pg_advisory_lock(73658411)")?;
+            let result = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+            c.batch_execute("SELECT pg_advisory_unlock(73658411)")?;
+            result?;
+        }
+    }
+    Ok(())
+}
+
+/// Errors of database work, as handlers see them.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl DbError {
+    /// SQLite's "database or disk is full" and "database is locked" and
+    /// PostgreSQL connection loss are reported as unavailability, not bugs.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Unavailable(_) => true,
+            DbError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
+                matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
+                    || is_transient_message(info.message())
+            }
+            _ => false,
+        }
+    }
+}
+
+fn is_transient_message(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    [
+        "disk is full",
+        "database is locked",
+        "disk i/o error",
+        "terminating connection",
+        "server closed the connection",
+        "could not connect",
+        "no connection to the server",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
+/// Check out a connection (blocking: call only from a blocking thread).
+pub fn get(pool: &DbPool) -> Result<PooledConn, DbError> {
+    pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
+}
+
+/// Run `f` in one write transaction. On SQLite the transaction takes the write
+/// lock at once (`BEGIN IMMEDIATE`) so concurrent writers queue on the busy
+/// timeout instead of failing on a lock upgrade.
+pub fn write<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(_) => {
+            conn.batch_execute("BEGIN IMMEDIATE")?;
+            match f(conn) {
+                Ok(v) => match conn.batch_execute("COMMIT") {
+                    Ok(()) => Ok(v),
+                    Err(e) => {
+                        let _ = conn.batch_execute("ROLLBACK");
+                        Err(e.into())
+                    }
+                },
+                Err(e) => {
+                    let _ = conn.batch_execute("ROLLBACK");
+                    Err(e)
+                }
+            }
+        }
+        DbConn::Pg(_) => conn.transaction(f),
+    }
+}
+
+/// Current time in UTC, truncated to microseconds (what both backends store).
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[allow(dead_code)]
+fn _assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<DbPool>();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets() {
+        assert_eq!(
+            DbTarget::parse("selfreg.db"),
+            Ok(DbTarget::Sqlite("selfreg.db".into()))
+        );
+        assert_eq!(
+            DbTarget::parse("sqlite:///tmp/x.db"),
+            Ok(DbTarget::Sqlite("/tmp/x.db".into()))
+        );
+        assert_eq!(
+            DbTarget::parse("sqlite://x.db"),
+            Ok(DbTarget::Sqlite("x.db".into()))
+        );
+        assert!(DbTarget::parse("postgres://u@h/db").unwrap().is_postgres());
+        assert!(DbTarget::parse("postgresql://u@h/db")
+            .unwrap()
+            .is_postgres());
+        assert!(DbTarget::parse("mysql://u@h/db").is_err());
+        assert!(DbTarget::parse("").is_err());
+        assert!(DbTarget::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn adds_connect_timeout() {
+        assert_eq!(
+            with_connect_timeout("postgres://h/db"),
+            "postgres://h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?x=1"),
+            "postgres://h/db?x=1&connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=9"),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
+}

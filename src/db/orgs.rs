@@ -1,0 +1,210 @@
+//! Organizations.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::audit::{self, Actor};
+use super::schema::organizations;
+use super::DbConn;
+use crate::domain::{CreditCode, OrgKind};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+#[derive(Debug, Clone, Queryable, Serialize)]
+pub struct Org {
+    pub id: i64,
+    pub kind: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub credit_code: String,
+    pub website: String,
+    pub contact: String,
+    #[serde(skip)]
+    pub created_at: NaiveDateTime,
+    #[serde(skip)]
+    pub updated_at: NaiveDateTime,
+}
+
+impl Org {
+    pub fn kind(&self) -> OrgKind {
+        OrgKind::parse(&self.kind).unwrap_or(OrgKind::Other)
+    }
+}
+
+/// A checked organization, ready to save.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgData {
+    pub kind: &'static str,
+    pub name_zh: String,
+    pub name_en: String,
+    pub credit_code: String,
+    pub website: String,
+    pub contact: String,
+}
+
+impl OrgData {
+    pub fn new(
+        kind: OrgKind,
+        name_zh: String,
+        name_en: String,
+        code: &CreditCode,
+        website: String,
+        contact: String,
+    ) -> Self {
+        OrgData {
+            kind: kind.as_str(),
+            name_zh,
+            name_en,
+            credit_code: code.as_str().to_owned(),
+            website,
+            contact,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrgSaveError {
+    #[error("credit code already registered")]
+    DuplicateCode,
+    #[error("organization not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+fn map_unique(e: diesel::result::Error) -> OrgSaveError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => OrgSaveError::DuplicateCode,
+        e => OrgSaveError::Db(e),
+    }
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Org>> {
+    organizations::table.find(id).first(conn).optional()
+}
+
+pub fn by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Org>> {
+    organizations::table
+        .filter(organizations::credit_code.eq(code.to_ascii_uppercase()))
+        .first(conn)
+        .optional()
+}
+
+/// Organizations matching `q` in either name or the credit code, by Chinese name.
+pub fn search(conn: &mut DbConn, q: &str, limit: i64, offset: i64) -> QueryResult<(Vec<Org>, i64)> {
+    let pattern = format!("%{}%", escape_like(q.trim()));
+    let build = || {
+        let mut query = organizations::table.into_boxed();
+        if !q.trim().is_empty() {
+            query = query.filter(
+                organizations::name_zh
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower(organizations::name_en)
+                        .like(pattern.to_lowercase())
+                        .escape('\\'))
+                    .or(organizations::credit_code
+                        .like(pattern.to_ascii_uppercase())
+                        .escape('\\')),
+            );
+        }
+        query
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((
+            organizations::kind,
+            organizations::name_zh,
+            organizations::id,
+        ))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Every organization, for select menus.
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Org>> {
+    organizations::table
+        .order((
+            organizations::kind,
+            organizations::name_zh,
+            organizations::id,
+        ))
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, OrgSaveError> {
+    let now = super::now();
+    let id: i64 = diesel::insert_into(organizations::table)
+        .values((
+            organizations::kind.eq(data.kind),
+            organizations::name_zh.eq(&data.name_zh),
+            organizations::name_en.eq(&data.name_en),
+            organizations::credit_code.eq(&data.credit_code),
+            organizations::website.eq(&data.website),
+            organizations::contact.eq(&data.contact),
+            organizations::created_at.eq(now),
+            organizations::updated_at.eq(now),
+        ))
+        .returning(organizations::id)
+        .get_result(conn)
+        .map_err(map_unique)?;
+    audit::record::<(), _>(
+        conn,
+        actor,
+        "organization",
+        Some(id),
+        "create",
+        None,
+        Some(data),
+    )?;
+    Ok(id)
+}
+
+pub fn update(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    data: &OrgData,
+) -> Result<(), OrgSaveError> {
+    let before = get(conn, id)?.ok_or(OrgSaveError::NotFound)?;
+    diesel::update(organizations::table.find(id))
+        .set((
+            organizations::kind.eq(data.kind),
+            organizations::name_zh.eq(&data.name_zh),
+            organizations::name_en.eq(&data.name_en),
+            organizations::credit_code.eq(&data.credit_code),
+            organizations::website.eq(&data.website),
+            organizations::contact.eq(&data.contact),
+            organizations::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+        .map_err(map_unique)?;
+    audit::record(
+        conn,
+        actor,
+        "organization",
+        Some(id),
+        "update",
+        Some(&before),
+        Some(data),
+    )?;
+    Ok(())
+}
+
+/// Escape `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

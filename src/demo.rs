@@ -1,0 +1,140 @@
+//! Demo data, loaded by the application (never by a migration) into an empty
+//! database in demo mode. All organizations are clearly fictional samples.
+
+use crate::db::audit::Actor;
+use crate::db::{self, orgs, users, DbConn};
+use crate::domain::{CreditCode, Email, OrgKind, Role};
+
+pub const DEMO_PASSWORD: &str = "selfreg-demo";
+pub const PLATFORMS: usize = 28;
+
+fn code(first17: &str) -> CreditCode {
+    CreditCode::complete(first17).expect("demo credit codes use the GB 32100 alphabet")
+}
+
+/// Load the demo data if the database holds no organization yet. Returns whether it loaded.
+pub fn load_if_empty(conn: &mut DbConn) -> anyhow::Result<bool> {
+    let hash = crate::auth::password::hash_blocking(DEMO_PASSWORD);
+    let loaded = db::write(conn, |c| -> anyhow::Result<bool> {
+        if !orgs::all(c)?.is_empty() {
+            return Ok(false);
+        }
+        load(c, &hash)?;
+        Ok(true)
+    })?;
+    Ok(loaded)
+}
+
+fn org(
+    c: &mut DbConn,
+    kind: OrgKind,
+    zh: &str,
+    en: &str,
+    code17: &str,
+    website: &str,
+    contact: &str,
+) -> anyhow::Result<i64> {
+    let data = orgs::OrgData::new(
+        kind,
+        zh.into(),
+        en.into(),
+        &code(code17),
+        website.into(),
+        contact.into(),
+    );
+    Ok(orgs::insert(c, Actor::SYSTEM, &data)?)
+}
+
+fn user(
+    c: &mut DbConn,
+    email: &str,
+    name: &str,
+    org_id: i64,
+    role: Role,
+    hash: &str,
+) -> anyhow::Result<i64> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!(e))?;
+    let new = users::NewUser {
+        email: &email,
+        display_name: name,
+        organization_id: org_id,
+        role,
+        password_hash: hash,
+    };
+    Ok(users::insert(c, Actor::SYSTEM, &new)?)
+}
+
+fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
+    let regulator = org(
+        c,
+        OrgKind::Regulator,
+        "示例市场监督管理局",
+        "Sample Market Regulation Bureau",
+        "11310000MB0000001",
+        "https://regulator.example.org",
+        "监管处 021-00000000",
+    )?;
+    let association = org(
+        c,
+        OrgKind::Association,
+        "示例网络直播电商行业协会",
+        "Sample Live-Stream E-Commerce Association",
+        "51310000MC0000001",
+        "https://association.example.org",
+        "秘书处 021-00000001",
+    )?;
+    let mut platforms = Vec::with_capacity(PLATFORMS);
+    for n in 1..=PLATFORMS {
+        let id = org(
+            c,
+            OrgKind::Platform,
+            &format!("示例平台{n:02}"),
+            &format!("Sample Platform {n:02}"),
+            &format!("91310000MA{n:06}X"),
+            &format!("https://platform{n:02}.example.com"),
+            &format!("合规部 021-1000{n:04}"),
+        )?;
+        platforms.push(id);
+    }
+    user(
+        c,
+        "admin@example.org",
+        "系统管理员",
+        regulator,
+        Role::Admin,
+        hash,
+    )?;
+    user(
+        c,
+        "editor@example.org",
+        "协会秘书处 王编辑",
+        association,
+        Role::Editor,
+        hash,
+    )?;
+    user(
+        c,
+        "reviewer@example.org",
+        "监管局 李审查",
+        regulator,
+        Role::Reviewer,
+        hash,
+    )?;
+    user(
+        c,
+        "filer@example.org",
+        "示例平台01 合规专员",
+        platforms[0],
+        Role::Filer,
+        hash,
+    )?;
+    user(
+        c,
+        "filer2@example.org",
+        "示例平台02 合规专员",
+        platforms[1],
+        Role::Filer,
+        hash,
+    )?;
+    Ok(())
+}

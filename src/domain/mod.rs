@@ -1,0 +1,14 @@
+//! Pure types and rules of the registry: no I/O, exhaustively unit-tested.
+
+pub mod credit_code;
+pub mod email;
+pub mod org;
+pub mod password;
+pub mod role;
+pub mod text;
+
+pub use credit_code::CreditCode;
+pub use email::Email;
+pub use org::OrgKind;
+pub use password::Password;
+pub use role::Role;

@@ -1,0 +1,239 @@
+//! Languages and message catalogs. All user-facing text lives in
+//! `locales/zh-CN.txt` and `locales/en.txt` (`key = value` lines).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use chrono::{Datelike, FixedOffset, NaiveDateTime, TimeZone, Timelike};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+static ZH: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../locales/zh-CN.txt")));
+static EN: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| parse(include_str!("../locales/en.txt")));
+
+fn parse(text: &'static str) -> HashMap<&'static str, &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect()
+}
+
+/// Beijing time: Asia/Shanghai has had no daylight saving since 1991.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The preferred supported language of an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::from_code(tag) {
+                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    fn catalog(self) -> &'static HashMap<&'static str, &'static str> {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+
+    /// The text of `key`; a missing key shows itself (and a unit test keeps the catalogs complete).
+    pub fn t(self, key: &str) -> &str {
+        self.catalog().get(key).copied().unwrap_or(key)
+    }
+
+    /// The text of `key` with `{name}` placeholders filled in.
+    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut s = self.t(key).to_owned();
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        s
+    }
+
+    /// A UTC timestamp as Beijing date and time in this language's format.
+    pub fn datetime(self, utc: NaiveDateTime) -> String {
+        let t = beijing().from_utc_datetime(&utc);
+        match self {
+            Lang::Zh => format!(
+                "{}年{:02}月{:02}日 {:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            ),
+            Lang::En => format!(
+                "{} {} {}, {:02}:{:02}",
+                t.day(),
+                month_en(t.month()),
+                t.year(),
+                t.hour(),
+                t.minute()
+            ),
+        }
+    }
+
+    /// A UTC timestamp as a Beijing date.
+    pub fn date(self, utc: NaiveDateTime) -> String {
+        let t = beijing().from_utc_datetime(&utc);
+        self.plain_date(t.date_naive())
+    }
+
+    /// A calendar date (already local) in this language's format.
+    pub fn plain_date(self, d: chrono::NaiveDate) -> String {
+        match self {
+            Lang::Zh => format!("{}年{:02}月{:02}日", d.year(), d.month(), d.day()),
+            Lang::En => format!("{} {} {}", d.day(), month_en(d.month()), d.year()),
+        }
+    }
+
+    /// Beijing clock time of a UTC timestamp, e.g. for "try again after 14:35".
+    pub fn time(self, utc: NaiveDateTime) -> String {
+        let t = beijing().from_utc_datetime(&utc);
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    }
+}
+
+fn month_en(m: u32) -> &'static str {
+    [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(m as usize).saturating_sub(1) % 12]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogs_have_the_same_keys_and_no_empty_values() {
+        let zh: std::collections::BTreeSet<_> = ZH.keys().collect();
+        let en: std::collections::BTreeSet<_> = EN.keys().collect();
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        assert!(
+            only_zh.is_empty() && only_en.is_empty(),
+            "only in zh: {only_zh:?}; only in en: {only_en:?}"
+        );
+        for (k, v) in ZH.iter().chain(EN.iter()) {
+            assert!(!v.is_empty(), "{k} is empty");
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_exists() {
+        // Keys are written as t("…") / tf("…" in templates and code, or as "x.y" constants.
+        let mut missing = Vec::new();
+        let mut files = Vec::new();
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        walk(&root.join("templates"), &mut files);
+        walk(&root.join("src"), &mut files);
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for pat in ["t(\"", "tf(\""] {
+                for (i, _) in text.match_indices(pat) {
+                    if text[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let rest = &text[i + pat.len()..];
+                    let key: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_').collect();
+                    let closed = rest[key.len()..].starts_with('"');
+                    if closed && key.contains('.') && !ZH.contains_key(key.as_str()) {
+                        missing.push(format!("{}: {key}", f.display()));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "missing catalog keys:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr-FR, en;q=0.5, zh-CN;q=0.8"),
+            Some(Lang::Zh)
+        );
+        assert_eq!(Lang::from_accept_language("fr"), None);
+        assert_eq!(
+            Lang::from_accept_language("zh;q=0, en;q=0.1"),
+            Some(Lang::En)
+        );
+    }
+
+    #[test]
+    fn formats_in_beijing_time() {
+        let utc = chrono::NaiveDate::from_ymd_opt(2026, 1, 15)
+            .unwrap()
+            .and_hms_opt(16, 30, 0)
+            .unwrap();
+        assert_eq!(Lang::Zh.datetime(utc), "2026年01月16日 00:30");
+        assert_eq!(Lang::En.datetime(utc), "16 Jan 2026, 00:30");
+        assert_eq!(Lang::Zh.time(utc), "00:30");
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        assert!(Lang::En
+            .tf("login.locked", &[("time", "14:35")])
+            .contains("14:35"));
+    }
+}

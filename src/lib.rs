@@ -1,0 +1,12 @@
+//! selfreg — the standards and self-regulation registry for live-stream e-commerce.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod startup;
+pub mod web;

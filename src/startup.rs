@@ -1,0 +1,139 @@
+//! Build the application: pool, migrations, demo data, shared state,
+//! middleware and routes.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::auth::password::Hasher;
+use crate::config::Options;
+use crate::db::{self, DbPool};
+use crate::web::{self as site, middleware, AppState, Settings};
+
+pub const CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pool: DbPool,
+    pub demo_loaded: bool,
+}
+
+/// The secret that signs anonymous CSRF tokens: from SELFREG_SECRET_KEY, or
+/// generated once and kept in the database so that every instance shares it.
+fn secret_key(pool: &DbPool) -> anyhow::Result<Vec<u8>> {
+    if let Ok(k) = std::env::var("SELFREG_SECRET_KEY") {
+        anyhow::ensure!(
+            k.len() >= 32,
+            "SELFREG_SECRET_KEY must be at least 32 characters"
+        );
+        return Ok(k.into_bytes());
+    }
+    let mut conn = db::get(pool)?;
+    let generated = crate::auth::random_hex(32);
+    Ok(db::settings::get_or_insert(&mut conn, "secret_key", &generated)?.into_bytes())
+}
+
+impl Application {
+    /// Connect, migrate, load demo data if asked and the database is empty,
+    /// and bind the listener.
+    pub async fn build(opts: &Options) -> anyhow::Result<Application> {
+        let target = opts.database_url.clone();
+        let pool_size = if target.is_postgres() {
+            opts.db_pool_size
+        } else {
+            opts.db_pool_size.min(16)
+        };
+        let demo = !opts.no_demo;
+        let (pool, secret, demo_loaded) = web::block(move || -> anyhow::Result<_> {
+            let pool = db::connect(&target, pool_size)?;
+            let secret = secret_key(&pool)?;
+            let demo_loaded = if demo {
+                let mut conn = db::get(&pool)?;
+                crate::demo::load_if_empty(&mut conn)?
+            } else {
+                false
+            };
+            Ok((pool, secret, demo_loaded))
+        })
+        .await
+        .context("start-up task failed")??;
+
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let hasher = web::block(move || Hasher::new(cores, Duration::from_secs(2))).await?;
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            hasher,
+            secret,
+            settings: Settings {
+                secure_cookies: opts.secure_cookies,
+                trust_proxy: opts.trust_proxy,
+                demo,
+                session_idle: chrono::Duration::minutes(opts.session_idle_minutes.into()),
+                session_lifetime: chrono::Duration::hours(opts.session_lifetime_hours.into()),
+                session_lifetime_hours: opts.session_lifetime_hours,
+            },
+        });
+
+        let listener = TcpListener::bind(opts.bind)
+            .with_context(|| format!("cannot listen on {} (--bind)", opts.bind))?;
+        let port = listener.local_addr()?.port();
+        let workers = opts.workers.map(usize::from).unwrap_or(cores);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(4 * 1024 * 1024))
+                .configure(site::routes)
+                .default_service(web::to(site::not_found))
+                .wrap(from_fn(middleware::session_and_csrf))
+                .wrap(from_fn(middleware::error_pages))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("Content-Security-Policy", CSP))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add((
+                            "Permissions-Policy",
+                            "camera=(), microphone=(), geolocation=()",
+                        )),
+                )
+                .wrap(actix_web::middleware::Logger::default())
+        })
+        .workers(workers)
+        .shutdown_timeout(30)
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            pool,
+            demo_loaded,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn pool(&self) -> DbPool {
+        self.pool.clone()
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serve until SIGTERM/SIGINT: stop accepting, finish in-flight requests, return.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,151 @@
+//! What every page needs about the request: language, signed-in user, CSRF
+//! token, flash message, request id. Built once per request by the session
+//! middleware; handlers take it with the [`Ctx`] extractor.
+
+use std::future::{ready, Ready};
+use std::rc::Rc;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use chrono::NaiveDateTime;
+
+use crate::db::sessions::SessionUser;
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub lang: Lang,
+    pub user: Option<SessionUser>,
+    pub csrf_token: String,
+    pub flash: Option<String>,
+    pub request_id: String,
+    /// Path and query of this request, for the language switch and `next`.
+    pub path: String,
+    pub client_ip: String,
+    pub demo: bool,
+}
+
+/// Shared handle on the request context (cheap to clone); what page structs hold.
+#[derive(Debug, Clone)]
+pub struct Ctx(pub Rc<RequestCtx>);
+
+impl std::ops::Deref for Ctx {
+    type Target = RequestCtx;
+    fn deref(&self) -> &RequestCtx {
+        &self.0
+    }
+}
+
+impl RequestCtx {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.lang.t(key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.tf(key, args)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    pub fn dt(&self, utc: &NaiveDateTime) -> String {
+        self.lang.datetime(*utc)
+    }
+
+    pub fn date(&self, utc: &NaiveDateTime) -> String {
+        self.lang.date(*utc)
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().and_then(|u| Role::parse(&u.role).ok())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+
+    /// The user's organization name in the page's language.
+    pub fn org_name(&self) -> &str {
+        match &self.user {
+            Some(u) if self.lang == Lang::En => &u.org_name_en,
+            Some(u) => &u.org_name_zh,
+            None => "",
+        }
+    }
+
+    /// Link that switches to the other language and comes back to this page.
+    pub fn switch_lang_href(&self) -> String {
+        let other = if self.lang == Lang::Zh { "en" } else { "zh-CN" };
+        format!("/lang/{other}?next={}", super::urlencode(&self.path))
+    }
+
+    pub fn switch_lang_label(&self) -> &'static str {
+        if self.lang == Lang::Zh {
+            "English"
+        } else {
+            "中文"
+        }
+    }
+
+    pub fn css_url(&self) -> &'static str {
+        super::assets::url("site.css")
+    }
+
+    pub fn asset(&self, name: &str) -> &'static str {
+        super::assets::url(name)
+    }
+
+    /// Localized name of something stored by code (role, kind, …): `prefix.code`.
+    pub fn label(&self, prefix: &str, code: &str) -> String {
+        let key = format!("{prefix}.{code}");
+        let text = self.lang.t(&key);
+        if text == key {
+            code.to_owned()
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(Ok(current(req)))
+    }
+}
+
+/// The context of a request (a minimal one if the middleware did not run).
+pub fn current(req: &HttpRequest) -> Ctx {
+    if let Some(c) = req.extensions().get::<Ctx>() {
+        return c.clone();
+    }
+    Ctx(Rc::new(RequestCtx {
+        lang: super::middleware::lang_of(
+            req.headers(),
+            req.cookie(super::LANG_COOKIE).as_ref().map(|c| c.value()),
+        ),
+        user: None,
+        csrf_token: String::new(),
+        flash: None,
+        request_id: req
+            .extensions()
+            .get::<super::middleware::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default(),
+        path: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into()),
+        client_ip: String::new(),
+        demo: false,
+    }))
+}

@@ -1,0 +1,239 @@
+//! HTTP handlers, one module per area, and what they share: application
+//! state, rendering, forms and redirects.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod ctx;
+pub mod forms;
+pub mod home;
+pub mod middleware;
+
+use actix_web::cookie::Cookie;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::Duration;
+
+use crate::auth::password::Hasher;
+use crate::db::sessions::SessionUser;
+use crate::db::{self, DbConn, DbPool};
+use crate::error::{AppError, AppResult};
+
+pub use ctx::Ctx;
+
+pub const LANG_COOKIE: &str = "selfreg_lang";
+pub const FLASH_COOKIE: &str = "selfreg_flash";
+
+/// Default limit of a form body.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// Largest urlencoded body accepted on a path (some pages need more than forms do).
+pub fn body_limit_for(_path: &str) -> usize {
+    FORM_LIMIT
+}
+
+/// Runtime settings handlers need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub secure_cookies: bool,
+    pub trust_proxy: bool,
+    pub demo: bool,
+    pub session_idle: Duration,
+    pub session_lifetime: Duration,
+    pub session_lifetime_hours: u32,
+}
+
+/// Shared by every worker.
+pub struct AppState {
+    pub pool: DbPool,
+    pub hasher: Hasher,
+    pub secret: Vec<u8>,
+    pub settings: Settings,
+}
+
+impl AppState {
+    /// Run read-only database work on the blocking pool.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = db::get(&pool)?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Run database work in one write transaction on the blocking pool.
+    pub async fn tx<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = db::get(&pool)?;
+            db::write(&mut conn, f)
+        })
+        .await?
+    }
+
+    /// The live session with this hash; records activity at most once a minute.
+    pub async fn load_session(&self, hash: String) -> AppResult<Option<SessionUser>> {
+        let (idle, lifetime) = (self.settings.session_idle, self.settings.session_lifetime);
+        self.db(move |conn| {
+            let now = db::now();
+            let found = db::sessions::lookup(conn, &hash, now, idle, lifetime)?;
+            if let Some(s) = &found {
+                if now - s.last_seen_at > Duration::minutes(1) {
+                    db::sessions::touch(conn, &hash, now)?;
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+}
+
+/// Render a page with status 200.
+pub fn render<T: Template>(page: &T) -> AppResult<HttpResponse> {
+    render_status(StatusCode::OK, page)
+}
+
+/// Render a page with the given status (e.g. 422 for a form with errors).
+pub fn render_status<T: Template>(status: StatusCode, page: &T) -> AppResult<HttpResponse> {
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// 303 to `location` with a flash message (a catalog key starting `flash.`).
+pub fn redirect_with_flash(location: &str, flash_key: &'static str) -> HttpResponse {
+    let cookie = Cookie::build(FLASH_COOKIE, flash_key)
+        .path("/")
+        .http_only(true)
+        .finish();
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .cookie(cookie)
+        .finish()
+}
+
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// Percent-encode for a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Page numbers for lists.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+    /// The list's URL with its query except `page`, ending in `?` or `&`.
+    pub base: String,
+}
+
+impl Pager {
+    pub fn new(page: Option<i64>, per_page: i64, total: i64, base: String) -> Self {
+        let last = ((total + per_page - 1) / per_page).max(1);
+        Pager {
+            page: page.unwrap_or(1).clamp(1, last),
+            per_page,
+            total,
+            base,
+        }
+    }
+
+    pub fn offset(page: Option<i64>, per_page: i64) -> i64 {
+        (page.unwrap_or(1).clamp(1, 1_000_000) - 1) * per_page
+    }
+
+    pub fn last(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.page < self.last()
+    }
+
+    pub fn href(&self, page: i64) -> String {
+        format!("{}page={page}", self.base)
+    }
+
+    pub fn prev_href(&self) -> String {
+        self.href(self.page - 1)
+    }
+
+    pub fn next_href(&self) -> String {
+        self.href(self.page + 1)
+    }
+}
+
+/// Build `path?` + the non-empty pairs, ready for `Pager::base`.
+pub fn query_base(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut s = format!("{path}?");
+    for (k, v) in pairs {
+        if !v.is_empty() {
+            s.push_str(&format!("{k}={}&", urlencode(v)));
+        }
+    }
+    s
+}
+
+pub async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    use diesel::connection::SimpleConnection;
+    let ok = state
+        .db(|conn| conn.batch_execute("SELECT 1").map_err(AppError::from))
+        .await
+        .is_ok();
+    let mut res = if ok {
+        HttpResponse::Ok().content_type("text/plain").body("ok")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("unavailable")
+    };
+    res.extensions_mut().insert(middleware::KeepBody);
+    res
+}
+
+/// Routes of the whole site.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/healthz", web::get().to(healthz))
+        .route("/static/{version}/{name}", web::get().to(assets::serve))
+        .route("/lang/{code}", web::get().to(auth::switch_language))
+        .route("/login", web::get().to(auth::login_form))
+        .route("/login", web::post().to(auth::login))
+        .route("/logout", web::post().to(auth::logout))
+        .configure(admin::routes);
+}
