@@ -186,11 +186,18 @@ mod tests {
             let text = std::fs::read_to_string(&f).unwrap();
             for pat in ["t(\"", "tf(\""] {
                 for (i, _) in text.match_indices(pat) {
-                    if text[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    if text[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
                         continue;
                     }
                     let rest = &text[i + pat.len()..];
-                    let key: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_').collect();
+                    let key: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
+                        .collect();
                     let closed = rest[key.len()..].starts_with('"');
                     if closed && key.contains('.') && !ZH.contains_key(key.as_str()) {
                         missing.push(format!("{}: {key}", f.display()));

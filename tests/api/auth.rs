@@ -1,0 +1,428 @@
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn login_success_shows_the_user_and_returns_to_next() {
+    let app = spawn_app().await;
+    let r = app.get("/admin/users").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/login?next=/admin/users");
+
+    let r = app
+        .post_from(
+            "/login?next=/admin/users",
+            "/login",
+            &[
+                ("email", "Admin@Example.org"),
+                ("password", DEMO_PASSWORD),
+                ("next", "/admin/users"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/admin/users");
+    let set_cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let session = set_cookie
+        .iter()
+        .find(|c| c.starts_with("selfreg_session="))
+        .expect("session cookie");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.contains("Path=/"),
+        "{session}"
+    );
+    assert!(!session.contains("Secure"));
+
+    let (status, html) = app.get_html("/admin/users").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("系统管理员"), "display name in header");
+    assert!(html.contains("filer2@example.org"));
+    assert!(html.contains("已登录"), "flash shown once");
+    let (_, again) = app.get_html("/admin/users").await;
+    assert!(!again.contains("已登录"), "flash gone on the next page");
+}
+
+#[tokio::test]
+async fn wrong_password_rerenders_with_message_and_kept_email() {
+    let app = spawn_app().await;
+    let r = app.login_as("filer@example.org", "wrong password!").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("邮箱或密码不正确"));
+    assert_eq!(
+        field_value(&html, "email").as_deref(),
+        Some("filer@example.org")
+    );
+    assert!(!html.contains("wrong password!"), "password never echoed");
+
+    // Unknown e-mail: the same answer.
+    let r = app.login_as("nobody@example.org", "wrong password!").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("邮箱或密码不正确"));
+
+    // Empty fields: a message beside each.
+    let r = app
+        .post_from("/login", "/login", &[("email", ""), ("password", "")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert_eq!(html.matches("此项为必填项").count(), 2);
+}
+
+#[tokio::test]
+async fn account_is_locked_after_five_failures_and_success_resets_it() {
+    let app = spawn_app().await;
+    for _ in 0..4 {
+        let r = app.login_as("filer@example.org", "not the password").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // A success resets the account's counter…
+    app.login("filer@example.org").await;
+    app.logout().await;
+    // …so four more failures (from another address) still do not lock it.
+    let other = app.other_client();
+    for _ in 0..4 {
+        assert_eq!(
+            other
+                .login_as("filer@example.org", "not the password")
+                .await
+                .status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    // The fifth does; then even the right password is refused, in any language.
+    let r = other
+        .login_as("filer@example.org", "not the password")
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let third = app.other_client();
+    let r = third.login_as("filer@example.org", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    let html = r.text().await.unwrap();
+    assert!(html.contains("登录失败次数过多，请于北京时间"), "{html}");
+    let r = third
+        .client
+        .get(third.url("/login"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    let token = csrf_in(&r.text().await.unwrap());
+    let r = third
+        .client
+        .post(third.url("/login"))
+        .header("accept-language", "en")
+        .form(&[
+            ("email", "filer@example.org"),
+            ("password", DEMO_PASSWORD),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("Please try again after"));
+
+    // Counted in the database: once the window has passed, the account opens again.
+    shift_throttle_back(&app, 16);
+    assert_eq!(
+        third
+            .login_as("filer@example.org", DEMO_PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Move every throttle event `minutes` into the past.
+fn shift_throttle_back(app: &TestApp, minutes: i64) {
+    use diesel::prelude::*;
+    use selfreg::db::schema::throttle_events::dsl::*;
+    let mut conn = app.conn();
+    let rows: Vec<(i64, chrono::NaiveDateTime)> =
+        throttle_events.select((id, at)).load(&mut *conn).unwrap();
+    for (row, t) in rows {
+        diesel::update(throttle_events.find(row))
+            .set(at.eq(t - chrono::Duration::minutes(minutes)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn client_address_is_locked_after_five_failures_on_any_accounts() {
+    let app = spawn_app().await;
+    for i in 0..4 {
+        let r = app
+            .login_as(&format!("guess{i}@example.org"), "not the password")
+            .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // The fifth failure already says when to try again.
+    let r = app.login_as("guess5@example.org", "not the password").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = app.login_as("admin@example.org", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another address is not affected.
+    let other = app.other_client();
+    other.login("admin@example.org").await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_for_good() {
+    let app = spawn_app().await;
+    let token = raw_login(&app, "editor@example.org").await;
+    assert!(app.get_html("/").await.1.contains("协会秘书处"));
+    app.logout().await;
+    assert!(!app.get_html("/").await.1.contains("协会秘书处"));
+    // Replaying the old cookie does not sign in.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/admin/users"))
+        .header("cookie", format!("selfreg_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(location(&r).starts_with("/login"));
+    assert_eq!(app.count("sessions"), 0);
+}
+
+#[tokio::test]
+async fn login_renews_the_session_identifier() {
+    let app = spawn_app().await;
+    let first = raw_login(&app, "filer@example.org").await;
+    let second = raw_login(&app, "filer@example.org").await;
+    assert_ne!(first, second);
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let old = anon
+        .get(app.url("/"))
+        .header("cookie", format!("selfreg_session={first}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !old.text().await.unwrap().contains("示例平台01 合规专员"),
+        "old identifier no longer signs in"
+    );
+    let new = anon
+        .get(app.url("/"))
+        .header("cookie", format!("selfreg_session={second}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(new.text().await.unwrap().contains("示例平台01 合规专员"));
+}
+
+async fn raw_login(app: &TestApp, email: &str) -> String {
+    let r = app.login_as(email, DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let v = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("selfreg_session="))
+        .unwrap();
+    v["selfreg_session=".len()..v.find(';').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn idle_and_old_sessions_expire() {
+    let app = spawn_app().await;
+    app.login("filer@example.org").await;
+    assert!(app.get_html("/").await.1.contains("示例平台01 合规专员"));
+    shift_sessions(&app, 9 * 60, 0);
+    assert!(
+        !app.get_html("/").await.1.contains("示例平台01 合规专员"),
+        "8 hours idle ends the session"
+    );
+
+    app.login("filer@example.org").await;
+    shift_sessions(&app, 0, 8 * 24 * 60);
+    assert!(
+        !app.get_html("/").await.1.contains("示例平台01 合规专员"),
+        "7 days after sign-in the session ends"
+    );
+}
+
+fn shift_sessions(app: &TestApp, idle_minutes: i64, age_minutes: i64) {
+    use diesel::prelude::*;
+    use selfreg::db::schema::sessions::dsl::*;
+    let mut conn = app.conn();
+    let rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions
+        .select((id_hash, created_at, last_seen_at))
+        .load(&mut *conn)
+        .unwrap();
+    for (h, c, l) in rows {
+        diesel::update(sessions.find(h))
+            .set((
+                created_at.eq(c - chrono::Duration::minutes(age_minutes)),
+                last_seen_at.eq(l - chrono::Duration::minutes(idle_minutes)),
+            ))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn disabling_a_user_or_resetting_the_password_ends_their_sessions() {
+    let app = spawn_app().await;
+    let filer = app.other_client();
+    filer.login("filer@example.org").await;
+    assert!(filer.get_html("/").await.1.contains("示例平台01 合规专员"));
+
+    app.login("admin@example.org").await;
+    let id = user_id(&app, "filer@example.org");
+    let (_, form) = app.get_html(&format!("/admin/users/{id}")).await;
+    let org = selected_value(&form, "organization_id");
+    let r = app
+        .post_from(
+            &format!("/admin/users/{id}"),
+            &format!("/admin/users/{id}"),
+            &[
+                ("display_name", "示例平台01 合规专员"),
+                ("organization_id", &org),
+                ("role", "filer"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !filer.get_html("/").await.1.contains("示例平台01 合规专员"),
+        "disabled user is signed out"
+    );
+    assert_eq!(
+        filer
+            .login_as("filer@example.org", DEMO_PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Password reset on another user.
+    let filer2 = app.other_client();
+    filer2.login("filer2@example.org").await;
+    let id2 = user_id(&app, "filer2@example.org");
+    let r = app
+        .post_from(
+            &format!("/admin/users/{id2}"),
+            &format!("/admin/users/{id2}/password"),
+            &[("password", "a brand new secret")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!filer2.get_html("/").await.1.contains("示例平台02 合规专员"));
+    assert_eq!(
+        filer2
+            .login_as("filer2@example.org", DEMO_PASSWORD)
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    filer2
+        .login_as("filer2@example.org", "a brand new secret")
+        .await;
+    assert!(filer2.get_html("/").await.1.contains("示例平台02 合规专员"));
+}
+
+pub fn user_id(app: &TestApp, email: &str) -> i64 {
+    let mut conn = app.conn();
+    selfreg::db::users::by_email(&mut conn, email)
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+pub fn selected_value(html: &str, select: &str) -> String {
+    let start = html.find(&format!("name=\"{select}\"")).unwrap();
+    let rest = &html[start..];
+    let end = rest.find("</select>").unwrap();
+    let sel = &rest[..end];
+    let i = sel.find(" selected").unwrap();
+    let before = &sel[..i];
+    let v = before.rfind("value=\"").unwrap();
+    let val = &before[v + 7..];
+    val[..val.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn weaker_password_hashes_are_upgraded_at_login() {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let app = spawn_app().await;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(1024, 1, 1, None).unwrap(),
+    )
+    .hash_password(b"an old password", &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    let id = user_id(&app, "reviewer@example.org");
+    {
+        let mut conn = app.conn();
+        selfreg::db::users::set_password_hash(
+            &mut conn,
+            selfreg::db::audit::Actor::SYSTEM,
+            id,
+            &weak,
+            false,
+        )
+        .unwrap();
+    }
+    let r = app
+        .login_as("reviewer@example.org", "an old password")
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.conn();
+    let stored = selfreg::db::users::get(&mut conn, id)
+        .unwrap()
+        .unwrap()
+        .password_hash;
+    assert!(
+        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{stored}"
+    );
+}
+
+#[tokio::test]
+async fn next_accepts_only_local_paths() {
+    let app = spawn_app().await;
+    for bad in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let c = app.other_client();
+        let r = c
+            .post_from(
+                "/login",
+                "/login",
+                &[
+                    ("email", "filer@example.org"),
+                    ("password", DEMO_PASSWORD),
+                    ("next", bad),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/", "next={bad}");
+    }
+    let c = app.other_client();
+    let r = c.get(&format!("/lang/en?next={}", "//evil.example")).await;
+    assert_eq!(location(&r), "/");
+}

@@ -1,0 +1,231 @@
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::redirect::Policy;
+use reqwest::{Response, StatusCode};
+use selfreg::config::Options;
+use selfreg::db::{DbPool, DbTarget};
+use selfreg::startup::Application;
+
+pub const DEMO_PASSWORD: &str = "selfreg-demo";
+
+static CLIENTS: AtomicU32 = AtomicU32::new(1);
+
+pub struct TestApp {
+    pub addr: String,
+    pub client: reqwest::Client,
+    pub pool: DbPool,
+    pub target: DbTarget,
+    cleanup: Option<std::path::PathBuf>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(p) = &self.cleanup {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+            }
+        }
+    }
+}
+
+fn unique() -> String {
+    format!("{}_{}", std::process::id(), selfreg::auth::random_hex(6))
+}
+
+/// A fresh database: a SQLite file, or a new schema on TEST_DATABASE_URL.
+pub fn fresh_database() -> (DbTarget, Option<std::path::PathBuf>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let schema = format!("t_{}", unique());
+            let mut c =
+                diesel::PgConnection::establish(&url).expect("TEST_DATABASE_URL must be reachable");
+            c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            (
+                DbTarget::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}")),
+                None,
+            )
+        }
+        _ => {
+            let path = std::env::temp_dir().join(format!("selfreg-test-{}.db", unique()));
+            (DbTarget::Sqlite(path.display().to_string()), Some(path))
+        }
+    }
+}
+
+pub fn options(target: DbTarget) -> Options {
+    Options {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database_url: target,
+        no_demo: false,
+        secure_cookies: false,
+        trust_proxy: true,
+        session_idle_minutes: 480,
+        session_lifetime_hours: 168,
+        db_pool_size: 4,
+        workers: Some(1),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let (target, cleanup) = fresh_database();
+    spawn_with(options(target), cleanup).await
+}
+
+pub async fn spawn_with(opts: Options, cleanup: Option<std::path::PathBuf>) -> TestApp {
+    let target = opts.database_url.clone();
+    let app = Application::build(&opts).await.expect("application starts");
+    let addr = format!("http://127.0.0.1:{}", app.port());
+    let pool = app.pool();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        client: new_client(),
+        pool,
+        target,
+        cleanup,
+    }
+}
+
+/// A cookie-keeping client that does not follow redirects and comes from its
+/// own client address (the app trusts X-Forwarded-For in tests).
+pub fn new_client() -> reqwest::Client {
+    let n = CLIENTS.fetch_add(1, Ordering::SeqCst);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "x-forwarded-for",
+        HeaderValue::from_str(&format!(
+            "10.{}.{}.{}",
+            (n >> 16) & 255,
+            (n >> 8) & 255,
+            n & 255
+        ))
+        .unwrap(),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// The value of the first `name="csrf_token"` hidden field in `html`.
+pub fn csrf_in(html: &str) -> String {
+    field_value(html, "csrf_token").expect("page has a CSRF field")
+}
+
+/// The `value` of the first input named `name`.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let i = html.find(&marker)?;
+    let rest = &html[i..];
+    let v = rest.find("value=\"")?;
+    let rest = &rest[v + 7..];
+    Some(rest[..rest.find('"')?].to_owned())
+}
+
+pub fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// POST a form as-is (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST a form with the CSRF token of `page` (the page that shows the form).
+    pub async fn post_from(&self, page: &str, path: &str, form: &[(&str, &str)]) -> Response {
+        let (_, html) = self.get_html(page).await;
+        let token = csrf_in(&html);
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf_token", &token));
+        self.client
+            .post(self.url(path))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Post the login form (signed-in clients take the token from the home page).
+    pub async fn login_as(&self, email: &str, password: &str) -> Response {
+        let (_, html) = self.get_html("/login").await;
+        let page = if field_value(&html, "csrf_token").is_some() {
+            "/login"
+        } else {
+            "/"
+        };
+        self.post_from(page, "/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Sign in with a demo account and check it worked.
+    pub async fn login(&self, email: &str) {
+        let r = self.login_as(email, DEMO_PASSWORD).await;
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "login of {email} failed: {}",
+            r.text().await.unwrap()
+        );
+    }
+
+    pub async fn logout(&self) {
+        let r = self.post_from("/", "/logout", &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+
+    /// Another client against the same app (another person, another address).
+    pub fn other_client(&self) -> TestApp {
+        TestApp {
+            addr: self.addr.clone(),
+            client: new_client(),
+            pool: self.pool.clone(),
+            target: self.target.clone(),
+            cleanup: None,
+        }
+    }
+
+    pub fn conn(&self) -> selfreg::db::PooledConn {
+        self.pool.get().unwrap()
+    }
+
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let n: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result(&mut *self.conn())
+            .unwrap();
+        n.n
+    }
+}

@@ -1,0 +1,9 @@
+//! One integration-test binary driving the real application over HTTP.
+//! Against SQLite by default; against PostgreSQL when TEST_DATABASE_URL is set.
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod cli;
+mod security;
