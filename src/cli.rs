@@ -12,8 +12,7 @@ use crate::domain::{text, CreditCode, Email, OrgKind, Password, Role};
 pub fn main() -> ExitCode {
     let cli = config::parse();
     env_logger::Builder::from_env(
-        env_logger::Env::default()
-            .default_filter_or("info,actix_web::middleware::logger=warn,actix_server=warn"),
+        env_logger::Env::default().default_filter_or("info,actix_web::middleware::logger=warn,actix_server=warn"),
     )
     .init();
     let result = match cli.command {
@@ -33,11 +32,7 @@ pub fn main() -> ExitCode {
 fn serve(opts: Options) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let app = crate::startup::Application::build(&opts).await?;
-        let host = if opts.bind.ip().is_unspecified() {
-            "127.0.0.1".to_owned()
-        } else {
-            opts.bind.ip().to_string()
-        };
+        let host = if opts.bind.ip().is_unspecified() { "127.0.0.1".to_owned() } else { opts.bind.ip().to_string() };
         println!("selfreg serving on http://{host}:{}", app.port());
         if !opts.no_demo {
             println!("demo mode: sign in with any of these accounts, password `selfreg-demo`:");
@@ -62,50 +57,30 @@ fn connect(opts: &Options) -> anyhow::Result<db::PooledConn> {
 fn org(opts: &Options, cmd: OrgCommand) -> anyhow::Result<()> {
     let mut conn = connect(opts)?;
     match cmd {
-        OrgCommand::Add {
-            kind,
-            name_zh,
-            name_en,
-            credit_code,
-            website,
-            contact,
-        } => {
+        OrgCommand::Add { kind, name_zh, name_en, credit_code, website, contact } => {
             let kind = OrgKind::parse(&kind).map_err(|_| {
-                anyhow::anyhow!(
-                    "--kind must be one of association, platform, agency, regulator, other"
-                )
+                anyhow::anyhow!("--kind must be one of association, platform, agency, regulator, other")
             })?;
-            let code = CreditCode::parse(&credit_code).map_err(|e| {
-                anyhow::anyhow!(
-                    "--credit-code: {}",
-                    crate::i18n::Lang::En.t(e.message_key())
-                )
-            })?;
+            let code = CreditCode::parse(&credit_code)
+                .map_err(|e| anyhow::anyhow!("--credit-code: {}", crate::i18n::Lang::En.t(e.message_key())))?;
             let name_zh = text::bounded(&name_zh, true, 200)
                 .map_err(|_| anyhow::anyhow!("--name-zh is required (at most 200 characters)"))?;
             let name_en = text::bounded(&name_en, true, 200)
                 .map_err(|_| anyhow::anyhow!("--name-en is required (at most 200 characters)"))?;
-            let website = text::url(&website)
-                .map_err(|_| anyhow::anyhow!("--website must be an http(s) address"))?;
-            let contact = text::bounded(&contact, false, 500)
-                .map_err(|_| anyhow::anyhow!("--contact is too long"))?;
+            let website = text::url(&website).map_err(|_| anyhow::anyhow!("--website must be an http(s) address"))?;
+            let contact = text::bounded(&contact, false, 500).map_err(|_| anyhow::anyhow!("--contact is too long"))?;
             let data = orgs::OrgData::new(kind, name_zh, name_en, &code, website, contact);
-            let id = db::write(&mut conn, |c| orgs::insert(c, Actor::SYSTEM, &data)).map_err(
-                |e| match e {
-                    orgs::OrgSaveError::DuplicateCode => {
-                        anyhow::anyhow!("an organization with credit code {code} already exists")
-                    }
-                    e => anyhow::Error::new(e),
-                },
-            )?;
+            let id = db::write(&mut conn, |c| orgs::insert(c, Actor::SYSTEM, &data)).map_err(|e| match e {
+                orgs::OrgSaveError::DuplicateCode => {
+                    anyhow::anyhow!("an organization with credit code {code} already exists")
+                }
+                e => anyhow::Error::new(e),
+            })?;
             println!("organization {id} created: {}", data.name_zh);
         }
         OrgCommand::List => {
             for o in orgs::all(&mut conn)? {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    o.id, o.kind, o.credit_code, o.name_zh, o.name_en
-                );
+                println!("{}\t{}\t{}\t{}\t{}", o.id, o.kind, o.credit_code, o.name_zh, o.name_en);
             }
         }
     }
@@ -113,52 +88,33 @@ fn org(opts: &Options, cmd: OrgCommand) -> anyhow::Result<()> {
 }
 
 fn user(opts: &Options, cmd: UserCommand) -> anyhow::Result<()> {
-    let UserCommand::Add {
-        email,
-        name,
-        org,
-        role,
-    } = cmd;
-    let email = Email::parse(&email)
-        .map_err(|_| anyhow::anyhow!("--email is not a valid e-mail address"))?;
-    let role = Role::parse(&role)
-        .map_err(|_| anyhow::anyhow!("--role must be one of admin, editor, reviewer, filer"))?;
-    let name = text::bounded(&name, true, 100)
-        .map_err(|_| anyhow::anyhow!("--name is required (at most 100 characters)"))?;
+    let UserCommand::Add { email, name, org, role } = cmd;
+    let email = Email::parse(&email).map_err(|_| anyhow::anyhow!("--email is not a valid e-mail address"))?;
+    let role =
+        Role::parse(&role).map_err(|_| anyhow::anyhow!("--role must be one of admin, editor, reviewer, filer"))?;
+    let name =
+        text::bounded(&name, true, 100).map_err(|_| anyhow::anyhow!("--name is required (at most 100 characters)"))?;
     let mut conn = connect(opts)?;
     let org = match org.parse::<i64>() {
         Ok(id) => orgs::get(&mut conn, id)?,
         Err(_) => orgs::by_credit_code(&mut conn, &org)?,
     }
-    .ok_or_else(|| {
-        anyhow::anyhow!(
-            "--org: no organization with that id or credit code (see `selfreg org list`)"
-        )
-    })?;
+    .ok_or_else(|| anyhow::anyhow!("--org: no organization with that id or credit code (see `selfreg org list`)"))?;
     eprintln!("password for {email} (from standard input):");
     let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .context("cannot read the password from standard input")?;
+    std::io::stdin().read_to_string(&mut input).context("cannot read the password from standard input")?;
     let input = input.strip_suffix('\n').unwrap_or(&input);
     let input = input.strip_suffix('\r').unwrap_or(input);
-    let password = Password::new(input)
-        .map_err(|k| anyhow::anyhow!("password: {}", crate::i18n::Lang::En.t(k)))?;
+    let password = Password::new(input).map_err(|k| anyhow::anyhow!("password: {}", crate::i18n::Lang::En.t(k)))?;
     let hash = crate::auth::password::hash_blocking(password.expose());
-    let new = users::NewUser {
-        email: &email,
-        display_name: &name,
-        organization_id: org.id,
-        role,
-        password_hash: &hash,
-    };
-    let id =
-        db::write(&mut conn, |c| users::insert(c, Actor::SYSTEM, &new)).map_err(|e| match e {
-            users::UserSaveError::DuplicateEmail => {
-                anyhow::anyhow!("a user with e-mail {email} already exists")
-            }
-            e => anyhow::Error::new(e),
-        })?;
+    let new =
+        users::NewUser { email: &email, display_name: &name, organization_id: org.id, role, password_hash: &hash };
+    let id = db::write(&mut conn, |c| users::insert(c, Actor::SYSTEM, &new)).map_err(|e| match e {
+        users::UserSaveError::DuplicateEmail => {
+            anyhow::anyhow!("a user with e-mail {email} already exists")
+        }
+        e => anyhow::Error::new(e),
+    })?;
     println!("user {id} created: {email} ({role}) in {}", org.name_zh);
     Ok(())
 }

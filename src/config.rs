@@ -28,13 +28,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Options {
     /// Address to listen on.
-    #[arg(
-        long,
-        env = "SELFREG_BIND",
-        default_value = "127.0.0.1:8080",
-        value_name = "ADDR",
-        global = true
-    )]
+    #[arg(long, env = "SELFREG_BIND", default_value = "127.0.0.1:8080", value_name = "ADDR", global = true)]
     pub bind: SocketAddr,
 
     /// Database: a SQLite path, sqlite://path, or postgres://user:pass@host/db.
@@ -137,10 +131,7 @@ pub fn parse() -> Cli {
                 | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
                 _ => {
                     let text = e.render().to_string();
-                    let line = text
-                        .lines()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("error: invalid arguments");
+                    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
                     eprintln!("{}", line.trim());
                     std::process::exit(2);
                 }
@@ -157,18 +148,14 @@ mod tests {
     fn defaults() {
         let cli = Cli::try_parse_from(["selfreg"]).unwrap();
         assert_eq!(cli.options.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(
-            cli.options.database_url,
-            DbTarget::Sqlite("selfreg.db".into())
-        );
+        assert_eq!(cli.options.database_url, DbTarget::Sqlite("selfreg.db".into()));
         assert!(!cli.options.no_demo);
         assert!(cli.command.is_none());
     }
 
     #[test]
     fn flags_after_subcommand() {
-        let cli = Cli::try_parse_from(["selfreg", "serve", "--no-demo", "--bind", "0.0.0.0:9000"])
-            .unwrap();
+        let cli = Cli::try_parse_from(["selfreg", "serve", "--no-demo", "--bind", "0.0.0.0:9000"]).unwrap();
         assert!(cli.options.no_demo);
         assert_eq!(cli.options.bind.port(), 9000);
     }
@@ -178,18 +165,8 @@ mod tests {
         let e = Cli::try_parse_from(["selfreg", "--bind", "nowhere"]).unwrap_err();
         assert!(e.to_string().lines().next().unwrap().contains("--bind"));
         let e = Cli::try_parse_from(["selfreg", "--database-url", "mysql://x/y"]).unwrap_err();
-        assert!(e
-            .to_string()
-            .lines()
-            .next()
-            .unwrap()
-            .contains("--database-url"));
+        assert!(e.to_string().lines().next().unwrap().contains("--database-url"));
         let e = Cli::try_parse_from(["selfreg", "--session-idle-minutes", "0"]).unwrap_err();
-        assert!(e
-            .to_string()
-            .lines()
-            .next()
-            .unwrap()
-            .contains("--session-idle-minutes"));
+        assert!(e.to_string().lines().next().unwrap().contains("--session-idle-minutes"));
     }
 }

@@ -47,20 +47,12 @@ impl AppError {
             AppError::Csrf(_) => (StatusCode::FORBIDDEN, "error.csrf", None),
             AppError::BadRequest(key) => (StatusCode::BAD_REQUEST, *key, None),
             AppError::Conflict(key) => (StatusCode::CONFLICT, *key, None),
-            AppError::TooManyRequests(msg) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "error.429",
-                Some(msg.clone()),
-            ),
+            AppError::TooManyRequests(msg) => (StatusCode::TOO_MANY_REQUESTS, "error.429", Some(msg.clone())),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.413", None),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "error.503", None),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.500", None),
         };
-        ErrorInfo {
-            status,
-            message_key: key,
-            detail,
-        }
+        ErrorInfo { status, message_key: key, detail }
     }
 }
 
@@ -72,15 +64,12 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired { next } = self {
             let location = format!("/login?next={}", crate::web::urlencode(next));
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, location))
-                .finish();
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
         }
         let info = self.info();
         let mut res = HttpResponse::build(info.status).finish();
         if info.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
         }
         res.extensions_mut().insert(info);
         res

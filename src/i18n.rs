@@ -1,5 +1,6 @@
 //! Languages and message catalogs. All user-facing text lives in
-//! `locales/zh-CN.txt` and `locales/en.txt` (`key = value` lines).
+//! `locales/zh-CN/*.txt` and `locales/en/*.txt` (`key = value` lines), one
+//! file per area of the site.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -12,13 +13,25 @@ pub enum Lang {
     En,
 }
 
-static ZH: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(include_str!("../locales/zh-CN.txt")));
-static EN: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(include_str!("../locales/en.txt")));
+/// The catalog files of one language, one per area, in a fixed order.
+macro_rules! catalog {
+    ($lang:literal) => {
+        [
+            include_str!(concat!("../locales/", $lang, "/base.txt")),
+            include_str!(concat!("../locales/", $lang, "/standards.txt")),
+            include_str!(concat!("../locales/", $lang, "/pledges.txt")),
+            include_str!(concat!("../locales/", $lang, "/reports.txt")),
+        ]
+    };
+}
 
-fn parse(text: &'static str) -> HashMap<&'static str, &'static str> {
-    text.lines()
+static ZH: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(&catalog!("zh-CN")));
+static EN: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| parse(&catalog!("en")));
+
+fn parse(files: &[&'static str]) -> HashMap<&'static str, &'static str> {
+    files
+        .iter()
+        .flat_map(|f| f.lines())
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once('='))
@@ -58,13 +71,7 @@ impl Lang {
         for part in header.split(',') {
             let mut pieces = part.split(';');
             let tag = pieces.next().unwrap_or("").trim();
-            let q = pieces
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
+            let q = pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
             if let Some(lang) = Lang::from_code(tag) {
                 if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
                     best = Some((q, lang));
@@ -99,22 +106,8 @@ impl Lang {
     pub fn datetime(self, utc: NaiveDateTime) -> String {
         let t = beijing().from_utc_datetime(&utc);
         match self {
-            Lang::Zh => format!(
-                "{}年{:02}月{:02}日 {:02}:{:02}",
-                t.year(),
-                t.month(),
-                t.day(),
-                t.hour(),
-                t.minute()
-            ),
-            Lang::En => format!(
-                "{} {} {}, {:02}:{:02}",
-                t.day(),
-                month_en(t.month()),
-                t.year(),
-                t.hour(),
-                t.minute()
-            ),
+            Lang::Zh => format!("{}年{:02}月{:02}日 {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute()),
+            Lang::En => format!("{} {} {}, {:02}:{:02}", t.day(), month_en(t.month()), t.year(), t.hour(), t.minute()),
         }
     }
 
@@ -140,9 +133,8 @@ impl Lang {
 }
 
 fn month_en(m: u32) -> &'static str {
-    [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][(m as usize).saturating_sub(1) % 12]
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        [(m as usize).saturating_sub(1) % 12]
 }
 
 #[cfg(test)]
@@ -155,10 +147,7 @@ mod tests {
         let en: std::collections::BTreeSet<_> = EN.keys().collect();
         let only_zh: Vec<_> = zh.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&zh).collect();
-        assert!(
-            only_zh.is_empty() && only_en.is_empty(),
-            "only in zh: {only_zh:?}; only in en: {only_en:?}"
-        );
+        assert!(only_zh.is_empty() && only_en.is_empty(), "only in zh: {only_zh:?}; only in en: {only_en:?}");
         for (k, v) in ZH.iter().chain(EN.iter()) {
             assert!(!v.is_empty(), "{k} is empty");
         }
@@ -186,18 +175,12 @@ mod tests {
             let text = std::fs::read_to_string(&f).unwrap();
             for pat in ["t(\"", "tf(\""] {
                 for (i, _) in text.match_indices(pat) {
-                    if text[..i]
-                        .chars()
-                        .next_back()
-                        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-                    {
+                    if text[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
                         continue;
                     }
                     let rest = &text[i + pat.len()..];
-                    let key: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
-                        .collect();
+                    let key: String =
+                        rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_').collect();
                     let closed = rest[key.len()..].starts_with('"');
                     if closed && key.contains('.') && !ZH.contains_key(key.as_str()) {
                         missing.push(format!("{}: {key}", f.display()));
@@ -205,33 +188,32 @@ mod tests {
                 }
             }
         }
-        assert!(
-            missing.is_empty(),
-            "missing catalog keys:\n{}",
-            missing.join("\n")
-        );
+        assert!(missing.is_empty(), "missing catalog keys:\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn no_key_is_defined_twice() {
+        for files in [catalog!("zh-CN"), catalog!("en")] {
+            let mut seen = std::collections::HashSet::new();
+            for line in files.iter().flat_map(|f| f.lines()).map(str::trim) {
+                if let Some((k, _)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+                    assert!(seen.insert(k.trim()), "{} defined twice", k.trim());
+                }
+            }
+        }
     }
 
     #[test]
     fn accept_language() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(
-            Lang::from_accept_language("fr-FR, en;q=0.5, zh-CN;q=0.8"),
-            Some(Lang::Zh)
-        );
+        assert_eq!(Lang::from_accept_language("fr-FR, en;q=0.5, zh-CN;q=0.8"), Some(Lang::Zh));
         assert_eq!(Lang::from_accept_language("fr"), None);
-        assert_eq!(
-            Lang::from_accept_language("zh;q=0, en;q=0.1"),
-            Some(Lang::En)
-        );
+        assert_eq!(Lang::from_accept_language("zh;q=0, en;q=0.1"), Some(Lang::En));
     }
 
     #[test]
     fn formats_in_beijing_time() {
-        let utc = chrono::NaiveDate::from_ymd_opt(2026, 1, 15)
-            .unwrap()
-            .and_hms_opt(16, 30, 0)
-            .unwrap();
+        let utc = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap().and_hms_opt(16, 30, 0).unwrap();
         assert_eq!(Lang::Zh.datetime(utc), "2026年01月16日 00:30");
         assert_eq!(Lang::En.datetime(utc), "16 Jan 2026, 00:30");
         assert_eq!(Lang::Zh.time(utc), "00:30");
@@ -239,8 +221,6 @@ mod tests {
 
     #[test]
     fn fills_placeholders() {
-        assert!(Lang::En
-            .tf("login.locked", &[("time", "14:35")])
-            .contains("14:35"));
+        assert!(Lang::En.tf("login.locked", &[("time", "14:35")]).contains("14:35"));
     }
 }

@@ -14,8 +14,7 @@ use crate::config::Options;
 use crate::db::{self, DbPool};
 use crate::web::{self as site, middleware, AppState, Settings};
 
-pub const CSP: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 pub struct Application {
@@ -29,10 +28,7 @@ pub struct Application {
 /// generated once and kept in the database so that every instance shares it.
 fn secret_key(pool: &DbPool) -> anyhow::Result<Vec<u8>> {
     if let Ok(k) = std::env::var("SELFREG_SECRET_KEY") {
-        anyhow::ensure!(
-            k.len() >= 32,
-            "SELFREG_SECRET_KEY must be at least 32 characters"
-        );
+        anyhow::ensure!(k.len() >= 32, "SELFREG_SECRET_KEY must be at least 32 characters");
         return Ok(k.into_bytes());
     }
     let mut conn = db::get(pool)?;
@@ -45,11 +41,7 @@ impl Application {
     /// and bind the listener.
     pub async fn build(opts: &Options) -> anyhow::Result<Application> {
         let target = opts.database_url.clone();
-        let pool_size = if target.is_postgres() {
-            opts.db_pool_size
-        } else {
-            opts.db_pool_size.min(16)
-        };
+        let pool_size = if target.is_postgres() { opts.db_pool_size } else { opts.db_pool_size.min(16) };
         let demo = !opts.no_demo;
         let (pool, secret, demo_loaded) = web::block(move || -> anyhow::Result<_> {
             let pool = db::connect(&target, pool_size)?;
@@ -65,9 +57,7 @@ impl Application {
         .await
         .context("start-up task failed")??;
 
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let hasher = web::block(move || Hasher::new(cores, Duration::from_secs(2))).await?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
@@ -83,8 +73,8 @@ impl Application {
             },
         });
 
-        let listener = TcpListener::bind(opts.bind)
-            .with_context(|| format!("cannot listen on {} (--bind)", opts.bind))?;
+        let listener =
+            TcpListener::bind(opts.bind).with_context(|| format!("cannot listen on {} (--bind)", opts.bind))?;
         let port = listener.local_addr()?.port();
         let workers = opts.workers.map(usize::from).unwrap_or(cores);
         let server = HttpServer::new(move || {
@@ -101,10 +91,7 @@ impl Application {
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "same-origin"))
                         .add(("X-Frame-Options", "DENY"))
-                        .add((
-                            "Permissions-Policy",
-                            "camera=(), microphone=(), geolocation=()",
-                        )),
+                        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()")),
                 )
                 .wrap(actix_web::middleware::Logger::default())
         })
@@ -112,12 +99,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok(Application {
-            port,
-            server,
-            pool,
-            demo_loaded,
-        })
+        Ok(Application { port, server, pool, demo_loaded })
     }
 
     pub fn port(&self) -> u16 {

@@ -23,9 +23,7 @@ pub fn anon_token(secret: &[u8], cookie_value: &str) -> String {
 }
 
 pub fn tokens_match(expected: &str, given: &str) -> bool {
-    !expected.is_empty()
-        && expected.len() == given.len()
-        && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+    !expected.is_empty() && expected.len() == given.len() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }
 
 /// Whether a browser's fetch metadata / origin show a cross-site request.
@@ -40,11 +38,7 @@ pub fn cross_site(sec_fetch_site: Option<&str>, origin: Option<&str>, host: &str
         if origin == "null" {
             return true;
         }
-        let origin_host = origin
-            .split_once("://")
-            .map(|(_, h)| h)
-            .unwrap_or(origin)
-            .trim_end_matches('/');
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin).trim_end_matches('/');
         if !origin_host.eq_ignore_ascii_case(host) {
             return true;
         }
@@ -70,24 +64,12 @@ mod tests {
     #[test]
     fn cross_site_detection() {
         assert!(!cross_site(None, None, "reg.example.org"));
-        assert!(!cross_site(
-            Some("same-origin"),
-            Some("https://reg.example.org"),
-            "reg.example.org"
-        ));
+        assert!(!cross_site(Some("same-origin"), Some("https://reg.example.org"), "reg.example.org"));
         assert!(!cross_site(Some("none"), None, "h"));
         assert!(cross_site(Some("cross-site"), None, "h"));
         assert!(cross_site(Some("same-site"), None, "h"));
-        assert!(cross_site(
-            None,
-            Some("https://evil.example"),
-            "reg.example.org"
-        ));
+        assert!(cross_site(None, Some("https://evil.example"), "reg.example.org"));
         assert!(cross_site(None, Some("null"), "h"));
-        assert!(!cross_site(
-            None,
-            Some("http://127.0.0.1:8080"),
-            "127.0.0.1:8080"
-        ));
+        assert!(!cross_site(None, Some("http://127.0.0.1:8080"), "127.0.0.1:8080"));
     }
 }

@@ -46,9 +46,7 @@ pub fn needs_rehash(stored: &str) -> bool {
 pub fn verify_blocking(stored: &str, password: &str) -> bool {
     match PasswordHash::new(stored) {
         // Verify with the parameters recorded in the hash, so old hashes still work.
-        Ok(h) => Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok(),
+        Ok(h) => Argon2::default().verify_password(password.as_bytes(), &h).is_ok(),
         Err(_) => false,
     }
 }
@@ -97,16 +95,10 @@ impl Hasher {
     pub async fn verify(&self, stored: Option<String>, password: String) -> AppResult<Verified> {
         let dummy = self.dummy_hash.clone();
         self.run(move || match stored {
-            Some(h) => Verified {
-                ok: verify_blocking(&h, &password),
-                needs_rehash: needs_rehash(&h),
-            },
+            Some(h) => Verified { ok: verify_blocking(&h, &password), needs_rehash: needs_rehash(&h) },
             None => {
                 let _ = verify_blocking(&dummy, &password);
-                Verified {
-                    ok: false,
-                    needs_rehash: false,
-                }
+                Verified { ok: false, needs_rehash: false }
             }
         })
         .await
@@ -128,16 +120,9 @@ mod tests {
 
     #[test]
     fn weaker_hashes_verify_but_need_rehash() {
-        let weak = Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(8, 1, 1, None).unwrap(),
-        );
+        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, None).unwrap());
         let salt = SaltString::generate(&mut OsRng);
-        let h = weak
-            .hash_password(b"old password 1", &salt)
-            .unwrap()
-            .to_string();
+        let h = weak.hash_password(b"old password 1", &salt).unwrap().to_string();
         assert!(verify_blocking(&h, "old password 1"));
         assert!(needs_rehash(&h));
         assert!(needs_rehash("not a hash"));

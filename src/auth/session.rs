@@ -29,12 +29,7 @@ pub fn cookie(token: String, secure: bool, lifetime_hours: u32) -> Cookie<'stati
 }
 
 pub fn removal_cookie(secure: bool) -> Cookie<'static> {
-    let mut c = Cookie::build(COOKIE, "")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .path("/")
-        .secure(secure)
-        .finish();
+    let mut c = Cookie::build(COOKIE, "").http_only(true).same_site(SameSite::Lax).path("/").secure(secure).finish();
     c.make_removal();
     c
 }
@@ -62,10 +57,7 @@ impl CurrentUser {
     }
 
     pub fn actor(&self) -> crate::db::audit::Actor {
-        crate::db::audit::Actor {
-            user_id: Some(self.id),
-            org_id: Some(self.org_id),
-        }
+        crate::db::audit::Actor { user_id: Some(self.id), org_id: Some(self.org_id) }
     }
 }
 
@@ -75,17 +67,12 @@ impl FromRequest for CurrentUser {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let ext = req.extensions();
-        let user = ext
-            .get::<crate::web::ctx::Ctx>()
-            .and_then(|c| c.user.as_ref())
-            .and_then(CurrentUser::from_session);
+        let user = ext.get::<crate::web::ctx::Ctx>().and_then(|c| c.user.as_ref()).and_then(CurrentUser::from_session);
         ready(match user {
             Some(u) => Ok(u),
             None => {
                 let next = match req.uri().path_and_query() {
-                    Some(pq) if req.method() == actix_web::http::Method::GET => {
-                        pq.as_str().to_owned()
-                    }
+                    Some(pq) if req.method() == actix_web::http::Method::GET => pq.as_str().to_owned(),
                     _ => "/".to_owned(),
                 };
                 Err(AppError::LoginRequired { next })
@@ -147,13 +134,7 @@ mod tests {
     }
 
     fn user(role: Role, org_id: i64) -> CurrentUser {
-        CurrentUser {
-            id: 1,
-            email: "u@example.org".into(),
-            display_name: "U".into(),
-            role,
-            org_id,
-        }
+        CurrentUser { id: 1, email: "u@example.org".into(), display_name: "U".into(), role, org_id }
     }
 
     #[test]

@@ -15,10 +15,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub const SYSTEM: Actor = Actor {
-        user_id: None,
-        org_id: None,
-    };
+    pub const SYSTEM: Actor = Actor { user_id: None, org_id: None };
 }
 
 /// Append one row; call it inside the same transaction as the change it records.
@@ -80,12 +77,7 @@ pub struct AuditEntry {
     pub actor_email: Option<String>,
 }
 
-pub fn list(
-    conn: &mut DbConn,
-    f: &AuditFilter,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<AuditEntry>, i64)> {
+pub fn list(conn: &mut DbConn, f: &AuditFilter, limit: i64, offset: i64) -> QueryResult<(Vec<AuditEntry>, i64)> {
     use super::schema::users;
     let build = || {
         let mut q = audit_log::table.into_boxed();
@@ -110,29 +102,18 @@ pub fn list(
         q
     };
     let total: i64 = build().count().get_result(conn)?;
-    let rows: Vec<AuditRow> = build()
-        .order(audit_log::id.desc())
-        .limit(limit)
-        .offset(offset)
-        .load(conn)?;
+    let rows: Vec<AuditRow> = build().order(audit_log::id.desc()).limit(limit).offset(offset).load(conn)?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_user_id).collect();
     let emails: Vec<(i64, String)> = if ids.is_empty() {
         Vec::new()
     } else {
-        users::table
-            .filter(users::id.eq_any(ids))
-            .select((users::id, users::email))
-            .load(conn)?
+        users::table.filter(users::id.eq_any(ids)).select((users::id, users::email)).load(conn)?
     };
     let entries = rows
         .into_iter()
         .map(|row| {
-            let actor_email = row.actor_user_id.and_then(|u| {
-                emails
-                    .iter()
-                    .find(|(id, _)| *id == u)
-                    .map(|(_, e)| e.clone())
-            });
+            let actor_email =
+                row.actor_user_id.and_then(|u| emails.iter().find(|(id, _)| *id == u).map(|(_, e)| e.clone()));
             AuditEntry { row, actor_email }
         })
         .collect();
@@ -141,15 +122,7 @@ pub fn list(
 
 /// Distinct object types and actions, for the filter menus.
 pub fn facets(conn: &mut DbConn) -> QueryResult<(Vec<String>, Vec<String>)> {
-    let types = audit_log::table
-        .select(audit_log::object_type)
-        .distinct()
-        .order(audit_log::object_type)
-        .load(conn)?;
-    let actions = audit_log::table
-        .select(audit_log::action)
-        .distinct()
-        .order(audit_log::action)
-        .load(conn)?;
+    let types = audit_log::table.select(audit_log::object_type).distinct().order(audit_log::object_type).load(conn)?;
+    let actions = audit_log::table.select(audit_log::action).distinct().order(audit_log::action).load(conn)?;
     Ok((types, actions))
 }

@@ -44,17 +44,12 @@ impl DbTarget {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(DbTarget::Postgres(s.to_owned()));
         }
-        let path = s
-            .strip_prefix("sqlite://")
-            .or_else(|| s.strip_prefix("sqlite:"))
-            .unwrap_or(s);
+        let path = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")).unwrap_or(s);
         if path.is_empty() {
             return Err("empty SQLite path".into());
         }
         if let Some((scheme, _)) = path.split_once("://") {
-            return Err(format!(
-                "unsupported database scheme '{scheme}' (use a SQLite path or postgres://)"
-            ));
+            return Err(format!("unsupported database scheme '{scheme}' (use a SQLite path or postgres://)"));
         }
         Ok(DbTarget::Sqlite(path.to_owned()))
     }
@@ -78,8 +73,7 @@ impl Manager {
     pub fn establish(&self) -> Result<DbConn, r2d2::Error> {
         match &self.target {
             DbTarget::Sqlite(path) => {
-                let mut c = diesel::SqliteConnection::establish(path)
-                    .map_err(r2d2::Error::ConnectionError)?;
+                let mut c = diesel::SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
                 c.batch_execute(
                     "PRAGMA busy_timeout = 5000;
                      PRAGMA journal_mode = WAL;
@@ -91,8 +85,7 @@ impl Manager {
             }
             DbTarget::Postgres(url) => {
                 let url = with_connect_timeout(url);
-                let mut c =
-                    diesel::PgConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
+                let mut c = diesel::PgConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
                 c.batch_execute("SET TIME ZONE 'UTC'; SET statement_timeout = '30s';")
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Pg(c))
@@ -121,8 +114,7 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
@@ -155,8 +147,7 @@ pub fn connect(target: &DbTarget, max_size: u32) -> anyhow::Result<DbPool> {
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
     match conn {
         DbConn::Sqlite(c) => {
-            c.run_pending_migrations(SQLITE_MIGRATIONS)
-                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
         }
         DbConn::Pg(c) => {
             // Several instances may start at once: one migrates, the others wait.
@@ -262,22 +253,11 @@ mod tests {
 
     #[test]
     fn parses_targets() {
-        assert_eq!(
-            DbTarget::parse("selfreg.db"),
-            Ok(DbTarget::Sqlite("selfreg.db".into()))
-        );
-        assert_eq!(
-            DbTarget::parse("sqlite:///tmp/x.db"),
-            Ok(DbTarget::Sqlite("/tmp/x.db".into()))
-        );
-        assert_eq!(
-            DbTarget::parse("sqlite://x.db"),
-            Ok(DbTarget::Sqlite("x.db".into()))
-        );
+        assert_eq!(DbTarget::parse("selfreg.db"), Ok(DbTarget::Sqlite("selfreg.db".into())));
+        assert_eq!(DbTarget::parse("sqlite:///tmp/x.db"), Ok(DbTarget::Sqlite("/tmp/x.db".into())));
+        assert_eq!(DbTarget::parse("sqlite://x.db"), Ok(DbTarget::Sqlite("x.db".into())));
         assert!(DbTarget::parse("postgres://u@h/db").unwrap().is_postgres());
-        assert!(DbTarget::parse("postgresql://u@h/db")
-            .unwrap()
-            .is_postgres());
+        assert!(DbTarget::parse("postgresql://u@h/db").unwrap().is_postgres());
         assert!(DbTarget::parse("mysql://u@h/db").is_err());
         assert!(DbTarget::parse("").is_err());
         assert!(DbTarget::parse("sqlite://").is_err());
@@ -285,17 +265,8 @@ mod tests {
 
     #[test]
     fn adds_connect_timeout() {
-        assert_eq!(
-            with_connect_timeout("postgres://h/db"),
-            "postgres://h/db?connect_timeout=3"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?x=1"),
-            "postgres://h/db?x=1&connect_timeout=3"
-        );
-        assert_eq!(
-            with_connect_timeout("postgres://h/db?connect_timeout=9"),
-            "postgres://h/db?connect_timeout=9"
-        );
+        assert_eq!(with_connect_timeout("postgres://h/db"), "postgres://h/db?connect_timeout=3");
+        assert_eq!(with_connect_timeout("postgres://h/db?x=1"), "postgres://h/db?x=1&connect_timeout=3");
+        assert_eq!(with_connect_timeout("postgres://h/db?connect_timeout=9"), "postgres://h/db?connect_timeout=9");
     }
 }

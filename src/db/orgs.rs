@@ -52,14 +52,7 @@ impl OrgData {
         website: String,
         contact: String,
     ) -> Self {
-        OrgData {
-            kind: kind.as_str(),
-            name_zh,
-            name_en,
-            credit_code: code.as_str().to_owned(),
-            website,
-            contact,
-        }
+        OrgData { kind: kind.as_str(), name_zh, name_en, credit_code: code.as_str().to_owned(), website, contact }
     }
 }
 
@@ -75,10 +68,9 @@ pub enum OrgSaveError {
 
 fn map_unique(e: diesel::result::Error) -> OrgSaveError {
     match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => OrgSaveError::DuplicateCode,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            OrgSaveError::DuplicateCode
+        }
         e => OrgSaveError::Db(e),
     }
 }
@@ -88,10 +80,7 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Org>> {
 }
 
 pub fn by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Org>> {
-    organizations::table
-        .filter(organizations::credit_code.eq(code.to_ascii_uppercase()))
-        .first(conn)
-        .optional()
+    organizations::table.filter(organizations::credit_code.eq(code.to_ascii_uppercase())).first(conn).optional()
 }
 
 /// Organizations matching `q` in either name or the credit code, by Chinese name.
@@ -104,23 +93,15 @@ pub fn search(conn: &mut DbConn, q: &str, limit: i64, offset: i64) -> QueryResul
                 organizations::name_zh
                     .like(pattern.clone())
                     .escape('\\')
-                    .or(lower(organizations::name_en)
-                        .like(pattern.to_lowercase())
-                        .escape('\\'))
-                    .or(organizations::credit_code
-                        .like(pattern.to_ascii_uppercase())
-                        .escape('\\')),
+                    .or(lower(organizations::name_en).like(pattern.to_lowercase()).escape('\\'))
+                    .or(organizations::credit_code.like(pattern.to_ascii_uppercase()).escape('\\')),
             );
         }
         query
     };
     let total = build().count().get_result(conn)?;
     let rows = build()
-        .order((
-            organizations::kind,
-            organizations::name_zh,
-            organizations::id,
-        ))
+        .order((organizations::kind, organizations::name_zh, organizations::id))
         .limit(limit)
         .offset(offset)
         .load(conn)?;
@@ -129,13 +110,7 @@ pub fn search(conn: &mut DbConn, q: &str, limit: i64, offset: i64) -> QueryResul
 
 /// Every organization, for select menus.
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Org>> {
-    organizations::table
-        .order((
-            organizations::kind,
-            organizations::name_zh,
-            organizations::id,
-        ))
-        .load(conn)
+    organizations::table.order((organizations::kind, organizations::name_zh, organizations::id)).load(conn)
 }
 
 pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, OrgSaveError> {
@@ -154,24 +129,11 @@ pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, Or
         .returning(organizations::id)
         .get_result(conn)
         .map_err(map_unique)?;
-    audit::record::<(), _>(
-        conn,
-        actor,
-        "organization",
-        Some(id),
-        "create",
-        None,
-        Some(data),
-    )?;
+    audit::record::<(), _>(conn, actor, "organization", Some(id), "create", None, Some(data))?;
     Ok(id)
 }
 
-pub fn update(
-    conn: &mut DbConn,
-    actor: Actor,
-    id: i64,
-    data: &OrgData,
-) -> Result<(), OrgSaveError> {
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Result<(), OrgSaveError> {
     let before = get(conn, id)?.ok_or(OrgSaveError::NotFound)?;
     diesel::update(organizations::table.find(id))
         .set((
@@ -185,15 +147,7 @@ pub fn update(
         ))
         .execute(conn)
         .map_err(map_unique)?;
-    audit::record(
-        conn,
-        actor,
-        "organization",
-        Some(id),
-        "update",
-        Some(&before),
-        Some(data),
-    )?;
+    audit::record(conn, actor, "organization", Some(id), "update", Some(&before), Some(data))?;
     Ok(())
 }
 

@@ -70,11 +70,4 @@ diesel::table! {
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    settings,
-    organizations,
-    users,
-    sessions,
-    throttle_events,
-    audit_log,
-);
+diesel::allow_tables_to_appear_in_same_query!(settings, organizations, users, sessions, throttle_events, audit_log,);

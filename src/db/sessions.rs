@@ -46,19 +46,7 @@ pub fn lookup(
     idle: Duration,
     lifetime: Duration,
 ) -> QueryResult<Option<SessionUser>> {
-    type Row = (
-        String,
-        String,
-        NaiveDateTime,
-        i64,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        String,
-    );
+    type Row = (String, String, NaiveDateTime, i64, String, String, String, i64, String, String, String);
     let row: Option<Row> = sessions::table
         .inner_join(users::table.inner_join(organizations::table))
         .filter(sessions::id_hash.eq(id_hash))
@@ -97,9 +85,7 @@ pub fn lookup(
 
 /// Record activity (callers do it at most once a minute per session).
 pub fn touch(conn: &mut DbConn, id_hash: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(sessions::table.find(id_hash))
-        .set(sessions::last_seen_at.eq(now))
-        .execute(conn)?;
+    diesel::update(sessions::table.find(id_hash)).set(sessions::last_seen_at.eq(now)).execute(conn)?;
     Ok(())
 }
 
@@ -112,18 +98,9 @@ pub fn delete_for_user(conn: &mut DbConn, user_id: i64) -> QueryResult<usize> {
 }
 
 /// Remove sessions that can no longer be used.
-pub fn purge_expired(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-    idle: Duration,
-    lifetime: Duration,
-) -> QueryResult<usize> {
+pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime, idle: Duration, lifetime: Duration) -> QueryResult<usize> {
     diesel::delete(
-        sessions::table.filter(
-            sessions::last_seen_at
-                .le(now - idle)
-                .or(sessions::created_at.le(now - lifetime)),
-        ),
+        sessions::table.filter(sessions::last_seen_at.le(now - idle).or(sessions::created_at.le(now - lifetime))),
     )
     .execute(conn)
 }

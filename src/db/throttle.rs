@@ -17,11 +17,7 @@ pub fn record(conn: &mut DbConn, scope: &str, at: NaiveDateTime) -> QueryResult<
 }
 
 /// How many events `scope` had since `since`, and when the oldest of them happened.
-pub fn count_since(
-    conn: &mut DbConn,
-    scope: &str,
-    since: NaiveDateTime,
-) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+pub fn count_since(conn: &mut DbConn, scope: &str, since: NaiveDateTime) -> QueryResult<(i64, Option<NaiveDateTime>)> {
     throttle_events::table
         .filter(throttle_events::scope.eq(scope))
         .filter(throttle_events::at.ge(since))

@@ -72,12 +72,8 @@ pub enum UserSaveError {
 fn map_err(e: diesel::result::Error) -> UserSaveError {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-            UserSaveError::DuplicateEmail
-        }
-        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-            UserSaveError::UnknownOrg
-        }
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => UserSaveError::DuplicateEmail,
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => UserSaveError::UnknownOrg,
         e => UserSaveError::Db(e),
     }
 }
@@ -87,32 +83,21 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
 }
 
 pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    users::table
-        .filter(users::email.eq(email.trim().to_lowercase()))
-        .first(conn)
-        .optional()
+    users::table.filter(users::email.eq(email.trim().to_lowercase())).first(conn).optional()
 }
 
 pub fn list(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<UserListItem>, i64)> {
     let total = users::table.count().get_result(conn)?;
     let rows: Vec<(User, String, String)> = users::table
         .inner_join(organizations::table)
-        .select((
-            users::all_columns,
-            organizations::name_zh,
-            organizations::name_en,
-        ))
+        .select((users::all_columns, organizations::name_zh, organizations::name_en))
         .order((organizations::name_zh, users::email))
         .limit(limit)
         .offset(offset)
         .load(conn)?;
     Ok((
         rows.into_iter()
-            .map(|(user, org_name_zh, org_name_en)| UserListItem {
-                user,
-                org_name_zh,
-                org_name_en,
-            })
+            .map(|(user, org_name_zh, org_name_en)| UserListItem { user, org_name_zh, org_name_en })
             .collect(),
         total,
     ))
@@ -164,12 +149,7 @@ pub struct UserEdit<'a> {
 }
 
 /// Edit a user; deactivating ends all of the user's sessions at once.
-pub fn update(
-    conn: &mut DbConn,
-    actor: Actor,
-    id: i64,
-    e: &UserEdit<'_>,
-) -> Result<(), UserSaveError> {
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, e: &UserEdit<'_>) -> Result<(), UserSaveError> {
     let before = get(conn, id)?.ok_or(UserSaveError::NotFound)?;
     if super::orgs::get(conn, e.organization_id)?.is_none() {
         return Err(UserSaveError::UnknownOrg);
@@ -196,36 +176,15 @@ pub fn update(
         role: e.role.as_str(),
         active: e.active,
     };
-    let action = if before.active && !e.active {
-        "disable"
-    } else {
-        "update"
-    };
-    audit::record(
-        conn,
-        actor,
-        "user",
-        Some(id),
-        action,
-        Some(&before.audit()),
-        Some(&after),
-    )?;
+    let action = if before.active && !e.active { "disable" } else { "update" };
+    audit::record(conn, actor, "user", Some(id), action, Some(&before.audit()), Some(&after))?;
     Ok(())
 }
 
 /// Set a new password hash. With `end_sessions`, every session of the user ends (a reset).
-pub fn set_password_hash(
-    conn: &mut DbConn,
-    actor: Actor,
-    id: i64,
-    hash: &str,
-    end_sessions: bool,
-) -> QueryResult<()> {
+pub fn set_password_hash(conn: &mut DbConn, actor: Actor, id: i64, hash: &str, end_sessions: bool) -> QueryResult<()> {
     diesel::update(users::table.find(id))
-        .set((
-            users::password_hash.eq(hash),
-            users::updated_at.eq(super::now()),
-        ))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(super::now())))
         .execute(conn)?;
     if end_sessions {
         diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;

@@ -5,9 +5,7 @@ use std::fmt;
 /// The 31 characters allowed by GB 32100-2015 (no I, O, S, V, Z), in value order.
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1..=17: 3^(i-1) mod 31.
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// Why a credit code was refused; each maps to a catalog message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,11 +87,7 @@ mod tests {
     #[test]
     fn accepts_published_codes() {
         // Codes printed on real business licences.
-        for code in [
-            "91310000MA1FL1MMXL",
-            "91110000802100433B",
-            "91440300708461136T",
-        ] {
+        for code in ["91310000MA1FL1MMXL", "91110000802100433B", "91440300708461136T"] {
             assert!(CreditCode::parse(code).is_ok(), "{code}");
         }
     }
@@ -106,43 +100,24 @@ mod tests {
 
     #[test]
     fn refuses_wrong_check_character() {
-        assert_eq!(
-            CreditCode::parse("91310000MA1FL1MMX1"),
-            Err(CreditCodeError::CheckCharacter)
-        );
-        assert_eq!(
-            CreditCode::parse("91110000802100433C"),
-            Err(CreditCodeError::CheckCharacter)
-        );
+        assert_eq!(CreditCode::parse("91310000MA1FL1MMX1"), Err(CreditCodeError::CheckCharacter));
+        assert_eq!(CreditCode::parse("91110000802100433C"), Err(CreditCodeError::CheckCharacter));
     }
 
     #[test]
     fn refuses_wrong_length() {
         assert_eq!(CreditCode::parse(""), Err(CreditCodeError::Length));
-        assert_eq!(
-            CreditCode::parse("91310000MA1FL1MMX"),
-            Err(CreditCodeError::Length)
-        );
-        assert_eq!(
-            CreditCode::parse("91310000MA1FL1MMXLL"),
-            Err(CreditCodeError::Length)
-        );
+        assert_eq!(CreditCode::parse("91310000MA1FL1MMX"), Err(CreditCodeError::Length));
+        assert_eq!(CreditCode::parse("91310000MA1FL1MMXLL"), Err(CreditCodeError::Length));
         // Eighteen characters that are not in the alphabet.
-        assert_eq!(
-            CreditCode::parse("统一社会信用代码统一社会信用代码统一"),
-            Err(CreditCodeError::Character)
-        );
+        assert_eq!(CreditCode::parse("统一社会信用代码统一社会信用代码统一"), Err(CreditCodeError::Character));
     }
 
     #[test]
     fn refuses_forbidden_letters() {
         for bad in ["I", "O", "S", "V", "Z", "-"] {
             let code = format!("91310000MA1FL1MM{bad}L");
-            assert_eq!(
-                CreditCode::parse(&code),
-                Err(CreditCodeError::Character),
-                "{code}"
-            );
+            assert_eq!(CreditCode::parse(&code), Err(CreditCodeError::Character), "{code}");
         }
     }
 

@@ -25,9 +25,7 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+            && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -61,10 +59,7 @@ mod tests {
 
     #[test]
     fn accepts_and_normalises() {
-        assert_eq!(
-            Email::parse(" Filer@Example.ORG ").unwrap().as_str(),
-            "filer@example.org"
-        );
+        assert_eq!(Email::parse(" Filer@Example.ORG ").unwrap().as_str(), "filer@example.org");
         assert!(Email::parse("a.b+tag@sub.example.com.cn").is_ok());
         assert!(Email::parse("用户@例子.中国").is_err()); // non-ASCII local part
         assert!(Email::parse("user@例子.中国").is_ok()); // internationalised domain

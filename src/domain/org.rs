@@ -10,13 +10,8 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [
-        OrgKind::Association,
-        OrgKind::Platform,
-        OrgKind::Agency,
-        OrgKind::Regulator,
-        OrgKind::Other,
-    ];
+    pub const ALL: [OrgKind; 5] =
+        [OrgKind::Association, OrgKind::Platform, OrgKind::Agency, OrgKind::Regulator, OrgKind::Other];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -29,10 +24,7 @@ impl OrgKind {
     }
 
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        OrgKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s.trim())
-            .ok_or("error.org_kind.invalid")
+        OrgKind::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or("error.org_kind.invalid")
     }
 
     pub fn label_key(self) -> &'static str {

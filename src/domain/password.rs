@@ -14,10 +14,7 @@ impl Password {
             Err("error.password.short")
         } else if n > Self::MAX_CHARS {
             Err("error.password.long")
-        } else if input
-            .chars()
-            .all(|c| c == input.chars().next().unwrap_or(' '))
-        {
+        } else if input.chars().all(|c| c == input.chars().next().unwrap_or(' ')) {
             Err("error.password.repetitive")
         } else {
             Ok(Password(input.to_owned()))
@@ -42,29 +39,17 @@ mod tests {
     #[test]
     fn length_bounds() {
         assert_eq!(Password::new("").unwrap_err(), "error.password.short");
-        assert_eq!(
-            Password::new("123456789").unwrap_err(),
-            "error.password.short"
-        );
+        assert_eq!(Password::new("123456789").unwrap_err(), "error.password.short");
         assert!(Password::new("1234567890").is_ok());
-        assert!(
-            Password::new("密码密码密码密码密码").is_ok(),
-            "ten Chinese characters"
-        );
+        assert!(Password::new("密码密码密码密码密码").is_ok(), "ten Chinese characters");
         assert!(Password::new(&"ab".repeat(64)).is_ok(), "128 characters");
         assert!(Password::new(&"ab".repeat(128)).is_ok(), "256 characters");
-        assert_eq!(
-            Password::new(&"ab".repeat(129)).unwrap_err(),
-            "error.password.long"
-        );
+        assert_eq!(Password::new(&"ab".repeat(129)).unwrap_err(), "error.password.long");
     }
 
     #[test]
     fn refuses_one_repeated_character() {
-        assert_eq!(
-            Password::new("aaaaaaaaaaaa").unwrap_err(),
-            "error.password.repetitive"
-        );
+        assert_eq!(Password::new("aaaaaaaaaaaa").unwrap_err(), "error.password.repetitive");
     }
 
     #[test]

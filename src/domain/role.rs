@@ -23,10 +23,7 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Result<Self, &'static str> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or("error.role.invalid")
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or("error.role.invalid")
     }
 
     /// Catalog key of the role's name.

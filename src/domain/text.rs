@@ -10,9 +10,7 @@ pub fn bounded(input: &str, required: bool, max: usize) -> Result<String, &'stat
     if s.chars().count() > max {
         return Err("error.too_long");
     }
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
         return Err("error.control_chars");
     }
     Ok(s.to_owned())
@@ -24,10 +22,7 @@ pub fn url(input: &str) -> Result<String, &'static str> {
     if s.is_empty() {
         return Ok(s);
     }
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-        .ok_or("error.url.invalid")?;
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")).ok_or("error.url.invalid")?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.contains(char::is_whitespace) || s.contains(['<', '>', '"', '\'']) {
         return Err("error.url.invalid");
@@ -55,14 +50,8 @@ mod tests {
         assert_eq!(url(""), Ok(String::new()));
         assert!(url("https://example.org/x?y=1").is_ok());
         assert!(url("http://例子.中国").is_ok());
-        for bad in [
-            "javascript:alert(1)",
-            "ftp://x",
-            "https://",
-            "https://a b",
-            "example.org",
-            "https://x/\"><script>",
-        ] {
+        for bad in ["javascript:alert(1)", "ftp://x", "https://", "https://a b", "example.org", "https://x/\"><script>"]
+        {
             assert!(url(bad).is_err(), "{bad}");
         }
     }

@@ -7,9 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::forms::Form;
-use super::{
-    query_base, redirect, redirect_with_flash, render, render_status, AppState, Ctx, Pager,
-};
+use super::{query_base, redirect, redirect_with_flash, render, render_status, AppState, Ctx, Pager};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::audit::{AuditEntry, AuditFilter};
 use crate::db::orgs::{Org, OrgData, OrgSaveError};
@@ -20,22 +18,19 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/admin",
-        web::get().to(|| async { redirect("/admin/users") }),
-    )
-    .route("/admin/users", web::get().to(users_list))
-    .route("/admin/users", web::post().to(user_create))
-    .route("/admin/users/new", web::get().to(user_new))
-    .route("/admin/users/{id}", web::get().to(user_edit))
-    .route("/admin/users/{id}", web::post().to(user_update))
-    .route("/admin/users/{id}/password", web::post().to(user_password))
-    .route("/admin/orgs", web::get().to(orgs_list))
-    .route("/admin/orgs", web::post().to(org_create))
-    .route("/admin/orgs/new", web::get().to(org_new))
-    .route("/admin/orgs/{id}", web::get().to(org_edit))
-    .route("/admin/orgs/{id}", web::post().to(org_update))
-    .route("/admin/audit", web::get().to(audit_list));
+    cfg.route("/admin", web::get().to(|| async { redirect("/admin/users") }))
+        .route("/admin/users", web::get().to(users_list))
+        .route("/admin/users", web::post().to(user_create))
+        .route("/admin/users/new", web::get().to(user_new))
+        .route("/admin/users/{id}", web::get().to(user_edit))
+        .route("/admin/users/{id}", web::post().to(user_update))
+        .route("/admin/users/{id}/password", web::post().to(user_password))
+        .route("/admin/orgs", web::get().to(orgs_list))
+        .route("/admin/orgs", web::post().to(org_create))
+        .route("/admin/orgs/new", web::get().to(org_new))
+        .route("/admin/orgs/{id}", web::get().to(org_edit))
+        .route("/admin/orgs/{id}", web::post().to(org_update))
+        .route("/admin/audit", web::get().to(audit_list));
 }
 
 fn admin(user: &CurrentUser) -> AppResult<()> {
@@ -43,10 +38,7 @@ fn admin(user: &CurrentUser) -> AppResult<()> {
 }
 
 fn parse_id(s: &str) -> AppResult<i64> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)
+    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -76,9 +68,7 @@ pub async fn users_list(
 ) -> AppResult<HttpResponse> {
     admin(&user)?;
     let offset = Pager::offset(q.page, PER_PAGE);
-    let (users, total) = state
-        .db(move |c| Ok(users::list(c, PER_PAGE, offset)?))
-        .await?;
+    let (users, total) = state.db(move |c| Ok(users::list(c, PER_PAGE, offset)?)).await?;
     let pager = Pager::new(q.page, PER_PAGE, total, query_base("/admin/users", &[]));
     render(&UsersPage { ctx, users, pager })
 }
@@ -134,24 +124,10 @@ async fn user_form_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let orgs = state.db(|c| Ok(orgs::all(c)?)).await?;
-    render_status(
-        status,
-        &UserFormPage {
-            ctx,
-            form,
-            orgs,
-            roles: Role::ALL,
-            user_id,
-            email,
-        },
-    )
+    render_status(status, &UserFormPage { ctx, form, orgs, roles: Role::ALL, user_id, email })
 }
 
-pub async fn user_new(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-) -> AppResult<HttpResponse> {
+pub async fn user_new(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
     admin(&user)?;
     let form = Form::new().with("role", "filer").with("active", "on");
     user_form_page(&state, ctx, form, None, String::new(), StatusCode::OK).await
@@ -167,46 +143,24 @@ pub async fn user_create(
     let lang = ctx.lang;
     let mut form = input.form();
     let email = form.check(lang, "email", Email::parse(&input.email));
-    let name = form.check(
-        lang,
-        "display_name",
-        text::bounded(&input.display_name, true, 100),
-    );
+    let name = form.check(lang, "display_name", text::bounded(&input.display_name, true, 100));
     let org_id = form.check(
         lang,
         "organization_id",
-        input
-            .organization_id
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| "error.org.choose"),
+        input.organization_id.trim().parse::<i64>().map_err(|_| "error.org.choose"),
     );
     let role = form.check(lang, "role", Role::parse(&input.role));
     let password = form.check(lang, "password", Password::new(&input.password));
-    let (Some(email), Some(name), Some(org_id), Some(role), Some(password)) =
-        (email, name, org_id, role, password)
+    let (Some(email), Some(name), Some(org_id), Some(role), Some(password)) = (email, name, org_id, role, password)
     else {
-        return user_form_page(
-            &state,
-            ctx,
-            form,
-            None,
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return user_form_page(&state, ctx, form, None, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let hash = state.hasher.hash(password.expose().to_owned()).await?;
     let actor = user.actor();
     let result = state
         .tx(move |c| {
-            let new = NewUser {
-                email: &email,
-                display_name: &name,
-                organization_id: org_id,
-                role,
-                password_hash: &hash,
-            };
+            let new =
+                NewUser { email: &email, display_name: &name, organization_id: org_id, role, password_hash: &hash };
             match users::insert(c, actor, &new) {
                 Ok(id) => Ok(Ok(id)),
                 Err(UserSaveError::Db(e)) => Err(e.into()),
@@ -218,15 +172,7 @@ pub async fn user_create(
         Ok(_) => Ok(redirect_with_flash("/admin/users", "flash.user_created")),
         Err(e) => {
             user_save_error(lang, &mut form, e);
-            user_form_page(
-                &state,
-                ctx,
-                form,
-                None,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            user_form_page(&state, ctx, form, None, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -247,10 +193,7 @@ pub async fn user_edit(
 ) -> AppResult<HttpResponse> {
     admin(&user)?;
     let id = parse_id(&id)?;
-    let u = state
-        .db(move |c| Ok(users::get(c, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let u = state.db(move |c| Ok(users::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
     let mut form = Form::new()
         .with("display_name", &u.display_name)
         .with("organization_id", &u.organization_id.to_string())
@@ -271,51 +214,26 @@ pub async fn user_update(
     admin(&user)?;
     let id = parse_id(&id)?;
     let lang = ctx.lang;
-    let existing = state
-        .db(move |c| Ok(users::get(c, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let existing = state.db(move |c| Ok(users::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
     let mut form = input.form();
-    let name = form.check(
-        lang,
-        "display_name",
-        text::bounded(&input.display_name, true, 100),
-    );
+    let name = form.check(lang, "display_name", text::bounded(&input.display_name, true, 100));
     let org_id = form.check(
         lang,
         "organization_id",
-        input
-            .organization_id
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| "error.org.choose"),
+        input.organization_id.trim().parse::<i64>().map_err(|_| "error.org.choose"),
     );
     let role = form.check(lang, "role", Role::parse(&input.role));
     let active = input.active.is_some();
     if id == user.id && (!active || role != Some(Role::Admin)) {
         form.error(lang, "active", "error.user.self_lockout");
     }
-    let (Some(name), Some(org_id), Some(role), false) = (name, org_id, role, form.has_errors())
-    else {
-        return user_form_page(
-            &state,
-            ctx,
-            form,
-            Some(id),
-            existing.email,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let (Some(name), Some(org_id), Some(role), false) = (name, org_id, role, form.has_errors()) else {
+        return user_form_page(&state, ctx, form, Some(id), existing.email, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let actor = user.actor();
     let result = state
         .tx(move |c| {
-            let edit = UserEdit {
-                display_name: &name,
-                organization_id: org_id,
-                role,
-                active,
-            };
+            let edit = UserEdit { display_name: &name, organization_id: org_id, role, active };
             match users::update(c, actor, id, &edit) {
                 Ok(()) => Ok(Ok(())),
                 Err(UserSaveError::Db(e)) => Err(e.into()),
@@ -328,15 +246,7 @@ pub async fn user_update(
         Ok(()) => Ok(redirect_with_flash("/admin/users", "flash.user_saved")),
         Err(e) => {
             user_save_error(lang, &mut form, e);
-            user_form_page(
-                &state,
-                ctx,
-                form,
-                Some(id),
-                existing.email,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            user_form_page(&state, ctx, form, Some(id), existing.email, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -356,10 +266,7 @@ pub async fn user_password(
 ) -> AppResult<HttpResponse> {
     admin(&user)?;
     let id = parse_id(&id)?;
-    let existing = state
-        .db(move |c| Ok(users::get(c, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let existing = state.db(move |c| Ok(users::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
     let password = match Password::new(&input.password) {
         Ok(p) => p,
         Err(key) => {
@@ -371,26 +278,13 @@ pub async fn user_password(
                 form.set("active", "on");
             }
             form.error(ctx.lang, "password", key);
-            return user_form_page(
-                &state,
-                ctx,
-                form,
-                Some(id),
-                existing.email,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return user_form_page(&state, ctx, form, Some(id), existing.email, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     let hash = state.hasher.hash(password.expose().to_owned()).await?;
     let actor = user.actor();
-    state
-        .tx(move |c| Ok(users::set_password_hash(c, actor, id, &hash, true)?))
-        .await?;
-    Ok(redirect_with_flash(
-        &format!("/admin/users/{id}"),
-        "flash.password_reset",
-    ))
+    state.tx(move |c| Ok(users::set_password_hash(c, actor, id, &hash, true)?)).await?;
+    Ok(redirect_with_flash(&format!("/admin/users/{id}"), "flash.password_reset"))
 }
 
 // ---------------------------------------------------------------- organizations
@@ -415,22 +309,10 @@ pub async fn orgs_list(
     let search = q.q.chars().take(100).collect::<String>();
     let (orgs, total) = {
         let search = search.clone();
-        state
-            .db(move |c| Ok(orgs::search(c, &search, PER_PAGE, offset)?))
-            .await?
+        state.db(move |c| Ok(orgs::search(c, &search, PER_PAGE, offset)?)).await?
     };
-    let pager = Pager::new(
-        q.page,
-        PER_PAGE,
-        total,
-        query_base("/admin/orgs", &[("q", &search)]),
-    );
-    render(&OrgsPage {
-        ctx,
-        orgs,
-        pager,
-        q: search,
-    })
+    let pager = Pager::new(q.page, PER_PAGE, total, query_base("/admin/orgs", &[("q", &search)]));
+    render(&OrgsPage { ctx, orgs, pager, q: search })
 }
 
 #[derive(Template)]
@@ -475,47 +357,23 @@ impl OrgInput {
         let kind = form.check(lang, "kind", OrgKind::parse(&self.kind));
         let name_zh = form.check(lang, "name_zh", text::bounded(&self.name_zh, true, 200));
         let name_en = form.check(lang, "name_en", text::bounded(&self.name_en, true, 200));
-        let code = form.check(
-            lang,
-            "credit_code",
-            CreditCode::parse(&self.credit_code).map_err(|e| e.message_key()),
-        );
+        let code = form.check(lang, "credit_code", CreditCode::parse(&self.credit_code).map_err(|e| e.message_key()));
         let website = form.check(lang, "website", text::url(&self.website));
         let contact = form.check(lang, "contact", text::bounded(&self.contact, false, 500));
         match (kind, name_zh, name_en, code, website, contact) {
-            (Some(k), Some(zh), Some(en), Some(code), Some(w), Some(c)) => {
-                Ok(OrgData::new(k, zh, en, &code, w, c))
-            }
+            (Some(k), Some(zh), Some(en), Some(code), Some(w), Some(c)) => Ok(OrgData::new(k, zh, en, &code, w, c)),
             _ => Err(form),
         }
     }
 }
 
-fn org_form(
-    ctx: Ctx,
-    form: Form,
-    org_id: Option<i64>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    render_status(
-        status,
-        &OrgFormPage {
-            ctx,
-            form,
-            kinds: OrgKind::ALL,
-            org_id,
-        },
-    )
+fn org_form(ctx: Ctx, form: Form, org_id: Option<i64>, status: StatusCode) -> AppResult<HttpResponse> {
+    render_status(status, &OrgFormPage { ctx, form, kinds: OrgKind::ALL, org_id })
 }
 
 pub async fn org_new(ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
     admin(&user)?;
-    org_form(
-        ctx,
-        Form::new().with("kind", "platform"),
-        None,
-        StatusCode::OK,
-    )
+    org_form(ctx, Form::new().with("kind", "platform"), None, StatusCode::OK)
 }
 
 async fn save_org(
@@ -573,10 +431,7 @@ pub async fn org_edit(
 ) -> AppResult<HttpResponse> {
     admin(&user)?;
     let id = parse_id(&id)?;
-    let o = state
-        .db(move |c| Ok(orgs::get(c, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let o = state.db(move |c| Ok(orgs::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
     let form = Form::new()
         .with("kind", &o.kind)
         .with("name_zh", &o.name_zh)
@@ -656,29 +511,15 @@ pub async fn audit_list(
         ..AuditFilter::default()
     };
     if !q.object_id.trim().is_empty() {
-        filter.object_id = form.check(
-            lang,
-            "object_id",
-            q.object_id
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| "error.number.invalid"),
-        );
+        filter.object_id =
+            form.check(lang, "object_id", q.object_id.trim().parse::<i64>().map_err(|_| "error.number.invalid"));
     }
     if !q.from.trim().is_empty() {
-        filter.from = form.check(
-            lang,
-            "from",
-            beijing_day_start(&q.from).ok_or("error.date.invalid"),
-        );
+        filter.from = form.check(lang, "from", beijing_day_start(&q.from).ok_or("error.date.invalid"));
     }
     if !q.until.trim().is_empty() {
         filter.until = form
-            .check(
-                lang,
-                "until",
-                beijing_day_start(&q.until).ok_or("error.date.invalid"),
-            )
+            .check(lang, "until", beijing_day_start(&q.until).ok_or("error.date.invalid"))
             .map(|t| t + chrono::Duration::days(1));
     }
     let actor_email = q.actor.trim().to_lowercase();
@@ -687,11 +528,7 @@ pub async fn audit_list(
         .db(move |c| {
             if !actor_email.is_empty() {
                 // An unknown actor matches nothing.
-                filter.actor_user_id = Some(
-                    users::by_email(c, &actor_email)?
-                        .map(|u| u.id)
-                        .unwrap_or(-1),
-                );
+                filter.actor_user_id = Some(users::by_email(c, &actor_email)?.map(|u| u.id).unwrap_or(-1));
             }
             let (entries, total) = audit::list(c, &filter, PER_PAGE, offset)?;
             let (types, actions) = audit::facets(c)?;
@@ -714,22 +551,8 @@ pub async fn audit_list(
             ],
         ),
     );
-    let status = if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render_status(
-        status,
-        &AuditPage {
-            ctx,
-            entries,
-            pager,
-            form,
-            object_types,
-            actions,
-        },
-    )
+    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    render_status(status, &AuditPage { ctx, entries, pager, form, object_types, actions })
 }
 
 /// Keep `db` in scope for templates that format timestamps.

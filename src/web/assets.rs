@@ -15,38 +15,21 @@ struct Asset {
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     let files: [(&str, &str, &[u8]); 2] = [
-        (
-            "site.css",
-            "text/css; charset=utf-8",
-            include_bytes!("../../static/css/site.css"),
-        ),
-        (
-            "favicon.svg",
-            "image/svg+xml",
-            include_bytes!("../../static/img/favicon.svg"),
-        ),
+        ("site.css", "text/css; charset=utf-8", include_bytes!("../../static/css/site.css")),
+        ("favicon.svg", "image/svg+xml", include_bytes!("../../static/img/favicon.svg")),
     ];
     files
         .into_iter()
         .map(|(name, content_type, body)| {
             let version = &crate::auth::sha256_hex(&String::from_utf8_lossy(body))[..12];
-            Asset {
-                name,
-                content_type,
-                body,
-                url: format!("/static/{version}/{name}"),
-            }
+            Asset { name, content_type, body, url: format!("/static/{version}/{name}") }
         })
         .collect()
 });
 
 /// The versioned URL of an asset.
 pub fn url(name: &str) -> &'static str {
-    ASSETS
-        .iter()
-        .find(|a| a.name == name)
-        .map(|a| a.url.as_str())
-        .unwrap_or("/static/missing")
+    ASSETS.iter().find(|a| a.name == name).map(|a| a.url.as_str()).unwrap_or("/static/missing")
 }
 
 pub async fn serve(path: web::Path<(String, String)>) -> HttpResponse {

@@ -17,13 +17,8 @@ use crate::error::{AppError, AppResult};
 pub const MAX_FAILURES: i64 = 5;
 pub const WINDOW_MINUTES: i64 = 15;
 
-pub const DEMO_ACCOUNTS: [&str; 5] = [
-    "admin@example.org",
-    "editor@example.org",
-    "reviewer@example.org",
-    "filer@example.org",
-    "filer2@example.org",
-];
+pub const DEMO_ACCOUNTS: [&str; 5] =
+    ["admin@example.org", "editor@example.org", "reviewer@example.org", "filer@example.org", "filer2@example.org"];
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -37,12 +32,7 @@ struct LoginPage {
 impl LoginPage {
     fn new(ctx: Ctx, form: Form, next: &str) -> Self {
         let demo_accounts: &'static [&'static str] = if ctx.demo { &DEMO_ACCOUNTS } else { &[] };
-        LoginPage {
-            ctx,
-            form,
-            next: safe_next(next).unwrap_or("").to_owned(),
-            demo_accounts,
-        }
+        LoginPage { ctx, form, next: safe_next(next).unwrap_or("").to_owned(), demo_accounts }
     }
 }
 
@@ -70,11 +60,7 @@ pub struct LoginInput {
 }
 
 /// When the lock on `scope` ends, if it has reached the failure limit.
-fn locked_until(
-    conn: &mut DbConn,
-    scope: &str,
-    now: NaiveDateTime,
-) -> AppResult<Option<NaiveDateTime>> {
+fn locked_until(conn: &mut DbConn, scope: &str, now: NaiveDateTime) -> AppResult<Option<NaiveDateTime>> {
     let since = now - Duration::minutes(WINDOW_MINUTES);
     let (n, _) = throttle::count_since(conn, scope, since)?;
     if n < MAX_FAILURES {
@@ -97,21 +83,14 @@ fn locked_page(ctx: Ctx, input: &LoginInput, until: NaiveDateTime) -> AppResult<
     let mut form = Form::new().with("email", &input.email);
     form.message = Some(ctx.tf("login.locked", &[("time", &ctx.lang.time(until))]));
     let retry = (until - db::now()).num_seconds().max(1);
-    let mut res = render_status(
-        StatusCode::TOO_MANY_REQUESTS,
-        &LoginPage::new(ctx, form, &input.next),
-    )?;
+    let mut res = render_status(StatusCode::TOO_MANY_REQUESTS, &LoginPage::new(ctx, form, &input.next))?;
     if let Ok(v) = header::HeaderValue::from_str(&retry.to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
     Ok(res)
 }
 
-pub async fn login(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    input: web::Form<LoginInput>,
-) -> AppResult<HttpResponse> {
+pub async fn login(state: web::Data<AppState>, ctx: Ctx, input: web::Form<LoginInput>) -> AppResult<HttpResponse> {
     let input = input.into_inner();
     let lang = ctx.lang;
     let mut form = Form::new().with("email", &input.email);
@@ -126,31 +105,20 @@ pub async fn login(
         form.error(lang, "password", "error.password.long");
     }
     if form.has_errors() {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &LoginPage::new(ctx, form, &input.next),
-        );
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &LoginPage::new(ctx, form, &input.next));
     }
 
     let email = input.email.trim().to_lowercase();
-    let scopes = vec![
-        format!("login:acct:{email}"),
-        format!("login:ip:{}", ctx.client_ip),
-    ];
+    let scopes = vec![format!("login:acct:{email}"), format!("login:ip:{}", ctx.client_ip)];
     let (until, user) = {
         let (scopes, email) = (scopes.clone(), email.clone());
-        state
-            .db(move |c| Ok((lock_state(c, &scopes)?, users::by_email(c, &email)?)))
-            .await?
+        state.db(move |c| Ok((lock_state(c, &scopes)?, users::by_email(c, &email)?))).await?
     };
     if let Some(until) = until {
         return locked_page(ctx, &input, until);
     }
 
-    let stored = user
-        .as_ref()
-        .filter(|u| u.active)
-        .map(|u| u.password_hash.clone());
+    let stored = user.as_ref().filter(|u| u.active).map(|u| u.password_hash.clone());
     let verified = state.hasher.verify(stored, input.password.clone()).await?;
     let user = match user {
         Some(u) if verified.ok && u.active => u,
@@ -171,18 +139,11 @@ pub async fn login(
                 return locked_page(ctx, &input, until);
             }
             form.message = Some(ctx.t("login.failed").to_owned());
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &LoginPage::new(ctx, form, &input.next),
-            );
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &LoginPage::new(ctx, form, &input.next));
         }
     };
 
-    let new_hash = if verified.needs_rehash {
-        Some(state.hasher.hash(input.password.clone()).await?)
-    } else {
-        None
-    };
+    let new_hash = if verified.needs_rehash { Some(state.hasher.hash(input.password.clone()).await?) } else { None };
     let (token, token_hash) = session::new_token();
     let csrf = crate::auth::random_hex(32);
     let old_session = ctx.user.as_ref().map(|u| u.session_hash.clone());
@@ -191,10 +152,7 @@ pub async fn login(
     state
         .tx(move |c| {
             let now = db::now();
-            let actor = audit::Actor {
-                user_id: Some(user.id),
-                org_id: Some(user.organization_id),
-            };
+            let actor = audit::Actor { user_id: Some(user.id), org_id: Some(user.organization_id) };
             throttle::clear(c, &account_scope)?;
             if let Some(h) = new_hash {
                 users::set_password_hash(c, actor, user.id, &h, false)?;
@@ -211,12 +169,8 @@ pub async fn login(
         .await?;
     let target = safe_next(&input.next).unwrap_or("/");
     let mut res = super::redirect_with_flash(target, "flash.signed_in");
-    res.add_cookie(&session::cookie(
-        token,
-        state.settings.secure_cookies,
-        state.settings.session_lifetime_hours,
-    ))
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("cookie: {e}")))?;
+    res.add_cookie(&session::cookie(token, state.settings.secure_cookies, state.settings.session_lifetime_hours))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("cookie: {e}")))?;
     Ok(res)
 }
 
@@ -225,19 +179,8 @@ pub async fn logout(state: web::Data<AppState>, ctx: Ctx) -> AppResult<HttpRespo
         state
             .tx(move |c| {
                 sessions::delete(c, &u.session_hash)?;
-                let actor = audit::Actor {
-                    user_id: Some(u.user_id),
-                    org_id: Some(u.org_id),
-                };
-                audit::record::<(), ()>(
-                    c,
-                    actor,
-                    "session",
-                    Some(u.user_id),
-                    "logout",
-                    None,
-                    None,
-                )?;
+                let actor = audit::Actor { user_id: Some(u.user_id), org_id: Some(u.org_id) };
+                audit::record::<(), ()>(c, actor, "session", Some(u.user_id), "logout", None, None)?;
                 Ok(())
             })
             .await?;

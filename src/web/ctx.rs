@@ -128,23 +128,12 @@ pub fn current(req: &HttpRequest) -> Ctx {
         return c.clone();
     }
     Ctx(Rc::new(RequestCtx {
-        lang: super::middleware::lang_of(
-            req.headers(),
-            req.cookie(super::LANG_COOKIE).as_ref().map(|c| c.value()),
-        ),
+        lang: super::middleware::lang_of(req.headers(), req.cookie(super::LANG_COOKIE).as_ref().map(|c| c.value())),
         user: None,
         csrf_token: String::new(),
         flash: None,
-        request_id: req
-            .extensions()
-            .get::<super::middleware::RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default(),
-        path: req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into()),
+        request_id: req.extensions().get::<super::middleware::RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
+        path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
         client_ip: String::new(),
         demo: false,
     }))

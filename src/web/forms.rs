@@ -56,12 +56,7 @@ impl Form {
     }
 
     /// Check a field with `parse`, recording the message on failure.
-    pub fn check<T>(
-        &mut self,
-        lang: Lang,
-        name: &str,
-        parsed: Result<T, &'static str>,
-    ) -> Option<T> {
+    pub fn check<T>(&mut self, lang: Lang, name: &str, parsed: Result<T, &'static str>) -> Option<T> {
         match parsed {
             Ok(v) => Some(v),
             Err(key) => {

@@ -31,10 +31,7 @@ pub fn lang_of(headers: &HeaderMap, cookie: Option<&str>) -> Lang {
     cookie
         .and_then(Lang::from_code)
         .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
         })
         .unwrap_or(Lang::Zh)
 }
@@ -62,11 +59,7 @@ fn default_info(status: StatusCode) -> ErrorInfo {
         s if s < 500 => "error.400",
         _ => "error.500",
     };
-    ErrorInfo {
-        status,
-        message_key: key,
-        detail: None,
-    }
+    ErrorInfo { status, message_key: key, detail: None }
 }
 
 /// Gives each request an id, and turns every error response that is not
@@ -92,18 +85,9 @@ pub async fn error_pages(
     if status.as_u16() < 400 || is_html || res.response().extensions().get::<KeepBody>().is_some() {
         return Ok(res);
     }
-    let info = res
-        .response()
-        .extensions()
-        .get::<ErrorInfo>()
-        .cloned()
-        .unwrap_or_else(|| default_info(status));
+    let info = res.response().extensions().get::<ErrorInfo>().cloned().unwrap_or_else(|| default_info(status));
     if status.is_server_error() {
-        let cause = res
-            .response()
-            .error()
-            .map(|e| format!("{e}"))
-            .unwrap_or_default();
+        let cause = res.response().error().map(|e| format!("{e}")).unwrap_or_default();
         log::error!("request {request_id}: {method} {path} -> {status}: {cause}");
     } else {
         log::info!("request {request_id}: {method} {path} -> {status}");
@@ -123,9 +107,7 @@ pub async fn error_pages(
         ctx,
     };
     let body = page.render().unwrap_or_else(|_| status.to_string());
-    let mut new = HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body);
+    let mut new = HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body);
     for name in [header::SET_COOKIE, header::RETRY_AFTER, header::LOCATION] {
         for v in old.headers().get_all(&name) {
             new.headers_mut().append(name.clone(), v.clone());
@@ -156,9 +138,7 @@ fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> String {
             return ip.to_owned();
         }
     }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 fn error_response(req: ServiceRequest, e: AppError) -> ServiceResponse<BoxBody> {
@@ -173,20 +153,10 @@ pub async fn session_and_csrf(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return Ok(error_response(
-            req,
-            AppError::Internal(anyhow::anyhow!("application state missing")),
-        ));
+        return Ok(error_response(req, AppError::Internal(anyhow::anyhow!("application state missing"))));
     };
-    let lang = lang_of(
-        req.headers(),
-        req.cookie(LANG_COOKIE).as_ref().map(|c| c.value()),
-    );
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let lang = lang_of(req.headers(), req.cookie(LANG_COOKIE).as_ref().map(|c| c.value()));
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
 
     // The signed-in user, if the cookie names a live session.
     let session_cookie = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
@@ -216,10 +186,7 @@ pub async fn session_and_csrf(
         Some(u) => u.csrf_token.clone(),
         None => {
             let value = match req.cookie(csrf::ANON_COOKIE) {
-                Some(c)
-                    if c.value().len() == 32
-                        && c.value().bytes().all(|b| b.is_ascii_hexdigit()) =>
-                {
+                Some(c) if c.value().len() == 32 && c.value().bytes().all(|b| b.is_ascii_hexdigit()) => {
                     c.value().to_owned()
                 }
                 _ => {
@@ -234,27 +201,14 @@ pub async fn session_and_csrf(
 
     if is_unsafe(req.method()) && !csrf::EXEMPT.contains(&req.path()) {
         let host = req.connection_info().host().to_owned();
-        let header = |n: &str| {
-            req.headers()
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        if csrf::cross_site(
-            header("sec-fetch-site").as_deref(),
-            header("origin").as_deref(),
-            &host,
-        ) {
+        let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if csrf::cross_site(header("sec-fetch-site").as_deref(), header("origin").as_deref(), &host) {
             return Ok(error_response(req, AppError::Csrf("cross-site request")));
         }
         let mut given = header(csrf::HEADER).or_else(|| {
             web::Query::<Vec<(String, String)>>::from_query(req.query_string())
                 .ok()
-                .and_then(|q| {
-                    q.0.into_iter()
-                        .find(|(k, _)| k == csrf::FIELD)
-                        .map(|(_, v)| v)
-                })
+                .and_then(|q| q.0.into_iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v))
         });
         let is_form = req
             .headers()
@@ -284,38 +238,19 @@ pub async fn session_and_csrf(
             }
             let body = body.freeze();
             match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
-                Ok(fields) => {
-                    given = fields
-                        .into_iter()
-                        .find(|(k, _)| k == csrf::FIELD)
-                        .map(|(_, v)| v)
-                }
-                Err(_) => {
-                    return Ok(error_response(
-                        req,
-                        AppError::BadRequest("error.form_encoding"),
-                    ))
-                }
+                Ok(fields) => given = fields.into_iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v),
+                Err(_) => return Ok(error_response(req, AppError::BadRequest("error.form_encoding"))),
             }
             req.set_payload(actix_web::dev::Payload::from(body));
         }
         // A new anonymous cookie cannot match any token yet.
-        let ok = new_anon_cookie.is_none()
-            && given
-                .as_deref()
-                .is_some_and(|g| csrf::tokens_match(&csrf_token, g));
+        let ok = new_anon_cookie.is_none() && given.as_deref().is_some_and(|g| csrf::tokens_match(&csrf_token, g));
         if !ok {
-            return Ok(error_response(
-                req,
-                AppError::Csrf("missing or wrong token"),
-            ));
+            return Ok(error_response(req, AppError::Csrf("missing or wrong token")));
         }
     }
 
-    let flash = req
-        .cookie(FLASH_COOKIE)
-        .map(|c| c.value().to_owned())
-        .filter(|k| k.starts_with("flash."));
+    let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| k.starts_with("flash."));
     let had_flash = req.cookie(FLASH_COOKIE).is_some();
     let signed_in = user.is_some();
     let ctx = RequestCtx {
@@ -324,11 +259,7 @@ pub async fn session_and_csrf(
         csrf_token,
         flash: flash.map(|k| lang.t(&k).to_owned()),
         request_id,
-        path: req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into()),
+        path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
         client_ip: client_ip(&req, state.settings.trust_proxy),
         demo: state.settings.demo,
     };
@@ -345,14 +276,9 @@ pub async fn session_and_csrf(
             .finish();
         let _ = res.response_mut().add_cookie(&c);
     }
-    let replaced_session = res
-        .response()
-        .cookies()
-        .any(|c| c.name() == session::COOKIE);
+    let replaced_session = res.response().cookies().any(|c| c.name() == session::COOKIE);
     if clear_session_cookie && !replaced_session {
-        let _ = res
-            .response_mut()
-            .add_cookie(&session::removal_cookie(secure));
+        let _ = res.response_mut().add_cookie(&session::removal_cookie(secure));
     }
     // A flash is shown once: drop it with the first page (not with a redirect).
     let sets_flash = res.response().cookies().any(|c| c.name() == FLASH_COOKIE);
@@ -362,8 +288,7 @@ pub async fn session_and_csrf(
         let _ = res.response_mut().add_cookie(&c);
     }
     if signed_in {
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)
 }

@@ -105,30 +105,18 @@ pub fn render<T: Template>(page: &T) -> AppResult<HttpResponse> {
 
 /// Render a page with the given status (e.g. 422 for a form with errors).
 pub fn render_status<T: Template>(status: StatusCode, page: &T) -> AppResult<HttpResponse> {
-    let html = page
-        .render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    let html = page.render().map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
 }
 
 /// 303 to `location` with a flash message (a catalog key starting `flash.`).
 pub fn redirect_with_flash(location: &str, flash_key: &'static str) -> HttpResponse {
-    let cookie = Cookie::build(FLASH_COOKIE, flash_key)
-        .path("/")
-        .http_only(true)
-        .finish();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .cookie(cookie)
-        .finish()
+    let cookie = Cookie::build(FLASH_COOKIE, flash_key).path("/").http_only(true).finish();
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).cookie(cookie).finish()
 }
 
 pub fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
 /// Percent-encode for a query value.
@@ -157,12 +145,7 @@ pub struct Pager {
 impl Pager {
     pub fn new(page: Option<i64>, per_page: i64, total: i64, base: String) -> Self {
         let last = ((total + per_page - 1) / per_page).max(1);
-        Pager {
-            page: page.unwrap_or(1).clamp(1, last),
-            per_page,
-            total,
-            base,
-        }
+        Pager { page: page.unwrap_or(1).clamp(1, last), per_page, total, base }
     }
 
     pub fn offset(page: Option<i64>, per_page: i64) -> i64 {
@@ -211,16 +194,11 @@ pub async fn not_found() -> AppResult<HttpResponse> {
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     use diesel::connection::SimpleConnection;
-    let ok = state
-        .db(|conn| conn.batch_execute("SELECT 1").map_err(AppError::from))
-        .await
-        .is_ok();
+    let ok = state.db(|conn| conn.batch_execute("SELECT 1").map_err(AppError::from)).await.is_ok();
     let mut res = if ok {
         HttpResponse::Ok().content_type("text/plain").body("ok")
     } else {
-        HttpResponse::ServiceUnavailable()
-            .content_type("text/plain")
-            .body("unavailable")
+        HttpResponse::ServiceUnavailable().content_type("text/plain").body("unavailable")
     };
     res.extensions_mut().insert(middleware::KeepBody);
     res

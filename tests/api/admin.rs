@@ -5,22 +5,12 @@ use crate::helpers::*;
 #[tokio::test]
 async fn admin_pages_refuse_other_roles_and_the_public() {
     let app = spawn_app().await;
-    for path in [
-        "/admin/users",
-        "/admin/orgs",
-        "/admin/audit",
-        "/admin/users/new",
-        "/admin/orgs/1",
-    ] {
+    for path in ["/admin/users", "/admin/orgs", "/admin/audit", "/admin/users/new", "/admin/orgs/1"] {
         let r = app.get(path).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(location(&r), format!("/login?next={path}"));
     }
-    for email in [
-        "editor@example.org",
-        "reviewer@example.org",
-        "filer@example.org",
-    ] {
+    for email in ["editor@example.org", "reviewer@example.org", "filer@example.org"] {
         let c = app.other_client();
         c.login(email).await;
         for path in ["/admin/users", "/admin/orgs", "/admin/audit"] {
@@ -69,10 +59,7 @@ async fn organization_with_wrong_credit_code_is_refused_with_input_kept() {
     assert!(html.contains("统一社会信用代码校验位不正确"));
     assert!(html.contains("请填写以 http:// 或 https:// 开头的网址"));
     assert_eq!(field_value(&html, "name_zh").as_deref(), Some("新平台"));
-    assert_eq!(
-        field_value(&html, "credit_code").as_deref(),
-        Some("91310000MA1FL1MMX1")
-    );
+    assert_eq!(field_value(&html, "credit_code").as_deref(), Some("91310000MA1FL1MMX1"));
     assert_eq!(app.count("organizations"), 30);
 
     // Fixed, it is saved and audited.
@@ -99,24 +86,15 @@ async fn organization_with_wrong_credit_code_is_refused_with_input_kept() {
         .post_from(
             "/admin/orgs/new",
             "/admin/orgs",
-            &[
-                ("kind", "agency"),
-                ("name_zh", "重复"),
-                ("name_en", "Duplicate"),
-                ("credit_code", "91310000MA1FL1MMXL"),
-            ],
+            &[("kind", "agency"), ("name_zh", "重复"), ("name_en", "Duplicate"), ("credit_code", "91310000MA1FL1MMXL")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("该统一社会信用代码已登记"));
 
-    let (_, audit) = app
-        .get_html("/admin/audit?object_type=organization&action=create&actor=admin%40example.org")
-        .await;
-    assert!(
-        audit.contains("91310000MA1FL1MMXL"),
-        "audit shows the created organization"
-    );
+    let (_, audit) =
+        app.get_html("/admin/audit?object_type=organization&action=create&actor=admin%40example.org").await;
+    assert!(audit.contains("91310000MA1FL1MMXL"), "audit shows the created organization");
     assert!(audit.contains("admin@example.org"));
 }
 
@@ -142,12 +120,8 @@ async fn admin_creates_and_edits_users_with_messages_for_bad_input() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    for msg in [
-        "电子邮箱格式不正确",
-        "此项为必填项",
-        "请选择有效的角色",
-        "密码至少需要 10 个字符",
-    ] {
+    for msg in ["电子邮箱格式不正确", "此项为必填项", "请选择有效的角色", "密码至少需要 10 个字符"]
+    {
         assert!(html.contains(msg), "{msg}");
     }
     assert_eq!(field_value(&html, "email").as_deref(), Some("not-an-email"));
@@ -217,22 +191,14 @@ async fn text_that_looks_like_html_is_escaped() {
         let (_, html) = app.get_html(page).await;
         assert!(!html.contains("<script>alert(1)</script>"), "{page}");
         assert!(!html.contains("<img src=x"), "{page}");
-        assert!(
-            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-            "{page}"
-        );
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
     }
     // Re-rendered forms escape kept input too.
     let r = app
         .post_from(
             "/admin/orgs/new",
             "/admin/orgs",
-            &[
-                ("kind", "other"),
-                ("name_zh", xss),
-                ("name_en", ""),
-                ("credit_code", "bad"),
-            ],
+            &[("kind", "other"), ("name_zh", xss), ("name_en", ""), ("credit_code", "bad")],
         )
         .await;
     let html = r.text().await.unwrap();
@@ -250,11 +216,7 @@ async fn admin_cannot_lock_themselves_out() {
         .post_from(
             &format!("/admin/users/{id}"),
             &format!("/admin/users/{id}"),
-            &[
-                ("display_name", "系统管理员"),
-                ("organization_id", &org),
-                ("role", "admin"),
-            ],
+            &[("display_name", "系统管理员"), ("organization_id", &org), ("role", "admin")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);

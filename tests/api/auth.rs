@@ -13,29 +13,16 @@ async fn login_success_shows_the_user_and_returns_to_next() {
         .post_from(
             "/login?next=/admin/users",
             "/login",
-            &[
-                ("email", "Admin@Example.org"),
-                ("password", DEMO_PASSWORD),
-                ("next", "/admin/users"),
-            ],
+            &[("email", "Admin@Example.org"), ("password", DEMO_PASSWORD), ("next", "/admin/users")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/admin/users");
-    let set_cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect::<Vec<_>>();
-    let session = set_cookie
-        .iter()
-        .find(|c| c.starts_with("selfreg_session="))
-        .expect("session cookie");
+    let set_cookie =
+        r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let session = set_cookie.iter().find(|c| c.starts_with("selfreg_session=")).expect("session cookie");
     assert!(
-        session.contains("HttpOnly")
-            && session.contains("SameSite=Lax")
-            && session.contains("Path=/"),
+        session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"),
         "{session}"
     );
     assert!(!session.contains("Secure"));
@@ -56,10 +43,7 @@ async fn wrong_password_rerenders_with_message_and_kept_email() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("邮箱或密码不正确"));
-    assert_eq!(
-        field_value(&html, "email").as_deref(),
-        Some("filer@example.org")
-    );
+    assert_eq!(field_value(&html, "email").as_deref(), Some("filer@example.org"));
     assert!(!html.contains("wrong password!"), "password never echoed");
 
     // Unknown e-mail: the same answer.
@@ -68,9 +52,7 @@ async fn wrong_password_rerenders_with_message_and_kept_email() {
     assert!(r.text().await.unwrap().contains("邮箱或密码不正确"));
 
     // Empty fields: a message beside each.
-    let r = app
-        .post_from("/login", "/login", &[("email", ""), ("password", "")])
-        .await;
+    let r = app.post_from("/login", "/login", &[("email", ""), ("password", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert_eq!(html.matches("此项为必填项").count(), 2);
@@ -90,17 +72,12 @@ async fn account_is_locked_after_five_failures_and_success_resets_it() {
     let other = app.other_client();
     for _ in 0..4 {
         assert_eq!(
-            other
-                .login_as("filer@example.org", "not the password")
-                .await
-                .status(),
+            other.login_as("filer@example.org", "not the password").await.status(),
             StatusCode::UNPROCESSABLE_ENTITY
         );
     }
     // The fifth does; then even the right password is refused, in any language.
-    let r = other
-        .login_as("filer@example.org", "not the password")
-        .await;
+    let r = other.login_as("filer@example.org", "not the password").await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let third = app.other_client();
     let r = third.login_as("filer@example.org", DEMO_PASSWORD).await;
@@ -108,23 +85,13 @@ async fn account_is_locked_after_five_failures_and_success_resets_it() {
     assert!(r.headers().contains_key("retry-after"));
     let html = r.text().await.unwrap();
     assert!(html.contains("登录失败次数过多，请于北京时间"), "{html}");
-    let r = third
-        .client
-        .get(third.url("/login"))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap();
+    let r = third.client.get(third.url("/login")).header("accept-language", "en").send().await.unwrap();
     let token = csrf_in(&r.text().await.unwrap());
     let r = third
         .client
         .post(third.url("/login"))
         .header("accept-language", "en")
-        .form(&[
-            ("email", "filer@example.org"),
-            ("password", DEMO_PASSWORD),
-            ("csrf_token", &token),
-        ])
+        .form(&[("email", "filer@example.org"), ("password", DEMO_PASSWORD), ("csrf_token", &token)])
         .send()
         .await
         .unwrap();
@@ -133,13 +100,7 @@ async fn account_is_locked_after_five_failures_and_success_resets_it() {
 
     // Counted in the database: once the window has passed, the account opens again.
     shift_throttle_back(&app, 16);
-    assert_eq!(
-        third
-            .login_as("filer@example.org", DEMO_PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(third.login_as("filer@example.org", DEMO_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
 
 /// Move every throttle event `minutes` into the past.
@@ -147,8 +108,7 @@ fn shift_throttle_back(app: &TestApp, minutes: i64) {
     use diesel::prelude::*;
     use selfreg::db::schema::throttle_events::dsl::*;
     let mut conn = app.conn();
-    let rows: Vec<(i64, chrono::NaiveDateTime)> =
-        throttle_events.select((id, at)).load(&mut *conn).unwrap();
+    let rows: Vec<(i64, chrono::NaiveDateTime)> = throttle_events.select((id, at)).load(&mut *conn).unwrap();
     for (row, t) in rows {
         diesel::update(throttle_events.find(row))
             .set(at.eq(t - chrono::Duration::minutes(minutes)))
@@ -161,9 +121,7 @@ fn shift_throttle_back(app: &TestApp, minutes: i64) {
 async fn client_address_is_locked_after_five_failures_on_any_accounts() {
     let app = spawn_app().await;
     for i in 0..4 {
-        let r = app
-            .login_as(&format!("guess{i}@example.org"), "not the password")
-            .await;
+        let r = app.login_as(&format!("guess{i}@example.org"), "not the password").await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     // The fifth failure already says when to try again.
@@ -204,26 +162,10 @@ async fn login_renews_the_session_identifier() {
     let first = raw_login(&app, "filer@example.org").await;
     let second = raw_login(&app, "filer@example.org").await;
     assert_ne!(first, second);
-    let anon = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let old = anon
-        .get(app.url("/"))
-        .header("cookie", format!("selfreg_session={first}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        !old.text().await.unwrap().contains("示例平台01 合规专员"),
-        "old identifier no longer signs in"
-    );
-    let new = anon
-        .get(app.url("/"))
-        .header("cookie", format!("selfreg_session={second}"))
-        .send()
-        .await
-        .unwrap();
+    let anon = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let old = anon.get(app.url("/")).header("cookie", format!("selfreg_session={first}")).send().await.unwrap();
+    assert!(!old.text().await.unwrap().contains("示例平台01 合规专员"), "old identifier no longer signs in");
+    let new = anon.get(app.url("/")).header("cookie", format!("selfreg_session={second}")).send().await.unwrap();
     assert!(new.text().await.unwrap().contains("示例平台01 合规专员"));
 }
 
@@ -246,27 +188,19 @@ async fn idle_and_old_sessions_expire() {
     app.login("filer@example.org").await;
     assert!(app.get_html("/").await.1.contains("示例平台01 合规专员"));
     shift_sessions(&app, 9 * 60, 0);
-    assert!(
-        !app.get_html("/").await.1.contains("示例平台01 合规专员"),
-        "8 hours idle ends the session"
-    );
+    assert!(!app.get_html("/").await.1.contains("示例平台01 合规专员"), "8 hours idle ends the session");
 
     app.login("filer@example.org").await;
     shift_sessions(&app, 0, 8 * 24 * 60);
-    assert!(
-        !app.get_html("/").await.1.contains("示例平台01 合规专员"),
-        "7 days after sign-in the session ends"
-    );
+    assert!(!app.get_html("/").await.1.contains("示例平台01 合规专员"), "7 days after sign-in the session ends");
 }
 
 fn shift_sessions(app: &TestApp, idle_minutes: i64, age_minutes: i64) {
     use diesel::prelude::*;
     use selfreg::db::schema::sessions::dsl::*;
     let mut conn = app.conn();
-    let rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> = sessions
-        .select((id_hash, created_at, last_seen_at))
-        .load(&mut *conn)
-        .unwrap();
+    let rows: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime)> =
+        sessions.select((id_hash, created_at, last_seen_at)).load(&mut *conn).unwrap();
     for (h, c, l) in rows {
         diesel::update(sessions.find(h))
             .set((
@@ -293,25 +227,12 @@ async fn disabling_a_user_or_resetting_the_password_ends_their_sessions() {
         .post_from(
             &format!("/admin/users/{id}"),
             &format!("/admin/users/{id}"),
-            &[
-                ("display_name", "示例平台01 合规专员"),
-                ("organization_id", &org),
-                ("role", "filer"),
-            ],
+            &[("display_name", "示例平台01 合规专员"), ("organization_id", &org), ("role", "filer")],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(
-        !filer.get_html("/").await.1.contains("示例平台01 合规专员"),
-        "disabled user is signed out"
-    );
-    assert_eq!(
-        filer
-            .login_as("filer@example.org", DEMO_PASSWORD)
-            .await
-            .status(),
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
+    assert!(!filer.get_html("/").await.1.contains("示例平台01 合规专员"), "disabled user is signed out");
+    assert_eq!(filer.login_as("filer@example.org", DEMO_PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Password reset on another user.
     let filer2 = app.other_client();
@@ -326,25 +247,14 @@ async fn disabling_a_user_or_resetting_the_password_ends_their_sessions() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!filer2.get_html("/").await.1.contains("示例平台02 合规专员"));
-    assert_eq!(
-        filer2
-            .login_as("filer2@example.org", DEMO_PASSWORD)
-            .await
-            .status(),
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
-    filer2
-        .login_as("filer2@example.org", "a brand new secret")
-        .await;
+    assert_eq!(filer2.login_as("filer2@example.org", DEMO_PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    filer2.login_as("filer2@example.org", "a brand new secret").await;
     assert!(filer2.get_html("/").await.1.contains("示例平台02 合规专员"));
 }
 
 pub fn user_id(app: &TestApp, email: &str) -> i64 {
     let mut conn = app.conn();
-    selfreg::db::users::by_email(&mut conn, email)
-        .unwrap()
-        .unwrap()
-        .id
+    selfreg::db::users::by_email(&mut conn, email).unwrap().unwrap().id
 }
 
 pub fn selected_value(html: &str, select: &str) -> String {
@@ -374,49 +284,25 @@ async fn weaker_password_hashes_are_upgraded_at_login() {
     let id = user_id(&app, "reviewer@example.org");
     {
         let mut conn = app.conn();
-        selfreg::db::users::set_password_hash(
-            &mut conn,
-            selfreg::db::audit::Actor::SYSTEM,
-            id,
-            &weak,
-            false,
-        )
-        .unwrap();
+        selfreg::db::users::set_password_hash(&mut conn, selfreg::db::audit::Actor::SYSTEM, id, &weak, false).unwrap();
     }
-    let r = app
-        .login_as("reviewer@example.org", "an old password")
-        .await;
+    let r = app.login_as("reviewer@example.org", "an old password").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let mut conn = app.conn();
-    let stored = selfreg::db::users::get(&mut conn, id)
-        .unwrap()
-        .unwrap()
-        .password_hash;
-    assert!(
-        stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{stored}"
-    );
+    let stored = selfreg::db::users::get(&mut conn, id).unwrap().unwrap().password_hash;
+    assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
 }
 
 #[tokio::test]
 async fn next_accepts_only_local_paths() {
     let app = spawn_app().await;
-    for bad in [
-        "//evil.example/",
-        "https://evil.example/",
-        "/\\evil.example",
-        "javascript:alert(1)",
-    ] {
+    for bad in ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"] {
         let c = app.other_client();
         let r = c
             .post_from(
                 "/login",
                 "/login",
-                &[
-                    ("email", "filer@example.org"),
-                    ("password", DEMO_PASSWORD),
-                    ("next", bad),
-                ],
+                &[("email", "filer@example.org"), ("password", DEMO_PASSWORD), ("next", bad)],
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);

@@ -16,10 +16,7 @@ fn invalid_options_stop_with_one_line_naming_the_option() {
     for (args, name) in [
         (vec!["--bind", "nowhere"], "--bind"),
         (vec!["--database-url", "mysql://x/y"], "--database-url"),
-        (
-            vec!["--session-idle-minutes", "0"],
-            "--session-idle-minutes",
-        ),
+        (vec!["--session-idle-minutes", "0"], "--session-idle-minutes"),
     ] {
         let out = selfreg().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -32,14 +29,7 @@ fn invalid_options_stop_with_one_line_naming_the_option() {
     assert!(String::from_utf8(out.stderr).unwrap().contains("--bind"));
     let help = selfreg().arg("--help").output().unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
-    for opt in [
-        "--bind",
-        "SELFREG_BIND",
-        "--database-url",
-        "DATABASE_URL",
-        "--no-demo",
-        "--secure-cookies",
-    ] {
+    for opt in ["--bind", "SELFREG_BIND", "--database-url", "DATABASE_URL", "--no-demo", "--secure-cookies"] {
         assert!(help.contains(opt), "help documents {opt}");
     }
 }
@@ -87,11 +77,7 @@ async fn operators_create_the_first_admin_from_the_shell() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let mut child = selfreg()
         .args([
@@ -113,36 +99,19 @@ async fn operators_create_the_first_admin_from_the_shell() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"first admin password\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"first admin password\n").unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let mut opts = options(target);
     opts.no_demo = true;
     let app = spawn_with(opts, cleanup).await;
     assert_eq!(app.count("organizations"), 1, "no demo data with --no-demo");
     let (_, login) = app.get_html("/login").await;
-    assert!(
-        !login.contains("selfreg-demo"),
-        "demo accounts are listed only in demo mode"
-    );
-    let r = app
-        .login_as("ops@example.gov", "first admin password")
-        .await;
+    assert!(!login.contains("selfreg-demo"), "demo accounts are listed only in demo mode");
+    let r = app.login_as("ops@example.gov", "first admin password").await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.get("/admin/users").await.status(),
-        reqwest::StatusCode::OK
-    );
+    assert_eq!(app.get("/admin/users").await.status(), reqwest::StatusCode::OK);
 }
 
 #[test]
@@ -168,14 +137,8 @@ fn sigterm_lets_the_server_exit_cleanly() {
         assert!(started.elapsed().as_secs() < 20, "server did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert!(
-        dir.join("selfreg.db").exists(),
-        "SQLite file created in the working directory"
-    );
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    assert!(dir.join("selfreg.db").exists(), "SQLite file created in the working directory");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let code = child.wait().unwrap();
     assert_eq!(code.code(), Some(0));

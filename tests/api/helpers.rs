@@ -40,14 +40,10 @@ pub fn fresh_database() -> (DbTarget, Option<std::path::PathBuf>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("t_{}", unique());
-            let mut c =
-                diesel::PgConnection::establish(&url).expect("TEST_DATABASE_URL must be reachable");
+            let mut c = diesel::PgConnection::establish(&url).expect("TEST_DATABASE_URL must be reachable");
             c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
             let sep = if url.contains('?') { '&' } else { '?' };
-            (
-                DbTarget::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}")),
-                None,
-            )
+            (DbTarget::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}")), None)
         }
         _ => {
             let path = std::env::temp_dir().join(format!("selfreg-test-{}.db", unique()));
@@ -81,13 +77,7 @@ pub async fn spawn_with(opts: Options, cleanup: Option<std::path::PathBuf>) -> T
     let addr = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        addr,
-        client: new_client(),
-        pool,
-        target,
-        cleanup,
-    }
+    TestApp { addr, client: new_client(), pool, target, cleanup }
 }
 
 /// A cookie-keeping client that does not follow redirects and comes from its
@@ -97,20 +87,9 @@ pub fn new_client() -> reqwest::Client {
     let mut headers = HeaderMap::new();
     headers.insert(
         "x-forwarded-for",
-        HeaderValue::from_str(&format!(
-            "10.{}.{}.{}",
-            (n >> 16) & 255,
-            (n >> 8) & 255,
-            n & 255
-        ))
-        .unwrap(),
+        HeaderValue::from_str(&format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255)).unwrap(),
     );
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).default_headers(headers).build().unwrap()
 }
 
 /// The value of the first `name="csrf_token"` hidden field in `html`.
@@ -129,10 +108,7 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
 }
 
 pub fn location(r: &Response) -> String {
-    r.headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
 impl TestApp {
@@ -151,12 +127,7 @@ impl TestApp {
 
     /// POST a form as-is (no CSRF token added).
     pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url(path)).form(form).send().await.unwrap()
     }
 
     /// POST a form with the CSRF token of `page` (the page that shows the form).
@@ -165,35 +136,20 @@ impl TestApp {
         let token = csrf_in(&html);
         let mut fields: Vec<(&str, &str)> = form.to_vec();
         fields.push(("csrf_token", &token));
-        self.client
-            .post(self.url(path))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap()
+        self.client.post(self.url(path)).form(&fields).send().await.unwrap()
     }
 
     /// Post the login form (signed-in clients take the token from the home page).
     pub async fn login_as(&self, email: &str, password: &str) -> Response {
         let (_, html) = self.get_html("/login").await;
-        let page = if field_value(&html, "csrf_token").is_some() {
-            "/login"
-        } else {
-            "/"
-        };
-        self.post_from(page, "/login", &[("email", email), ("password", password)])
-            .await
+        let page = if field_value(&html, "csrf_token").is_some() { "/login" } else { "/" };
+        self.post_from(page, "/login", &[("email", email), ("password", password)]).await
     }
 
     /// Sign in with a demo account and check it worked.
     pub async fn login(&self, email: &str) {
         let r = self.login_as(email, DEMO_PASSWORD).await;
-        assert_eq!(
-            r.status(),
-            StatusCode::SEE_OTHER,
-            "login of {email} failed: {}",
-            r.text().await.unwrap()
-        );
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {email} failed: {}", r.text().await.unwrap());
     }
 
     pub async fn logout(&self) {
@@ -223,9 +179,8 @@ impl TestApp {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let n: N = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result(&mut *self.conn())
-            .unwrap();
+        let n: N =
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result(&mut *self.conn()).unwrap();
         n.n
     }
 }

@@ -4,18 +4,10 @@ use crate::helpers::*;
 
 fn assert_security_headers(r: &reqwest::Response) {
     let h = r.headers();
-    let csp = h
-        .get("content-security-policy")
-        .expect("CSP")
-        .to_str()
-        .unwrap();
-    for part in [
-        "default-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ] {
+    let csp = h.get("content-security-policy").expect("CSP").to_str().unwrap();
+    for part in
+        ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"]
+    {
         assert!(csp.contains(part), "{csp} lacks {part}");
     }
     assert!(!csp.contains("unsafe-inline"));
@@ -39,12 +31,7 @@ async fn every_response_carries_security_headers() {
 async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     // Login form without a token.
-    let r = app
-        .post_raw(
-            "/login",
-            &[("email", "admin@example.org"), ("password", DEMO_PASSWORD)],
-        )
-        .await;
+    let r = app.post_raw("/login", &[("email", "admin@example.org"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let html = r.text().await.unwrap();
     assert!(html.contains("表单已过期或来源无效"), "readable page");
@@ -52,19 +39,12 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
 
     app.login("admin@example.org").await;
     let orgs = app.count("organizations");
-    let form = [
-        ("kind", "platform"),
-        ("name_zh", "伪造"),
-        ("name_en", "Forged"),
-        ("credit_code", "91310000MA1FL1MMXL"),
-    ];
+    let form =
+        [("kind", "platform"), ("name_zh", "伪造"), ("name_en", "Forged"), ("credit_code", "91310000MA1FL1MMXL")];
     let r = app.post_raw("/admin/orgs", &form).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let mut with_wrong = form.to_vec();
-    with_wrong.push((
-        "csrf_token",
-        "0000000000000000000000000000000000000000000000000000000000000000",
-    ));
+    with_wrong.push(("csrf_token", "0000000000000000000000000000000000000000000000000000000000000000"));
     let r = app.post_raw("/admin/orgs", &with_wrong).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // An anonymous visitor's token is no good for a session either.
@@ -73,10 +53,7 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing() {
     let mut with_anon = form.to_vec();
     let t = csrf_in(&login_page);
     with_anon.push(("csrf_token", &t));
-    assert_eq!(
-        app.post_raw("/admin/orgs", &with_anon).await.status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.post_raw("/admin/orgs", &with_anon).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("organizations"), orgs);
 
     // Logout is a POST with a token too.
@@ -141,13 +118,7 @@ async fn error_pages_in_both_languages_with_request_id() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("找不到您要访问的页面") && html.contains("请求编号"));
     assert!(html.contains("<html lang=\"zh-CN\">"));
-    let r = app
-        .client
-        .get(app.url("/no/such/page"))
-        .header("accept-language", "en-GB,en;q=0.9")
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.get(app.url("/no/such/page")).header("accept-language", "en-GB,en;q=0.9").send().await.unwrap();
     let html = r.text().await.unwrap();
     assert!(html.contains("The page you asked for does not exist") && html.contains("Request id"));
     assert!(html.contains("<html lang=\"en\">"));
@@ -162,20 +133,12 @@ async fn oversized_bodies_get_413_and_bad_encoding_400() {
     let r = app
         .client
         .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("email", big.as_str()),
-            ("password", "x"),
-        ])
+        .form(&[("csrf_token", token.as_str()), ("email", big.as_str()), ("password", "x")])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("提交的内容超过了允许的大小"));
+    assert!(r.text().await.unwrap().contains("提交的内容超过了允许的大小"));
 
     // Invalid UTF-8 in a form.
     let body = format!("csrf_token={token}&email=%FF%FE&password=x");
@@ -204,9 +167,7 @@ async fn oversized_bodies_get_413_and_bad_encoding_400() {
 
     // Absurd field lengths below the body limit are a form error, not a crash.
     let long = "a".repeat(5000);
-    let r = app
-        .post_from("/login", "/login", &[("email", &long), ("password", "x")])
-        .await;
+    let r = app.post_from("/login", "/login", &[("email", &long), ("password", "x")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -215,13 +176,7 @@ async fn language_follows_switch_then_accept_language() {
     let app = spawn_app().await;
     let (_, html) = app.get_html("/login").await;
     assert!(html.contains("<html lang=\"zh-CN\">") && html.contains("登录"));
-    let r = app
-        .client
-        .get(app.url("/login"))
-        .header("accept-language", "en-US,en;q=0.8")
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.get(app.url("/login")).header("accept-language", "en-US,en;q=0.8").send().await.unwrap();
     assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
 
     // The switch remembers the choice and returns to the same page.
@@ -230,18 +185,9 @@ async fn language_follows_switch_then_accept_language() {
     assert_eq!(location(&r), "/login?next=/admin/users");
     let (_, html) = app.get_html("/login?next=/admin/users").await;
     assert!(html.contains("<html lang=\"en\">") && html.contains("Sign in"));
-    assert!(
-        html.contains("/lang/zh-CN?next=/login%3Fnext%3D/admin/users"),
-        "switch back link keeps the page"
-    );
+    assert!(html.contains("/lang/zh-CN?next=/login%3Fnext%3D/admin/users"), "switch back link keeps the page");
     // The cookie wins over Accept-Language.
-    let r = app
-        .client
-        .get(app.url("/"))
-        .header("accept-language", "zh-CN")
-        .send()
-        .await
-        .unwrap();
+    let r = app.client.get(app.url("/")).header("accept-language", "zh-CN").send().await.unwrap();
     assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
     assert_eq!(app.get("/lang/fr").await.status(), StatusCode::NOT_FOUND);
 }
@@ -257,20 +203,8 @@ async fn healthz_and_static_files() {
     let href = &html[i..i + html[i..].find('"').unwrap()];
     let r = app.get(href).await;
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r
-        .headers()
-        .get("cache-control")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .contains("immutable"));
-    assert!(r
-        .headers()
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .starts_with("text/css"));
+    assert!(r.headers().get("cache-control").unwrap().to_str().unwrap().contains("immutable"));
+    assert!(r.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
 }
 
 #[tokio::test]
@@ -281,10 +215,7 @@ async fn anonymous_pages_write_nothing_to_the_database() {
         app.get("/").await;
         app.get("/login").await;
     }
-    assert_eq!(
-        app.count("sessions") + app.count("audit_log") + app.count("throttle_events"),
-        before
-    );
+    assert_eq!(app.count("sessions") + app.count("audit_log") + app.count("throttle_events"), before);
 }
 
 #[tokio::test]

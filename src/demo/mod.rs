@@ -34,37 +34,38 @@ fn org(
     website: &str,
     contact: &str,
 ) -> anyhow::Result<i64> {
-    let data = orgs::OrgData::new(
-        kind,
-        zh.into(),
-        en.into(),
-        &code(code17),
-        website.into(),
-        contact.into(),
-    );
+    let data = orgs::OrgData::new(kind, zh.into(), en.into(), &code(code17), website.into(), contact.into());
     Ok(orgs::insert(c, Actor::SYSTEM, &data)?)
 }
 
-fn user(
-    c: &mut DbConn,
-    email: &str,
-    name: &str,
-    org_id: i64,
-    role: Role,
-    hash: &str,
-) -> anyhow::Result<i64> {
+fn user(c: &mut DbConn, email: &str, name: &str, org_id: i64, role: Role, hash: &str) -> anyhow::Result<i64> {
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!(e))?;
-    let new = users::NewUser {
-        email: &email,
-        display_name: name,
-        organization_id: org_id,
-        role,
-        password_hash: hash,
-    };
+    let new = users::NewUser { email: &email, display_name: name, organization_id: org_id, role, password_hash: hash };
     Ok(users::insert(c, Actor::SYSTEM, &new)?)
 }
 
+/// Ids of the demo's people and organizations, for the areas' demo loaders.
+#[derive(Debug, Clone)]
+pub struct DemoIds {
+    pub regulator: i64,
+    pub association: i64,
+    /// 示例平台01 … 示例平台28, in order.
+    pub platforms: Vec<i64>,
+    pub admin: i64,
+    pub editor: i64,
+    pub reviewer: i64,
+    pub filer: i64,
+    pub filer2: i64,
+}
+
 fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
+    let ids = load_people(c, hash)?;
+    // Each area adds its demo data here, in dependency order.
+    let _ = ids;
+    Ok(())
+}
+
+fn load_people(c: &mut DbConn, hash: &str) -> anyhow::Result<DemoIds> {
     let regulator = org(
         c,
         OrgKind::Regulator,
@@ -96,45 +97,10 @@ fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
         )?;
         platforms.push(id);
     }
-    user(
-        c,
-        "admin@example.org",
-        "系统管理员",
-        regulator,
-        Role::Admin,
-        hash,
-    )?;
-    user(
-        c,
-        "editor@example.org",
-        "协会秘书处 王编辑",
-        association,
-        Role::Editor,
-        hash,
-    )?;
-    user(
-        c,
-        "reviewer@example.org",
-        "监管局 李审查",
-        regulator,
-        Role::Reviewer,
-        hash,
-    )?;
-    user(
-        c,
-        "filer@example.org",
-        "示例平台01 合规专员",
-        platforms[0],
-        Role::Filer,
-        hash,
-    )?;
-    user(
-        c,
-        "filer2@example.org",
-        "示例平台02 合规专员",
-        platforms[1],
-        Role::Filer,
-        hash,
-    )?;
-    Ok(())
+    let admin = user(c, "admin@example.org", "系统管理员", regulator, Role::Admin, hash)?;
+    let editor = user(c, "editor@example.org", "协会秘书处 王编辑", association, Role::Editor, hash)?;
+    let reviewer = user(c, "reviewer@example.org", "监管局 李审查", regulator, Role::Reviewer, hash)?;
+    let filer = user(c, "filer@example.org", "示例平台01 合规专员", platforms[0], Role::Filer, hash)?;
+    let filer2 = user(c, "filer2@example.org", "示例平台02 合规专员", platforms[1], Role::Filer, hash)?;
+    Ok(DemoIds { regulator, association, platforms, admin, editor, reviewer, filer, filer2 })
 }
