@@ -5,8 +5,10 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod ctx;
+pub mod export;
 pub mod forms;
 pub mod home;
+pub mod markdown;
 pub mod middleware;
 
 use actix_web::cookie::Cookie;
