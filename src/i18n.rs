@@ -44,6 +44,11 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
+/// Today's date in Beijing.
+pub fn beijing_today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&beijing()).date_naive()
+}
+
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
 

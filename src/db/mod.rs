@@ -6,6 +6,7 @@ pub mod orgs;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod standards;
 pub mod throttle;
 pub mod users;
 

@@ -1,3 +1,4 @@
+#![cfg_attr(rustfmt, rustfmt_skip)]
 // Written by hand to match migrations/sqlite and migrations/postgres (same tables, same columns).
 
 diesel::table! {
@@ -67,7 +68,152 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    standards (id) {
+        id -> BigInt,
+        kind -> Text,
+        title_zh -> Text,
+        title_en -> Text,
+        scope -> Text,
+        proposing_org_id -> BigInt,
+        lead_org_id -> BigInt,
+        ics -> Text,
+        ccs -> Text,
+        replaces_id -> Nullable<BigInt>,
+        revision_of_id -> Nullable<BigInt>,
+        number -> Nullable<Text>,
+        release_date -> Nullable<Date>,
+        implementation_date -> Nullable<Date>,
+        withdrawn_date -> Nullable<Date>,
+        state -> Text,
+        version -> Integer,
+        review_round -> Integer,
+        comment_seq -> Integer,
+        year -> Integer,
+        search_text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    standard_codrafters (standard_id, organization_id) {
+        standard_id -> BigInt,
+        organization_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    standard_events (id) {
+        id -> BigInt,
+        standard_id -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<BigInt>,
+        actor_org_id -> Nullable<BigInt>,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Nullable<Text>,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    standard_versions (id) {
+        id -> BigInt,
+        standard_id -> BigInt,
+        n -> Integer,
+        label -> Text,
+        body_md -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        owner_type -> Text,
+        owner_id -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        data -> Binary,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    comment_periods (id) {
+        id -> BigInt,
+        standard_id -> BigInt,
+        starts_on -> Date,
+        ends_on -> Date,
+        opened_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        standard_id -> BigInt,
+        period_id -> BigInt,
+        seq -> Integer,
+        version_n -> Integer,
+        clause_ref -> Text,
+        kind -> Text,
+        body -> Text,
+        proposed_change -> Text,
+        name -> Text,
+        organization -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        disposition -> Nullable<Text>,
+        disposition_reason -> Text,
+        disposed_at -> Nullable<Timestamp>,
+        disposed_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    review_positions (id) {
+        id -> BigInt,
+        standard_id -> BigInt,
+        round -> Integer,
+        reviewer_id -> BigInt,
+        position -> Text,
+        opinion -> Text,
+        cast_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(standard_codrafters -> standards (standard_id));
+diesel::joinable!(standard_codrafters -> organizations (organization_id));
+diesel::joinable!(standard_events -> standards (standard_id));
+diesel::joinable!(standard_versions -> standards (standard_id));
+diesel::joinable!(comment_periods -> standards (standard_id));
+diesel::joinable!(comments -> standards (standard_id));
+diesel::joinable!(review_positions -> standards (standard_id));
+diesel::joinable!(review_positions -> users (reviewer_id));
 
-diesel::allow_tables_to_appear_in_same_query!(settings, organizations, users, sessions, throttle_events, audit_log,);
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    organizations,
+    users,
+    sessions,
+    throttle_events,
+    audit_log,
+    standards,
+    standard_codrafters,
+    standard_events,
+    standard_versions,
+    attachments,
+    comment_periods,
+    comments,
+    review_positions,
+);

@@ -1,10 +1,12 @@
 //! Pure types and rules of the registry: no I/O, exhaustively unit-tested.
 
+pub mod clauses;
 pub mod credit_code;
 pub mod email;
 pub mod org;
 pub mod password;
 pub mod role;
+pub mod standard;
 pub mod text;
 
 pub use credit_code::CreditCode;

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod home;
 pub mod markdown;
 pub mod middleware;
+pub mod standards;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
@@ -215,5 +216,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
-        .configure(admin::routes);
+        .configure(admin::routes)
+        .configure(standards::routes);
 }

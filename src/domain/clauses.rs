@@ -1,0 +1,294 @@
+//! Clause-by-clause comparison of two versions of a standard's text. Clauses
+//! are the numbered headings of the Markdown (`## 4 要求`, `### 4.1 …`); text
+//! before the first numbered heading is clause "0" (front matter).
+
+/// One clause: its number, heading and body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub number: String,
+    pub heading: String,
+    pub body: String,
+}
+
+/// A heading line's clause number: `## 4.1 标题` → `4.1`; also `附录A`, `A.1`.
+fn clause_number(line: &str) -> Option<(String, String)> {
+    let t = line.trim_start();
+    if !t.starts_with('#') {
+        return None;
+    }
+    let t = t.trim_start_matches('#').trim();
+    let (first, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
+    let first = first.trim_end_matches('.');
+    let numeric = !first.is_empty()
+        && first.split('.').all(|p| {
+            !p.is_empty()
+                && (p.bytes().all(|b| b.is_ascii_digit()) || (p.len() == 1 && p.as_bytes()[0].is_ascii_uppercase()))
+        })
+        && first.bytes().any(|b| b.is_ascii_digit());
+    numeric.then(|| (first.to_owned(), rest.trim().to_owned()))
+}
+
+pub fn split(text: &str) -> Vec<Clause> {
+    let mut out: Vec<Clause> = Vec::new();
+    let mut current = Clause { number: "0".into(), heading: String::new(), body: String::new() };
+    for line in text.lines() {
+        if let Some((number, heading)) = clause_number(line) {
+            if current.number != "0" || !current.body.trim().is_empty() {
+                out.push(current);
+            }
+            current = Clause { number, heading, body: String::new() };
+        } else {
+            current.body.push_str(line);
+            current.body.push('\n');
+        }
+    }
+    if current.number != "0" || !current.body.trim().is_empty() {
+        out.push(current);
+    }
+    for c in &mut out {
+        c.body = c.body.trim().to_owned();
+    }
+    out
+}
+
+/// A piece of a text diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Same(String),
+    Added(String),
+    Removed(String),
+}
+
+/// Tokens: each CJK (non-ASCII) character alone, ASCII words and spaces as runs.
+fn tokens(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut prev_kind = 0u8;
+    for (i, c) in s.char_indices() {
+        let kind = if c.is_ascii_alphanumeric() {
+            1
+        } else if c.is_whitespace() {
+            2
+        } else {
+            3
+        };
+        if i > start && (kind != prev_kind || kind == 3) {
+            out.push(&s[start..i]);
+            start = i;
+        }
+        prev_kind = kind;
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
+fn push(out: &mut Vec<Piece>, p: Piece) {
+    match (out.last_mut(), &p) {
+        (Some(Piece::Same(a)), Piece::Same(b))
+        | (Some(Piece::Added(a)), Piece::Added(b))
+        | (Some(Piece::Removed(a)), Piece::Removed(b)) => a.push_str(b),
+        _ => out.push(p),
+    }
+}
+
+/// Differences between two texts (longest common subsequence of tokens;
+/// very long texts fall back to whole-text replacement).
+pub fn diff(old: &str, new: &str) -> Vec<Piece> {
+    if old == new {
+        return if old.is_empty() { vec![] } else { vec![Piece::Same(old.to_owned())] };
+    }
+    let a = tokens(old);
+    let b = tokens(new);
+    // Common prefix and suffix first: they are most of a typical edit.
+    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suf = a[pre..].iter().rev().zip(b[pre..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let (am, bm) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
+    let mut out = Vec::new();
+    if pre > 0 {
+        push(&mut out, Piece::Same(a[..pre].concat()));
+    }
+    if am.len() * bm.len() > 4_000_000 {
+        if !am.is_empty() {
+            push(&mut out, Piece::Removed(am.concat()));
+        }
+        if !bm.is_empty() {
+            push(&mut out, Piece::Added(bm.concat()));
+        }
+    } else {
+        let (n, m) = (am.len(), bm.len());
+        let mut lcs = vec![0u32; (n + 1) * (m + 1)];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                lcs[i * (m + 1) + j] = if am[i] == bm[j] {
+                    lcs[(i + 1) * (m + 1) + j + 1] + 1
+                } else {
+                    lcs[(i + 1) * (m + 1) + j].max(lcs[i * (m + 1) + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n && j < m {
+            if am[i] == bm[j] {
+                push(&mut out, Piece::Same(am[i].to_owned()));
+                i += 1;
+                j += 1;
+            } else if lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1] {
+                push(&mut out, Piece::Removed(am[i].to_owned()));
+                i += 1;
+            } else {
+                push(&mut out, Piece::Added(bm[j].to_owned()));
+                j += 1;
+            }
+        }
+        for t in &am[i..] {
+            push(&mut out, Piece::Removed((*t).to_owned()));
+        }
+        for t in &bm[j..] {
+            push(&mut out, Piece::Added((*t).to_owned()));
+        }
+    }
+    if suf > 0 {
+        push(&mut out, Piece::Same(a[a.len() - suf..].concat()));
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Unchanged,
+    Changed,
+    Added,
+    Removed,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Unchanged => "unchanged",
+            Change::Changed => "changed",
+            Change::Added => "added",
+            Change::Removed => "removed",
+        }
+    }
+}
+
+/// One row of a comparison: the clause in either version and what changed.
+#[derive(Debug, Clone)]
+pub struct ClauseDiff {
+    pub number: String,
+    pub change: Change,
+    pub heading: Vec<Piece>,
+    pub body: Vec<Piece>,
+}
+
+/// Order of clause numbers: 0 < 1 < 1.1 < 2 < 10 < A < A.1.
+fn order_key(n: &str) -> Vec<(u8, u32)> {
+    n.split('.')
+        .map(|p| match p.parse::<u32>() {
+            Ok(v) => (0, v),
+            Err(_) => (1, p.bytes().next().map(u32::from).unwrap_or(0)),
+        })
+        .collect()
+}
+
+/// Compare two texts clause by clause, in clause-number order.
+pub fn compare(old: &str, new: &str) -> Vec<ClauseDiff> {
+    let old_c = split(old);
+    let new_c = split(new);
+    let mut numbers: Vec<&str> = old_c.iter().chain(new_c.iter()).map(|c| c.number.as_str()).collect();
+    numbers.sort_by_key(|n| order_key(n));
+    numbers.dedup();
+    numbers
+        .into_iter()
+        .filter_map(|n| {
+            let o = old_c.iter().find(|c| c.number == n);
+            let w = new_c.iter().find(|c| c.number == n);
+            match (o, w) {
+                (Some(oc), Some(nc)) => {
+                    let change = if oc.heading == nc.heading && oc.body == nc.body {
+                        Change::Unchanged
+                    } else {
+                        Change::Changed
+                    };
+                    Some(ClauseDiff {
+                        number: n.to_owned(),
+                        change,
+                        heading: diff(&oc.heading, &nc.heading),
+                        body: diff(&oc.body, &nc.body),
+                    })
+                }
+                (Some(oc), None) => Some(removed(oc)),
+                (None, Some(nc)) => Some(ClauseDiff {
+                    number: n.to_owned(),
+                    change: Change::Added,
+                    heading: vec![Piece::Added(nc.heading.clone())],
+                    body: vec![Piece::Added(nc.body.clone())],
+                }),
+                (None, None) => None,
+            }
+        })
+        .collect()
+}
+
+fn removed(oc: &Clause) -> ClauseDiff {
+    ClauseDiff {
+        number: oc.number.clone(),
+        change: Change::Removed,
+        heading: vec![Piece::Removed(oc.heading.clone())],
+        body: vec![Piece::Removed(oc.body.clone())],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = "前言\n\n## 1 范围\n本文件规定了直播间管理要求。\n\n## 4 主播管理\n### 4.1 资质核验\n平台应核验主播身份。\n### 4.2 培训\n应开展培训。\n";
+    const V2: &str = "前言\n\n## 1 范围\n本文件规定了品质电商直播间管理要求。\n\n## 4 主播管理\n### 4.1 资质核验\n平台应核验主播身份。\n### 4.3 信用记录\n应建立主播信用记录。\n";
+
+    #[test]
+    fn splits_on_numbered_headings() {
+        let c = split(V1);
+        let numbers: Vec<_> = c.iter().map(|c| c.number.as_str()).collect();
+        assert_eq!(numbers, ["0", "1", "4", "4.1", "4.2"]);
+        assert_eq!(c[3].heading, "资质核验");
+        assert_eq!(c[3].body, "平台应核验主播身份。");
+        assert_eq!(split("## 附录A 说明\n文字\n## A.1 表\nx")[1].number, "A.1");
+        assert!(split("# 标题\n正文").iter().all(|c| c.number == "0"), "unnumbered headings are text");
+    }
+
+    #[test]
+    fn compares_clause_by_clause() {
+        let rows = compare(V1, V2);
+        let summary: Vec<_> = rows.iter().map(|r| (r.number.as_str(), r.change)).collect();
+        assert_eq!(
+            summary,
+            [
+                ("0", Change::Unchanged),
+                ("1", Change::Changed),
+                ("4", Change::Unchanged),
+                ("4.1", Change::Unchanged),
+                ("4.2", Change::Removed),
+                ("4.3", Change::Added),
+            ]
+        );
+        let scope = &rows[1].body;
+        assert!(scope.contains(&Piece::Added("品质电商".into())), "{scope:?}");
+    }
+
+    #[test]
+    fn word_and_character_diff() {
+        assert_eq!(
+            diff("price marking is required", "clear price marking is required"),
+            vec![Piece::Added("clear ".into()), Piece::Same("price marking is required".into())]
+        );
+        assert_eq!(
+            diff("应当核验", "应核验"),
+            vec![Piece::Same("应".into()), Piece::Removed("当".into()), Piece::Same("核验".into())]
+        );
+        assert_eq!(diff("", "新"), vec![Piece::Added("新".into())]);
+        assert!(diff("", "").is_empty());
+    }
+}

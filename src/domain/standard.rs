@@ -1,0 +1,732 @@
+//! Standards: kinds, numbers, lifecycle, comments and review rules.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StandardKind {
+    /// 地方标准, numbered `DB31/T NNNN—YYYY`.
+    Local,
+    /// 团体标准, numbered `T/ABBR NNN—YYYY`.
+    Group,
+}
+
+impl StandardKind {
+    pub const ALL: [StandardKind; 2] = [StandardKind::Local, StandardKind::Group];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StandardKind::Local => "local",
+            StandardKind::Group => "group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or("error.std.kind")
+    }
+
+    /// Minimum length of a comment period, in days (both ends included).
+    pub fn min_comment_days(self) -> i64 {
+        match self {
+            StandardKind::Local => 30,
+            StandardKind::Group => 1,
+        }
+    }
+}
+
+/// Stored lifecycle states. "In force" is not stored: a published standard is
+/// in force from its implementation date (see [`Standing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StandardState {
+    Proposed,
+    Rejected,
+    Approved,
+    Drafting,
+    PublicComment,
+    TechnicalReview,
+    SubmittedForApproval,
+    Published,
+    Revising,
+    Withdrawn,
+    Superseded,
+}
+
+impl StandardState {
+    pub const ALL: [StandardState; 11] = [
+        StandardState::Proposed,
+        StandardState::Rejected,
+        StandardState::Approved,
+        StandardState::Drafting,
+        StandardState::PublicComment,
+        StandardState::TechnicalReview,
+        StandardState::SubmittedForApproval,
+        StandardState::Published,
+        StandardState::Revising,
+        StandardState::Withdrawn,
+        StandardState::Superseded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StandardState::Proposed => "proposed",
+            StandardState::Rejected => "rejected",
+            StandardState::Approved => "approved",
+            StandardState::Drafting => "drafting",
+            StandardState::PublicComment => "public_comment",
+            StandardState::TechnicalReview => "technical_review",
+            StandardState::SubmittedForApproval => "submitted_for_approval",
+            StandardState::Published => "published",
+            StandardState::Revising => "revising",
+            StandardState::Withdrawn => "withdrawn",
+            StandardState::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the public sees it (everything that has passed proposal).
+    pub fn is_public(self) -> bool {
+        !matches!(self, StandardState::Proposed | StandardState::Rejected)
+    }
+
+    /// Metadata may be edited until publication.
+    pub fn metadata_editable(self) -> bool {
+        matches!(
+            self,
+            StandardState::Proposed
+                | StandardState::Approved
+                | StandardState::Drafting
+                | StandardState::PublicComment
+                | StandardState::TechnicalReview
+                | StandardState::SubmittedForApproval
+        )
+    }
+
+    /// New versions of the text may be uploaded.
+    pub fn accepts_versions(self) -> bool {
+        matches!(self, StandardState::Approved | StandardState::Drafting | StandardState::SubmittedForApproval)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StandardAction {
+    /// Reviewer: approve the proposal (立项).
+    Approve,
+    /// Reviewer: reject the proposal.
+    Reject,
+    /// Editor: start drafting an approved project.
+    StartDrafting,
+    /// Editor: open a comment period on the current draft.
+    OpenComment,
+    /// Editor: submit for technical review (leaves public comment).
+    SubmitForReview,
+    /// Editor: take the draft back for more drafting (leaves public comment / approval).
+    ReturnToDrafting,
+    /// Editor: close the technical review; it passes or returns to drafting.
+    CloseReview,
+    /// Reviewer: approve publication (the number and dates must be recorded).
+    Publish,
+    /// Editor: periodic review (复审) confirms the standard.
+    ConfirmReview,
+    /// Editor: periodic review decides to revise (a new project is linked).
+    StartRevision,
+    /// Editor: withdraw (废止).
+    Withdraw,
+    /// System: a newer standard replacing this one was published.
+    Supersede,
+}
+
+impl StandardAction {
+    pub const ALL: [StandardAction; 12] = [
+        StandardAction::Approve,
+        StandardAction::Reject,
+        StandardAction::StartDrafting,
+        StandardAction::OpenComment,
+        StandardAction::SubmitForReview,
+        StandardAction::ReturnToDrafting,
+        StandardAction::CloseReview,
+        StandardAction::Publish,
+        StandardAction::ConfirmReview,
+        StandardAction::StartRevision,
+        StandardAction::Withdraw,
+        StandardAction::Supersede,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StandardAction::Approve => "approve",
+            StandardAction::Reject => "reject",
+            StandardAction::StartDrafting => "start_drafting",
+            StandardAction::OpenComment => "open_comment",
+            StandardAction::SubmitForReview => "submit_for_review",
+            StandardAction::ReturnToDrafting => "return_to_drafting",
+            StandardAction::CloseReview => "close_review",
+            StandardAction::Publish => "publish",
+            StandardAction::ConfirmReview => "confirm_review",
+            StandardAction::StartRevision => "start_revision",
+            StandardAction::Withdraw => "withdraw",
+            StandardAction::Supersede => "supersede",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the action needs a written note (an opinion or a reason).
+    pub fn needs_note(self) -> bool {
+        matches!(self, StandardAction::Reject | StandardAction::ReturnToDrafting | StandardAction::Withdraw)
+    }
+
+    /// Which role acts (admins may act for any role).
+    pub fn actor(self) -> Option<Role> {
+        match self {
+            StandardAction::Approve | StandardAction::Reject | StandardAction::Publish => Some(Role::Reviewer),
+            StandardAction::Supersede => None,
+            _ => Some(Role::Editor),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionError {
+    /// The action does not apply in this state (stale page or tampering).
+    NotAllowedInState,
+    /// The role may not take this action.
+    WrongRole,
+}
+
+impl TransitionError {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            TransitionError::NotAllowedInState => "error.std.transition",
+            TransitionError::WrongRole => "error.403",
+        }
+    }
+}
+
+/// The outcome of closing a technical review, decided by [`review_passes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    Passed,
+    Failed,
+}
+
+/// The lifecycle: where `action` by `role` leads from `state`. `role` is None
+/// for the system itself (superseding on publication of a replacement).
+/// `review` is the outcome of the technical review when closing it.
+pub fn transition(
+    state: StandardState,
+    action: StandardAction,
+    role: Option<Role>,
+    review: Option<ReviewOutcome>,
+) -> Result<StandardState, TransitionError> {
+    use StandardAction as A;
+    use StandardState as S;
+    let next = match (state, action) {
+        (S::Proposed, A::Approve) => S::Approved,
+        (S::Proposed, A::Reject) => S::Rejected,
+        (S::Approved, A::StartDrafting) => S::Drafting,
+        (S::Drafting, A::OpenComment) => S::PublicComment,
+        (S::PublicComment, A::SubmitForReview) => S::TechnicalReview,
+        (S::PublicComment | S::SubmittedForApproval, A::ReturnToDrafting) => S::Drafting,
+        (S::TechnicalReview, A::CloseReview) => match review {
+            Some(ReviewOutcome::Passed) => S::SubmittedForApproval,
+            _ => S::Drafting,
+        },
+        (S::SubmittedForApproval, A::Publish) => S::Published,
+        (S::Published, A::ConfirmReview) => S::Published,
+        (S::Published, A::StartRevision) => S::Revising,
+        (S::Published | S::Revising, A::Withdraw) => S::Withdrawn,
+        (S::Published | S::Revising, A::Supersede) => S::Superseded,
+        _ => return Err(TransitionError::NotAllowedInState),
+    };
+    let allowed = match (action.actor(), role) {
+        (None, None) => true,
+        (None, Some(_)) | (Some(_), None) => false,
+        (Some(needed), Some(r)) => r.allows(needed),
+    };
+    if !allowed {
+        return Err(TransitionError::WrongRole);
+    }
+    Ok(next)
+}
+
+/// A technical review passes when at least three quarters of the positions
+/// cast approve (with or without changes). No positions: it cannot pass.
+pub fn review_passes(approvals: usize, total: usize) -> ReviewOutcome {
+    if total > 0 && approvals * 4 >= total * 3 {
+        ReviewOutcome::Passed
+    } else {
+        ReviewOutcome::Failed
+    }
+}
+
+/// How a standard stands today, derived from its state and dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    State(StandardState),
+    /// Published, implementation date not yet reached (即将实施).
+    Upcoming,
+    /// Published and implemented (现行).
+    InForce,
+}
+
+impl Standing {
+    pub fn of(state: StandardState, implementation: Option<NaiveDate>, today: NaiveDate) -> Standing {
+        match (state, implementation) {
+            (StandardState::Published, Some(d)) if today >= d => Standing::InForce,
+            (StandardState::Published, _) => Standing::Upcoming,
+            (s, _) => Standing::State(s),
+        }
+    }
+
+    /// The code used for badges, filters and catalog keys.
+    pub fn code(self) -> &'static str {
+        match self {
+            Standing::InForce => "in_force",
+            Standing::Upcoming => "published",
+            Standing::State(s) => s.as_str(),
+        }
+    }
+}
+
+/// A standard number, normalised: `DB31/T 1234—2025` or `T/SHDS 001—2025`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StandardNumber {
+    text: String,
+    year: i32,
+}
+
+impl StandardNumber {
+    /// Parse for `kind`; `-`, `–`, `—` and `－` are accepted as the dash.
+    pub fn parse(kind: StandardKind, input: &str) -> Result<Self, &'static str> {
+        let s: String =
+            input.trim().chars().map(|c| if matches!(c, '-' | '–' | '－' | '—') { '—' } else { c }).collect();
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let bad = match kind {
+            StandardKind::Local => "error.std.number_local",
+            StandardKind::Group => "error.std.number_group",
+        };
+        let (prefix, rest) = s.split_once(' ').ok_or(bad)?;
+        let (serial, year) = rest.split_once('—').ok_or(bad)?;
+        let (serial, year) = (serial.trim(), year.trim());
+        let digits =
+            |x: &str, n: std::ops::RangeInclusive<usize>| n.contains(&x.len()) && x.bytes().all(|b| b.is_ascii_digit());
+        let prefix_ok = match kind {
+            StandardKind::Local => prefix == "DB31/T" && digits(serial, 4..=4),
+            StandardKind::Group => {
+                prefix
+                    .strip_prefix("T/")
+                    .is_some_and(|abbr| (2..=12).contains(&abbr.len()) && abbr.bytes().all(|b| b.is_ascii_uppercase()))
+                    && digits(serial, 3..=4)
+            }
+        };
+        if !prefix_ok || !digits(year, 4..=4) {
+            return Err(bad);
+        }
+        let year: i32 = year.parse().map_err(|_| bad)?;
+        if !(1990..=2200).contains(&year) {
+            return Err(bad);
+        }
+        Ok(StandardNumber { text: format!("{prefix} {serial}—{year}"), year })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn year(&self) -> i32 {
+        self.year
+    }
+}
+
+/// Checked publication details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    pub number: StandardNumber,
+    pub release: NaiveDate,
+    pub implementation: NaiveDate,
+}
+
+impl Publication {
+    /// Errors are (field, catalog key) pairs, all found at once.
+    pub fn new(
+        kind: StandardKind,
+        number: &str,
+        release: &str,
+        implementation: &str,
+    ) -> Result<Self, Vec<(&'static str, &'static str)>> {
+        let mut errors = Vec::new();
+        let number = StandardNumber::parse(kind, number).map_err(|e| errors.push(("number", e))).ok();
+        let release = parse_date(release).map_err(|e| errors.push(("release_date", e))).ok();
+        let implementation = parse_date(implementation).map_err(|e| errors.push(("implementation_date", e))).ok();
+        if let (Some(n), Some(r)) = (&number, release) {
+            if n.year() != r.year() {
+                errors.push(("number", "error.std.number_year"));
+            }
+        }
+        if let (Some(r), Some(i)) = (release, implementation) {
+            if i < r {
+                errors.push(("implementation_date", "error.std.implementation_before_release"));
+            }
+        }
+        match (number, release, implementation) {
+            (Some(number), Some(release), Some(implementation)) if errors.is_empty() => {
+                Ok(Publication { number, release, implementation })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A calendar date `YYYY-MM-DD` in a plausible range.
+pub fn parse_date(s: &str) -> Result<NaiveDate, &'static str> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("error.required");
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "error.date.invalid")?;
+    if !(1990..=2200).contains(&d.year()) {
+        return Err("error.date.range");
+    }
+    Ok(d)
+}
+
+/// A comment period: first and last day (Beijing dates, both included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentWindow {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+impl CommentWindow {
+    pub fn new(
+        kind: StandardKind,
+        starts: &str,
+        ends: &str,
+        today: NaiveDate,
+    ) -> Result<Self, Vec<(&'static str, &'static str)>> {
+        let mut errors = Vec::new();
+        let s = parse_date(starts).map_err(|e| errors.push(("starts_on", e))).ok();
+        let e = parse_date(ends).map_err(|e| errors.push(("ends_on", e))).ok();
+        if let Some(s) = s {
+            if s < today {
+                errors.push(("starts_on", "error.std.period_past"));
+            }
+        }
+        if let (Some(s), Some(e)) = (s, e) {
+            if e < s {
+                errors.push(("ends_on", "error.std.period_order"));
+            } else if (e - s).num_days() + 1 < kind.min_comment_days() {
+                errors.push(("ends_on", "error.std.period_30_days"));
+            }
+        }
+        match (s, e) {
+            (Some(starts_on), Some(ends_on)) if errors.is_empty() => Ok(CommentWindow { starts_on, ends_on }),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn is_open(&self, today: NaiveDate) -> bool {
+        self.starts_on <= today && today <= self.ends_on
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentKind {
+    General,
+    Technical,
+    Editorial,
+}
+
+impl CommentKind {
+    pub const ALL: [CommentKind; 3] = [CommentKind::General, CommentKind::Technical, CommentKind::Editorial];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentKind::General => "general",
+            CommentKind::Technical => "technical",
+            CommentKind::Editorial => "editorial",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or("error.std.comment_kind")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    Accepted,
+    PartlyAccepted,
+    NotAccepted,
+    Noted,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 4] =
+        [Disposition::Accepted, Disposition::PartlyAccepted, Disposition::NotAccepted, Disposition::Noted];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Accepted => "accepted",
+            Disposition::PartlyAccepted => "partly_accepted",
+            Disposition::NotAccepted => "not_accepted",
+            Disposition::Noted => "noted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or("error.std.disposition")
+    }
+
+    /// "Not accepted" must give a reason.
+    pub fn needs_reason(self) -> bool {
+        self == Disposition::NotAccepted
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewPosition {
+    Approve,
+    ApproveWithChanges,
+    Disapprove,
+}
+
+impl ReviewPosition {
+    pub const ALL: [ReviewPosition; 3] =
+        [ReviewPosition::Approve, ReviewPosition::ApproveWithChanges, ReviewPosition::Disapprove];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewPosition::Approve => "approve",
+            ReviewPosition::ApproveWithChanges => "approve_with_changes",
+            ReviewPosition::Disapprove => "disapprove",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or("error.std.position")
+    }
+
+    pub fn approves(self) -> bool {
+        self != ReviewPosition::Disapprove
+    }
+}
+
+/// Labels of draft versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionLabel {
+    /// 征求意见稿
+    CommentDraft,
+    /// 送审稿
+    ReviewDraft,
+    /// 报批稿
+    ApprovalDraft,
+    /// 发布稿
+    Final,
+}
+
+impl VersionLabel {
+    pub const ALL: [VersionLabel; 4] =
+        [VersionLabel::CommentDraft, VersionLabel::ReviewDraft, VersionLabel::ApprovalDraft, VersionLabel::Final];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionLabel::CommentDraft => "comment_draft",
+            VersionLabel::ReviewDraft => "review_draft",
+            VersionLabel::ApprovalDraft => "approval_draft",
+            VersionLabel::Final => "final",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, &'static str> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim()).ok_or("error.std.label")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StandardAction as A;
+    use StandardState as S;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// The whole table: every (state, action) pair, with the role that may act.
+    #[test]
+    fn transition_table_for_every_state_and_action() {
+        let expected = |s: S, a: A| -> Option<S> {
+            Some(match (s, a) {
+                (S::Proposed, A::Approve) => S::Approved,
+                (S::Proposed, A::Reject) => S::Rejected,
+                (S::Approved, A::StartDrafting) => S::Drafting,
+                (S::Drafting, A::OpenComment) => S::PublicComment,
+                (S::PublicComment, A::SubmitForReview) => S::TechnicalReview,
+                (S::PublicComment, A::ReturnToDrafting) => S::Drafting,
+                (S::SubmittedForApproval, A::ReturnToDrafting) => S::Drafting,
+                (S::TechnicalReview, A::CloseReview) => S::SubmittedForApproval,
+                (S::SubmittedForApproval, A::Publish) => S::Published,
+                (S::Published, A::ConfirmReview) => S::Published,
+                (S::Published, A::StartRevision) => S::Revising,
+                (S::Published, A::Withdraw) | (S::Revising, A::Withdraw) => S::Withdrawn,
+                (S::Published, A::Supersede) | (S::Revising, A::Supersede) => S::Superseded,
+                _ => return None,
+            })
+        };
+        let mut legal = 0;
+        for s in S::ALL {
+            for a in A::ALL {
+                let role = a.actor();
+                let got = transition(s, a, role, Some(ReviewOutcome::Passed));
+                match expected(s, a) {
+                    Some(next) => {
+                        legal += 1;
+                        assert_eq!(got, Ok(next), "{s:?} {a:?}");
+                        // Admins may act for editors and reviewers, never for the system.
+                        if role.is_some() {
+                            assert_eq!(transition(s, a, Some(Role::Admin), Some(ReviewOutcome::Passed)), Ok(next));
+                        }
+                        for other in [Role::Editor, Role::Reviewer, Role::Filer] {
+                            if Some(other) != role {
+                                assert_eq!(
+                                    transition(s, a, Some(other), Some(ReviewOutcome::Passed)),
+                                    Err(TransitionError::WrongRole),
+                                    "{s:?} {a:?} by {other:?}"
+                                );
+                            }
+                        }
+                    }
+                    None => {
+                        assert_eq!(got, Err(TransitionError::NotAllowedInState), "{s:?} {a:?}");
+                        for r in Role::ALL {
+                            assert_eq!(transition(s, a, Some(r), None), Err(TransitionError::NotAllowedInState));
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(legal, 15);
+    }
+
+    #[test]
+    fn failed_review_returns_to_drafting() {
+        assert_eq!(
+            transition(S::TechnicalReview, A::CloseReview, Some(Role::Editor), Some(ReviewOutcome::Failed)),
+            Ok(S::Drafting)
+        );
+        assert_eq!(transition(S::TechnicalReview, A::CloseReview, Some(Role::Editor), None), Ok(S::Drafting));
+    }
+
+    #[test]
+    fn three_quarters_rule() {
+        assert_eq!(review_passes(3, 4), ReviewOutcome::Passed);
+        assert_eq!(review_passes(2, 3), ReviewOutcome::Failed);
+        assert_eq!(review_passes(5, 7), ReviewOutcome::Failed);
+        assert_eq!(review_passes(6, 8), ReviewOutcome::Passed);
+        assert_eq!(review_passes(1, 1), ReviewOutcome::Passed);
+        assert_eq!(review_passes(0, 0), ReviewOutcome::Failed);
+        assert_eq!(review_passes(0, 2), ReviewOutcome::Failed);
+    }
+
+    #[test]
+    fn standing_from_dates() {
+        let imp = Some(d("2026-03-01"));
+        assert_eq!(Standing::of(S::Published, imp, d("2026-02-28")), Standing::Upcoming);
+        assert_eq!(Standing::of(S::Published, imp, d("2026-03-01")), Standing::InForce);
+        assert_eq!(Standing::of(S::Drafting, imp, d("2027-01-01")), Standing::State(S::Drafting));
+        assert_eq!(Standing::of(S::Published, imp, d("2026-03-01")).code(), "in_force");
+    }
+
+    #[test]
+    fn numbers() {
+        let n = StandardNumber::parse(StandardKind::Local, "DB31/T 1234-2025").unwrap();
+        assert_eq!(n.as_str(), "DB31/T 1234—2025");
+        assert_eq!(n.year(), 2025);
+        assert_eq!(
+            StandardNumber::parse(StandardKind::Local, " DB31/T  1234—2025 ").unwrap().as_str(),
+            "DB31/T 1234—2025"
+        );
+        assert_eq!(
+            StandardNumber::parse(StandardKind::Group, "T/SHDSXH 001－2026").unwrap().as_str(),
+            "T/SHDSXH 001—2026"
+        );
+        for bad in [
+            "DB31/T 123-2025",
+            "DB31 1234-2025",
+            "DB32/T 1234-2025",
+            "DB31/T 1234",
+            "DB31/T 12a4-2025",
+            "T/SH 001-2025",
+            "",
+        ] {
+            assert!(StandardNumber::parse(StandardKind::Local, bad).is_err(), "{bad}");
+        }
+        for bad in
+            ["T/sh 001-2025", "T/A 001-2025", "T/SHDS 01-2025", "DB31/T 1234-2025", "T/SHDS 001-25", "T/SHDS 001—1800"]
+        {
+            assert!(StandardNumber::parse(StandardKind::Group, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn publication_rules() {
+        let p = Publication::new(StandardKind::Local, "DB31/T 1500-2026", "2026-01-10", "2026-04-01").unwrap();
+        assert_eq!(p.number.as_str(), "DB31/T 1500—2026");
+        let e = Publication::new(StandardKind::Local, "DB31/T 1500-2026", "2026-01-10", "2026-01-09").unwrap_err();
+        assert_eq!(e, vec![("implementation_date", "error.std.implementation_before_release")]);
+        assert!(Publication::new(StandardKind::Local, "DB31/T 1500-2026", "2026-01-10", "2026-01-10").is_ok());
+        let e = Publication::new(StandardKind::Local, "DB31/T 1500-2025", "2026-01-10", "2026-02-01").unwrap_err();
+        assert_eq!(e, vec![("number", "error.std.number_year")]);
+        let e = Publication::new(StandardKind::Group, "bad", "", "2026-13-01").unwrap_err();
+        assert_eq!(e.len(), 3);
+    }
+
+    #[test]
+    fn comment_windows() {
+        let today = d("2026-01-01");
+        assert!(CommentWindow::new(StandardKind::Local, "2026-01-01", "2026-01-30", today).is_ok());
+        let e = CommentWindow::new(StandardKind::Local, "2026-01-01", "2026-01-29", today).unwrap_err();
+        assert_eq!(e, vec![("ends_on", "error.std.period_30_days")]);
+        assert!(CommentWindow::new(StandardKind::Group, "2026-01-01", "2026-01-05", today).is_ok());
+        let e = CommentWindow::new(StandardKind::Group, "2025-12-31", "2026-01-05", today).unwrap_err();
+        assert_eq!(e, vec![("starts_on", "error.std.period_past")]);
+        let e = CommentWindow::new(StandardKind::Group, "2026-01-05", "2026-01-04", today).unwrap_err();
+        assert_eq!(e, vec![("ends_on", "error.std.period_order")]);
+        let w = CommentWindow::new(StandardKind::Group, "2026-01-02", "2026-01-05", today).unwrap();
+        assert!(!w.is_open(d("2026-01-01")));
+        assert!(w.is_open(d("2026-01-02")) && w.is_open(d("2026-01-05")));
+        assert!(!w.is_open(d("2026-01-06")));
+        assert!(parse_date("9999-01-01").is_err());
+    }
+
+    #[test]
+    fn vocabularies_round_trip() {
+        for k in CommentKind::ALL {
+            assert_eq!(CommentKind::parse(k.as_str()), Ok(k));
+        }
+        for k in Disposition::ALL {
+            assert_eq!(Disposition::parse(k.as_str()), Ok(k));
+        }
+        assert!(Disposition::NotAccepted.needs_reason() && !Disposition::Noted.needs_reason());
+        for k in ReviewPosition::ALL {
+            assert_eq!(ReviewPosition::parse(k.as_str()), Ok(k));
+        }
+        for k in VersionLabel::ALL {
+            assert_eq!(VersionLabel::parse(k.as_str()), Ok(k));
+        }
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+        for a in A::ALL {
+            assert_eq!(A::parse(a.as_str()), Some(a));
+        }
+        assert!(StandardKind::parse("national").is_err());
+    }
+}
