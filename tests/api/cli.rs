@@ -130,9 +130,16 @@ fn sigterm_lets_the_server_exit_cleanly() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
+    // Serving (not only listening): the signal handlers are in place then.
     loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
+        use std::io::Read;
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET /healthz HTTP/1.0\r\nHost: x\r\n\r\n");
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            if out.contains("200 OK") {
+                break;
+            }
         }
         assert!(started.elapsed().as_secs() < 20, "server did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));

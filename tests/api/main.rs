@@ -7,3 +7,4 @@ mod admin;
 mod auth;
 mod cli;
 mod security;
+mod standards;
