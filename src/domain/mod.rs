@@ -5,6 +5,7 @@ pub mod credit_code;
 pub mod email;
 pub mod org;
 pub mod password;
+pub mod report;
 pub mod role;
 pub mod standard;
 pub mod text;

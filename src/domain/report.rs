@@ -1,0 +1,453 @@
+//! Commitment reports: their lifecycle, the derived standing of a signatory
+//! for a reporting period, and what a complete report needs.
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+use super::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportState {
+    Draft,
+    Submitted,
+    Accepted,
+    Returned,
+}
+
+impl ReportState {
+    pub const ALL: [ReportState; 4] =
+        [ReportState::Draft, ReportState::Submitted, ReportState::Accepted, ReportState::Returned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportState::Draft => "draft",
+            ReportState::Submitted => "submitted",
+            ReportState::Accepted => "accepted",
+            ReportState::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The filer may change the report (a returned report is back in the filer's hands).
+    pub fn editable(self) -> bool {
+        matches!(self, ReportState::Draft | ReportState::Returned)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportAction {
+    /// Filer: save changes to a draft (or a returned report, which becomes a draft again).
+    Save,
+    /// Filer: submit a complete report.
+    Submit,
+    /// Reviewer: accept.
+    Accept,
+    /// Reviewer: return for rectification, with comments.
+    Return,
+}
+
+impl ReportAction {
+    pub const ALL: [ReportAction; 4] =
+        [ReportAction::Save, ReportAction::Submit, ReportAction::Accept, ReportAction::Return];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportAction::Save => "save",
+            ReportAction::Submit => "submit",
+            ReportAction::Accept => "accept",
+            ReportAction::Return => "return",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn actor(self) -> Role {
+        match self {
+            ReportAction::Save | ReportAction::Submit => Role::Filer,
+            ReportAction::Accept | ReportAction::Return => Role::Reviewer,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportTransitionError {
+    /// Not possible in this state (stale page, another tab, tampering).
+    NotAllowedInState,
+    WrongRole,
+}
+
+/// draft → submitted → accepted; submitted → returned → (save) draft → submitted …
+pub fn transition(state: ReportState, action: ReportAction, role: Role) -> Result<ReportState, ReportTransitionError> {
+    use ReportAction as A;
+    use ReportState as S;
+    let next = match (state, action) {
+        (S::Draft | S::Returned, A::Save) => S::Draft,
+        (S::Draft | S::Returned, A::Submit) => S::Submitted,
+        (S::Submitted, A::Accept) => S::Accepted,
+        (S::Submitted, A::Return) => S::Returned,
+        _ => return Err(ReportTransitionError::NotAllowedInState),
+    };
+    if !role.allows(action.actor()) {
+        return Err(ReportTransitionError::WrongRole);
+    }
+    Ok(next)
+}
+
+/// Status of one commitment in a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryStatus {
+    Implemented,
+    InProgress,
+    NotStarted,
+    NotApplicable,
+}
+
+impl EntryStatus {
+    pub const ALL: [EntryStatus; 4] =
+        [EntryStatus::Implemented, EntryStatus::InProgress, EntryStatus::NotStarted, EntryStatus::NotApplicable];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryStatus::Implemented => "implemented",
+            EntryStatus::InProgress => "in_progress",
+            EntryStatus::NotStarted => "not_started",
+            EntryStatus::NotApplicable => "not_applicable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    /// Higher is better; a lower rank than the previous period is a regression.
+    pub fn rank(self) -> u8 {
+        match self {
+            EntryStatus::Implemented => 3,
+            EntryStatus::InProgress => 2,
+            EntryStatus::NotStarted => 1,
+            EntryStatus::NotApplicable => 0,
+        }
+    }
+}
+
+/// A reporting period's deadline: the end (24:00 Beijing) of its due date, in UTC.
+pub fn due_instant(due_on: NaiveDate) -> NaiveDateTime {
+    // 24:00 Beijing on the due date = 16:00 UTC that day.
+    due_on.and_hms_opt(16, 0, 0).expect("valid time")
+}
+
+/// The start (00:00 Beijing) of a date, in UTC.
+pub fn start_instant(on: NaiveDate) -> NaiveDateTime {
+    on.and_hms_opt(0, 0, 0).expect("valid time") - Duration::hours(8)
+}
+
+pub const DUE_SOON_DAYS: i64 = 7;
+pub const GRACE_DAYS: i64 = 30;
+
+/// A verified signatory's standing for a period, derived from dates and states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Standing {
+    Good,
+    DueSoon,
+    Overdue,
+    NonCommunicating,
+    UnderRectification,
+    Withdrawn,
+    Suspended,
+}
+
+impl Standing {
+    pub const ALL: [Standing; 7] = [
+        Standing::Good,
+        Standing::DueSoon,
+        Standing::Overdue,
+        Standing::NonCommunicating,
+        Standing::UnderRectification,
+        Standing::Withdrawn,
+        Standing::Suspended,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Good => "good",
+            Standing::DueSoon => "due_soon",
+            Standing::Overdue => "overdue",
+            Standing::NonCommunicating => "non_communicating",
+            Standing::UnderRectification => "under_rectification",
+            Standing::Withdrawn => "withdrawn",
+            Standing::Suspended => "suspended",
+        }
+    }
+
+    /// How serious it is (for "worst of" summaries).
+    pub fn severity(self) -> u8 {
+        match self {
+            Standing::Good => 0,
+            Standing::DueSoon => 1,
+            Standing::Overdue => 2,
+            Standing::UnderRectification => 3,
+            Standing::NonCommunicating => 4,
+            Standing::Suspended => 5,
+            Standing::Withdrawn => 6,
+        }
+    }
+}
+
+/// The facts a standing is derived from.
+#[derive(Debug, Clone, Copy)]
+pub struct StandingInput {
+    /// The signature's state: "verified", "withdrawn", "suspended" …
+    pub signature_verified: bool,
+    pub signature_withdrawn: bool,
+    pub signature_suspended: bool,
+    pub due_on: NaiveDate,
+    /// The report for the period, if one exists.
+    pub report: Option<ReportState>,
+    /// Whether it was ever submitted (a draft after a return counts as returned).
+    pub ever_returned: bool,
+}
+
+/// Why a standing holds: the reason's catalog key and the instant it refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Derived {
+    pub standing: Standing,
+    pub reason: &'static str,
+    /// The deadline or limit the reason names (UTC), if any.
+    pub at: Option<NaiveDateTime>,
+}
+
+pub fn standing(i: &StandingInput, now: NaiveDateTime) -> Derived {
+    let d = |standing, reason, at| Derived { standing, reason, at };
+    if i.signature_withdrawn {
+        return d(Standing::Withdrawn, "why.withdrawn", None);
+    }
+    if i.signature_suspended {
+        return d(Standing::Suspended, "why.suspended", None);
+    }
+    let due = due_instant(i.due_on);
+    let grace_end = due + Duration::days(GRACE_DAYS);
+    match i.report {
+        Some(ReportState::Accepted) => return d(Standing::Good, "why.accepted", None),
+        Some(ReportState::Submitted) => return d(Standing::Good, "why.submitted", None),
+        Some(ReportState::Returned) => return d(Standing::UnderRectification, "why.returned", None),
+        Some(ReportState::Draft) if i.ever_returned => return d(Standing::UnderRectification, "why.returned", None),
+        _ => {}
+    }
+    // Nothing submitted.
+    if now >= grace_end {
+        d(Standing::NonCommunicating, "why.non_communicating", Some(grace_end))
+    } else if now >= due {
+        d(Standing::Overdue, "why.overdue", Some(grace_end))
+    } else if now >= due - Duration::days(DUE_SOON_DAYS) {
+        d(Standing::DueSoon, "why.due_soon", Some(due))
+    } else {
+        d(Standing::Good, "why.not_due", Some(due))
+    }
+}
+
+/// One commitment's entry as filed (raw), for the completeness check.
+#[derive(Debug, Clone, Default)]
+pub struct EntryDraft {
+    pub commitment_number: String,
+    pub status: String,
+    pub not_applicable_reason: String,
+    pub measures: String,
+    /// (name, value, unit) rows; blank rows are ignored.
+    pub indicators: Vec<(String, String, String)>,
+}
+
+/// What is missing or wrong in one entry: (commitment number, catalog key).
+pub type Problem = (String, &'static str);
+
+/// Parse an indicator value: a decimal number (e.g. 98.5), not NaN or infinite.
+pub fn parse_value(s: &str) -> Option<f64> {
+    let t = s.trim().replace(',', "");
+    if t.is_empty() || t.len() > 30 {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() < 1e15)
+}
+
+/// Problems that prevent saving at all (malformed values), entry by entry.
+pub fn save_problems(entries: &[EntryDraft]) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for e in entries {
+        if !e.status.is_empty() && EntryStatus::parse(&e.status).is_none() {
+            out.push((e.commitment_number.clone(), "error.report.status"));
+        }
+        for (name, value, unit) in &e.indicators {
+            if name.trim().is_empty() && value.trim().is_empty() && unit.trim().is_empty() {
+                continue;
+            }
+            if !value.trim().is_empty() && parse_value(value).is_none() {
+                out.push((e.commitment_number.clone(), "error.report.indicator_value"));
+            }
+        }
+    }
+    out
+}
+
+/// Everything missing for a submission, every entry at once.
+pub fn submit_problems(entries: &[EntryDraft]) -> Vec<Problem> {
+    let mut out = save_problems(entries);
+    for e in entries {
+        let n = || e.commitment_number.clone();
+        match EntryStatus::parse(&e.status) {
+            None if e.status.is_empty() => out.push((n(), "error.report.status_missing")),
+            None => {}
+            Some(EntryStatus::NotApplicable) => {
+                if e.not_applicable_reason.trim().is_empty() {
+                    out.push((n(), "error.report.na_reason"));
+                }
+            }
+            Some(_) => {
+                if e.measures.trim().is_empty() {
+                    out.push((n(), "error.report.measures"));
+                }
+            }
+        }
+        for (name, value, unit) in &e.indicators {
+            let (name, value, unit) = (name.trim(), value.trim(), unit.trim());
+            if name.is_empty() && value.is_empty() && unit.is_empty() {
+                continue;
+            }
+            if name.is_empty() {
+                out.push((n(), "error.report.indicator_name"));
+            }
+            if value.is_empty() {
+                out.push((n(), "error.report.indicator_value_missing"));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ReportAction as A;
+    use ReportState as S;
+
+    #[test]
+    fn every_state_and_action() {
+        let expected = |s: S, a: A| -> Option<S> {
+            Some(match (s, a) {
+                (S::Draft, A::Save) | (S::Returned, A::Save) => S::Draft,
+                (S::Draft, A::Submit) | (S::Returned, A::Submit) => S::Submitted,
+                (S::Submitted, A::Accept) => S::Accepted,
+                (S::Submitted, A::Return) => S::Returned,
+                _ => return None,
+            })
+        };
+        for s in S::ALL {
+            for a in A::ALL {
+                for r in Role::ALL {
+                    let got = transition(s, a, r);
+                    match expected(s, a) {
+                        None => assert_eq!(got, Err(ReportTransitionError::NotAllowedInState), "{s:?} {a:?} {r:?}"),
+                        Some(next) if r.allows(a.actor()) => assert_eq!(got, Ok(next), "{s:?} {a:?} {r:?}"),
+                        Some(_) => assert_eq!(got, Err(ReportTransitionError::WrongRole), "{s:?} {a:?} {r:?}"),
+                    }
+                }
+            }
+        }
+        assert!(S::Draft.editable() && S::Returned.editable() && !S::Submitted.editable() && !S::Accepted.editable());
+    }
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn input(report: Option<S>) -> StandingInput {
+        StandingInput {
+            signature_verified: true,
+            signature_withdrawn: false,
+            signature_suspended: false,
+            due_on: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+            report,
+            ever_returned: false,
+        }
+    }
+
+    /// Boundaries exact to the minute: due 2026-01-31 24:00 Beijing = 2026-01-31 16:00 UTC.
+    #[test]
+    fn standing_boundaries_in_beijing_time() {
+        let i = input(None);
+        assert_eq!(standing(&i, t("2026-01-24 15:59")).standing, Standing::Good);
+        assert_eq!(standing(&i, t("2026-01-24 16:00")).standing, Standing::DueSoon, "7 days before the deadline");
+        assert_eq!(standing(&i, t("2026-01-31 15:59")).standing, Standing::DueSoon);
+        assert_eq!(standing(&i, t("2026-01-31 16:00")).standing, Standing::Overdue, "the deadline itself");
+        assert_eq!(standing(&i, t("2026-03-02 15:59")).standing, Standing::Overdue);
+        assert_eq!(standing(&i, t("2026-03-02 16:00")).standing, Standing::NonCommunicating, "30 days of grace");
+        let d = standing(&i, t("2026-01-25 00:00"));
+        assert_eq!(d.at, Some(t("2026-01-31 16:00")), "the reason names the deadline");
+    }
+
+    #[test]
+    fn standing_from_report_and_signature() {
+        let late = t("2026-06-01 00:00");
+        assert_eq!(standing(&input(Some(S::Submitted)), late).standing, Standing::Good);
+        assert_eq!(standing(&input(Some(S::Accepted)), late).standing, Standing::Good);
+        assert_eq!(standing(&input(Some(S::Returned)), late).standing, Standing::UnderRectification);
+        let mut i = input(Some(S::Draft));
+        assert_eq!(standing(&i, late).standing, Standing::NonCommunicating, "a draft is not a report");
+        i.ever_returned = true;
+        assert_eq!(standing(&i, late).standing, Standing::UnderRectification);
+        let mut w = input(Some(S::Accepted));
+        w.signature_withdrawn = true;
+        assert_eq!(standing(&w, late).standing, Standing::Withdrawn);
+        let mut s = input(None);
+        s.signature_suspended = true;
+        assert_eq!(standing(&s, late).standing, Standing::Suspended);
+    }
+
+    #[test]
+    fn instants() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
+        assert_eq!(due_instant(d), t("2026-01-31 16:00"));
+        assert_eq!(start_instant(d), t("2026-01-30 16:00"));
+    }
+
+    fn entry(n: &str, status: &str, measures: &str) -> EntryDraft {
+        EntryDraft {
+            commitment_number: n.into(),
+            status: status.into(),
+            measures: measures.into(),
+            ..EntryDraft::default()
+        }
+    }
+
+    #[test]
+    fn submission_lists_every_missing_piece() {
+        let mut na = entry("3", "not_applicable", "");
+        na.indicators = vec![("核验率".into(), "".into(), "%".into()), ("".into(), "".into(), "".into())];
+        let mut bad = entry("4", "implemented", "已落实");
+        bad.indicators = vec![("".into(), "abc".into(), "".into())];
+        let entries =
+            vec![entry("1", "", ""), entry("2", "in_progress", "  "), na, bad, entry("5", "implemented", "措施")];
+        let p = submit_problems(&entries);
+        assert!(p.contains(&("1".into(), "error.report.status_missing")));
+        assert!(p.contains(&("2".into(), "error.report.measures")));
+        assert!(p.contains(&("3".into(), "error.report.na_reason")));
+        assert!(p.contains(&("3".into(), "error.report.indicator_value_missing")));
+        assert!(p.contains(&("4".into(), "error.report.indicator_value")));
+        assert!(p.contains(&("4".into(), "error.report.indicator_name")));
+        assert!(!p.iter().any(|(n, _)| n == "5"));
+        // Saving a draft only refuses malformed values.
+        assert_eq!(save_problems(&entries), vec![("4".into(), "error.report.indicator_value")]);
+    }
+
+    #[test]
+    fn indicator_values() {
+        assert_eq!(parse_value("98.5"), Some(98.5));
+        assert_eq!(parse_value(" 1,234 "), Some(1234.0));
+        assert_eq!(parse_value("-3"), Some(-3.0));
+        for bad in ["", "abc", "NaN", "inf", "1e400", "98.5%"] {
+            assert_eq!(parse_value(bad), None, "{bad}");
+        }
+    }
+}
