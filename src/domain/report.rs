@@ -299,16 +299,12 @@ pub fn submit_problems(entries: &[EntryDraft]) -> Vec<Problem> {
         match EntryStatus::parse(&e.status) {
             None if e.status.is_empty() => out.push((n(), "error.report.status_missing")),
             None => {}
-            Some(EntryStatus::NotApplicable) => {
-                if e.not_applicable_reason.trim().is_empty() {
-                    out.push((n(), "error.report.na_reason"));
-                }
+            Some(EntryStatus::NotApplicable) if e.not_applicable_reason.trim().is_empty() => {
+                out.push((n(), "error.report.na_reason"))
             }
-            Some(_) => {
-                if e.measures.trim().is_empty() {
-                    out.push((n(), "error.report.measures"));
-                }
-            }
+            Some(EntryStatus::NotApplicable) => {}
+            Some(_) if e.measures.trim().is_empty() => out.push((n(), "error.report.measures")),
+            Some(_) => {}
         }
         for (name, value, unit) in &e.indicators {
             let (name, value, unit) = (name.trim(), value.trim(), unit.trim());
