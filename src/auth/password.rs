@@ -118,6 +118,22 @@ mod tests {
         assert!(!needs_rehash(&h));
     }
 
+    /// Beyond the bound, requests wait briefly and then get 503 instead of piling up.
+    #[actix_web::test]
+    async fn saturated_hashing_answers_unavailable() {
+        let hasher = Hasher::new(1, Duration::from_millis(20));
+        let slow = hasher.clone();
+        // Hold the only permit for a while.
+        let busy =
+            actix_web::rt::spawn(async move { slow.run(|| std::thread::sleep(Duration::from_millis(300))).await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let refused = hasher.hash("a long password 2".into()).await;
+        assert!(matches!(refused, Err(AppError::Unavailable(_))), "second hash must not wait for ever");
+        assert!(busy.await.unwrap().is_ok());
+        // Once free, hashing works again.
+        assert!(hasher.hash("a long password 3".into()).await.is_ok());
+    }
+
     #[test]
     fn weaker_hashes_verify_but_need_rehash() {
         let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8, 1, 1, None).unwrap());

@@ -230,3 +230,17 @@ async fn restart_on_an_existing_database_keeps_data_and_loads_no_duplicates() {
     assert_eq!(second.count("users"), users);
     second.login("admin@example.org").await;
 }
+
+#[tokio::test]
+async fn the_audit_log_is_append_only() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    let n = app.count("audit_log");
+    assert!(n > 0);
+    let mut conn = app.conn();
+    assert!(conn.batch_execute("UPDATE audit_log SET action = 'tampered'").is_err(), "no updates");
+    assert!(conn.batch_execute("DELETE FROM audit_log").is_err(), "no deletes");
+    drop(conn);
+    assert_eq!(app.count("audit_log"), n);
+}
