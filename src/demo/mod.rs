@@ -1,6 +1,8 @@
 //! Demo data, loaded by the application (never by a migration) into an empty
 //! database in demo mode. All organizations are clearly fictional samples.
 
+mod pledges;
+
 use crate::db::audit::Actor;
 use crate::db::{self, orgs, users, DbConn};
 use crate::domain::{CreditCode, Email, OrgKind, Role};
@@ -61,7 +63,7 @@ pub struct DemoIds {
 fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
     let ids = load_people(c, hash)?;
     // Each area adds its demo data here, in dependency order.
-    let _ = ids;
+    pledges::load(c, &ids)?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@ pub mod credit_code;
 pub mod email;
 pub mod org;
 pub mod password;
+pub mod pledge;
 pub mod role;
 pub mod text;
 
