@@ -783,7 +783,9 @@ pub fn change_state(
     let common = (
         signatures::state.eq(to.as_str()),
         signatures::state_changed_at.eq(now),
-        signatures::reason.eq(reason),
+        // The signature keeps the reason of its current state (declined, withdrawn,
+        // suspended); a note on verifying or reinstating stays in the history.
+        signatures::reason.eq(if action.needs_reason() { reason } else { "" }),
         signatures::version.eq(signatures::version + 1),
         signatures::updated_at.eq(now),
     );
