@@ -226,10 +226,8 @@ pub fn list(conn: &mut DbConn, drafts: Drafts) -> QueryResult<Vec<PledgeListItem
         }
         Drafts::None => q.filter(pledges::state.ne(PledgeState::Draft.as_str())),
     };
-    let rows: Vec<(Pledge, OrgBrief)> = q
-        .select((pledges::all_columns, ORG_COLUMNS))
-        .order((pledges::opened_at.desc(), pledges::id.desc()))
-        .load(conn)?;
+    let rows: Vec<(Pledge, OrgBrief)> =
+        q.select((pledges::all_columns, ORG_COLUMNS)).order(pledges::id.desc()).load(conn)?;
     let counts: Vec<(i64, i64)> = signatures::table
         .filter(signatures::state.eq(SignatureState::Verified.as_str()))
         .group_by(signatures::pledge_id)

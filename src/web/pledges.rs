@@ -286,7 +286,7 @@ impl ShowQuery {
     }
 }
 
-struct PledgeData_ {
+struct PledgePage {
     pledge: Pledge,
     issuer: OrgBrief,
     commitments: Vec<Commitment>,
@@ -302,7 +302,7 @@ async fn load_pledge(
     user: Option<&CurrentUser>,
     filter: SignatoryFilter,
     with_private: bool,
-) -> AppResult<PledgeData_> {
+) -> AppResult<PledgePage> {
     let user = user.cloned();
     state
         .db(move |c| {
@@ -324,7 +324,7 @@ async fn load_pledge(
                 )?,
                 _ => Vec::new(),
             };
-            Ok(PledgeData_ { pledge, issuer, commitments, signatories, pending, own })
+            Ok(PledgePage { pledge, issuer, commitments, signatories, pending, own })
         })
         .await
 }
@@ -395,7 +395,13 @@ pub async fn show(
 
 // ---------------------------------------------------------------- exports
 
-async fn export_table(state: &AppState, ctx: &Ctx, id: i64, q: &ShowQuery) -> AppResult<(Table, Pledge)> {
+/// A UTC timestamp as a Beijing calendar date, `YYYY-MM-DD` (what spreadsheets sort).
+fn iso_date(utc: chrono::NaiveDateTime) -> String {
+    use chrono::TimeZone;
+    crate::i18n::beijing().from_utc_datetime(&utc).format("%Y-%m-%d").to_string()
+}
+
+async fn export_table(state: &AppState, ctx: &Ctx, id: i64, q: &ShowQuery) -> AppResult<Table> {
     let user = viewer(ctx);
     let filter =
         SignatoryFilter { states: q.states(), org_kind: q.kind().map(|k| k.as_str().to_owned()), ..Default::default() };
@@ -423,22 +429,24 @@ async fn export_table(state: &AppState, ctx: &Ctx, id: i64, q: &ShowQuery) -> Ap
         .map(|s| {
             let v = signatory_view(lang, &d.pledge, s);
             let scope = v.scope_text(lang);
+            let signed =
+                if v.signed.is_empty() { String::new() } else { s.sig.decided_at.map(iso_date).unwrap_or_default() };
             vec![
                 v.org_name_zh,
                 v.org_name_en,
                 v.credit_code,
                 v.org_kind,
                 v.state_label,
-                v.signed,
+                signed,
                 v.representative_name,
                 v.representative_title,
                 scope,
-                v.since,
+                iso_date(s.sig.state_changed_at),
                 v.reason,
             ]
         })
         .collect();
-    Ok((Table { header, rows }, d.pledge))
+    Ok(Table { header, rows })
 }
 
 pub async fn export_csv(
@@ -448,7 +456,7 @@ pub async fn export_csv(
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let (table, _) = export_table(&state, &ctx, id, &q).await?;
+    let table = export_table(&state, &ctx, id, &q).await?;
     Ok(export::csv_response(&format!("signatories-{id}.csv"), &table))
 }
 
@@ -459,7 +467,7 @@ pub async fn export_xlsx(
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let (table, _) = export_table(&state, &ctx, id, &q).await?;
+    let table = export_table(&state, &ctx, id, &q).await?;
     export::xlsx_response(&format!("signatories-{id}.xlsx"), ctx.t("export.sheet"), &table)
 }
 

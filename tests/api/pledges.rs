@@ -734,3 +734,41 @@ async fn english_pages_and_organization_pages() {
     let (_, html) = public.get_html("/orgs").await;
     assert!(html.contains("Find by name or credit code"));
 }
+
+#[tokio::test]
+async fn pledge_queries_do_not_grow_with_the_number_of_signatories() {
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use selfreg::domain::pledge::SignatureState;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let app = spawn_app().await;
+    let mut conn = selfreg::db::Manager::new(app.target.clone()).establish().unwrap();
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    conn.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let mut queries = |f: &mut dyn FnMut(&mut selfreg::db::DbConn)| {
+        n.store(0, Ordering::SeqCst);
+        f(&mut conn);
+        n.load(Ordering::SeqCst)
+    };
+    let public = pdb::SignatoryFilter { states: SignatureState::PUBLIC.to_vec(), ..Default::default() };
+    let mut counts = Vec::new();
+    for (title, expected) in [(CONVENTION, 10), (INITIATIVE, 28)] {
+        let p = pledge_id(&app, title);
+        let q = queries(&mut |c| {
+            let rows = pdb::signatories(c, p, &public).unwrap();
+            assert_eq!(rows.len(), expected);
+            assert!(rows.iter().all(|r| r.events.len() >= 2), "history loaded");
+        });
+        counts.push(q);
+    }
+    assert_eq!(counts, vec![3, 3], "signatures, exclusions, events: one query each");
+    let org = org_id(&app, "示例平台10");
+    assert_eq!(queries(&mut |c| assert_eq!(pdb::org_signatures(c, org, &SignatureState::PUBLIC).unwrap().len(), 2)), 1);
+    assert_eq!(queries(&mut |c| assert_eq!(pdb::list(c, pdb::Drafts::None).unwrap().len(), 2)), 2);
+}
