@@ -426,6 +426,15 @@ pub fn org_signatures(
         .load(conn)
 }
 
+/// Public pledges issued by an association, newest first (one query).
+pub fn issued_by(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<Pledge>> {
+    pledges::table
+        .filter(pledges::organization_id.eq(org_id))
+        .filter(pledges::state.ne(PledgeState::Draft.as_str()))
+        .order(pledges::id.desc())
+        .load(conn)
+}
+
 /// Pending applications of a pledge (for its editors), oldest first.
 pub fn pending(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<(Signature, OrgBrief)>> {
     signatures::table

@@ -10,7 +10,7 @@ use super::pledges::parse_id;
 use super::{query_base, render, AppState, Ctx, Pager};
 use crate::auth::CurrentUser;
 use crate::db::orgs::{self, Org};
-use crate::db::pledges::{self as pdb, PledgeBrief, Signature};
+use crate::db::pledges::{self as pdb, Pledge, PledgeBrief, Signature};
 use crate::domain::pledge::SignatureState;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
@@ -63,6 +63,8 @@ pub struct SignatureRow {
 struct ShowPage {
     ctx: Ctx,
     org: Org,
+    /// Pledges the organization issues (associations).
+    issued: Vec<Pledge>,
     signatures: Vec<SignatureRow>,
     /// Whether the viewer also sees applications not (yet) public.
     private: bool,
@@ -75,11 +77,12 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
     let private = user.as_ref().is_some_and(|u| u.role == Role::Admin || u.org_id == id);
     let states: Vec<SignatureState> =
         if private { SignatureState::ALL.to_vec() } else { SignatureState::PUBLIC.to_vec() };
-    let (org, sigs): (Org, Vec<(Signature, PledgeBrief)>) = state
+    let (org, issued, sigs): (Org, Vec<Pledge>, Vec<(Signature, PledgeBrief)>) = state
         .db(move |c| {
             let org = orgs::get(c, id)?.ok_or(AppError::NotFound)?;
+            let issued = pdb::issued_by(c, id)?;
             let sigs = pdb::org_signatures(c, id, &states)?;
-            Ok((org, sigs))
+            Ok((org, issued, sigs))
         })
         .await?;
     let lang = ctx.lang;
@@ -101,5 +104,5 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
             }
         })
         .collect();
-    render(&ShowPage { ctx, org, signatures, private })
+    render(&ShowPage { ctx, org, issued, signatures, private })
 }

@@ -442,6 +442,26 @@ async fn a_second_application_is_refused() {
     let i = pledge_id(&app, INITIATIVE);
     assert_eq!(apply_all(&filer, i).await.status(), StatusCode::CONFLICT);
     assert_eq!((app.count("signatures"), app.count("audit_log")), before);
+
+    // The database refuses a second live signature by itself (partial unique index),
+    // and allows a new one beside a declined or withdrawn one.
+    use diesel::RunQueryDsl;
+    let insert = |org: i64, state: &str| {
+        diesel::sql_query(format!(
+            "INSERT INTO signatures (pledge_id, organization_id, state, all_commitments, representative_name, \
+             representative_title, applied_at, state_changed_at, reason, version, created_at, updated_at) \
+             VALUES ({p}, {org}, '{state}', TRUE, 'x', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '', 1, \
+             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ))
+        .execute(&mut *app.conn())
+    };
+    let p01 = org_id(&app, "示例平台01");
+    assert!(matches!(
+        insert(p01, "suspended"),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+    ));
+    assert!(insert(p01, "declined").is_ok());
+    assert!(insert(p01, "withdrawn").is_ok());
 }
 
 #[tokio::test]
@@ -713,6 +733,8 @@ async fn english_pages_and_organization_pages() {
     let (_, html) = admin.get_html(&format!("/orgs/{p03}")).await;
     assert!(html.contains("待核验"));
     assert_eq!(public.get("/orgs/999999").await.status(), StatusCode::NOT_FOUND);
+    let (_, html) = public.get_html(&format!("/orgs/{}", org_id(&app, "示例网络直播电商行业协会"))).await;
+    assert!(html.contains("发起的公约与倡议") && html.contains(CONVENTION) && html.contains(INITIATIVE));
 
     // English.
     public.get("/lang/en").await;
