@@ -61,8 +61,10 @@ fn can_manage(user: Option<&CurrentUser>, pledge: &Pledge) -> bool {
     }
 }
 
+/// 403 unless `user` runs `pledge`; a draft of someone else's is 404, as it does not exist for them.
 fn require_manager(user: &CurrentUser, pledge: &Pledge) -> AppResult<()> {
     require_role(user, Role::Editor)?;
+    require_visible(Some(user), pledge)?;
     if can_manage(Some(user), pledge) {
         Ok(())
     } else {

@@ -794,3 +794,36 @@ async fn pledge_queries_do_not_grow_with_the_number_of_signatories() {
     assert_eq!(queries(&mut |c| assert_eq!(pdb::org_signatures(c, org, &SignatureState::PUBLIC).unwrap().len(), 2)), 1);
     assert_eq!(queries(&mut |c| assert_eq!(pdb::list(c, pdb::Drafts::None).unwrap().len(), 2)), 2);
 }
+
+#[tokio::test]
+async fn someone_elses_draft_does_not_exist() {
+    let app = spawn_app().await;
+    let (_, editor, _) = clients(&app).await;
+    let r = editor
+        .post_from(
+            "/pledges/new",
+            "/pledges",
+            &[
+                ("kind", "convention"),
+                ("title_zh", "草稿公约"),
+                ("title_en", "Draft convention"),
+                ("text_md_zh", "正文"),
+                ("commitments", "1 | 区 | Area | 一 | One"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = location(&r);
+    let reviewer = app.other_client();
+    reviewer.login("reviewer@example.org").await;
+    for path in [page.clone(), format!("{page}/apply"), format!("{page}/signatories.csv")] {
+        let s = reviewer.get(&path).await.status();
+        assert!(matches!(s, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN), "{path}: {s}");
+    }
+    assert_eq!(reviewer.get(&page).await.status(), StatusCode::NOT_FOUND);
+    let r = reviewer.post_from("/", &format!("{page}/open"), &[("version", "1")]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a reviewer never runs pledges");
+    let admin = app.other_client();
+    admin.login("admin@example.org").await;
+    assert_eq!(admin.get(&format!("{page}/edit")).await.status(), StatusCode::OK);
+}
