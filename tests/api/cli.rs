@@ -130,10 +130,18 @@ fn sigterm_lets_the_server_exit_cleanly() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    loop {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
+    // Wait for an HTTP answer, not just an open port: the listener is bound a
+    // moment before the server runs and handles signals.
+    let answers = || -> bool {
+        use std::io::Read;
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
+        let mut buf = String::new();
+        s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").is_ok()
+            && s.read_to_string(&mut buf).is_ok()
+            && buf.starts_with("HTTP/1.")
+            && buf.contains(" 200 ")
+    };
+    while !answers() {
         assert!(started.elapsed().as_secs() < 20, "server did not start");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
