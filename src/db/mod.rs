@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod orgs;
+pub mod pledges;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

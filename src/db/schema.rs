@@ -190,6 +190,81 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pledges (id) {
+        id -> BigInt,
+        kind -> Text,
+        title_zh -> Text,
+        title_en -> Text,
+        organization_id -> BigInt,
+        guiding_body_zh -> Text,
+        guiding_body_en -> Text,
+        text_md_zh -> Text,
+        text_md_en -> Text,
+        state -> Text,
+        opened_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pledge_commitments (id) {
+        id -> BigInt,
+        pledge_id -> BigInt,
+        number -> Text,
+        area_zh -> Text,
+        area_en -> Text,
+        text_zh -> Text,
+        text_en -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    signatures (id) {
+        id -> BigInt,
+        pledge_id -> BigInt,
+        organization_id -> BigInt,
+        state -> Text,
+        all_commitments -> Bool,
+        representative_name -> Text,
+        representative_title -> Text,
+        applied_by -> Nullable<BigInt>,
+        applied_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        state_changed_at -> Timestamp,
+        reason -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signature_exclusions (id) {
+        id -> BigInt,
+        signature_id -> BigInt,
+        commitment_id -> BigInt,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    signature_events (id) {
+        id -> BigInt,
+        signature_id -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<BigInt>,
+        actor_org_id -> Nullable<BigInt>,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        note -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(standard_codrafters -> standards (standard_id));
@@ -200,6 +275,14 @@ diesel::joinable!(comment_periods -> standards (standard_id));
 diesel::joinable!(comments -> standards (standard_id));
 diesel::joinable!(review_positions -> standards (standard_id));
 diesel::joinable!(review_positions -> users (reviewer_id));
+
+diesel::joinable!(pledges -> organizations (organization_id));
+diesel::joinable!(pledge_commitments -> pledges (pledge_id));
+diesel::joinable!(signatures -> pledges (pledge_id));
+diesel::joinable!(signatures -> organizations (organization_id));
+diesel::joinable!(signature_exclusions -> signatures (signature_id));
+diesel::joinable!(signature_exclusions -> pledge_commitments (commitment_id));
+diesel::joinable!(signature_events -> signatures (signature_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -216,4 +299,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_periods,
     comments,
     review_positions,
+    pledges,
+    pledge_commitments,
+    signatures,
+    signature_exclusions,
+    signature_events,
 );

@@ -2,6 +2,7 @@
 //! database in demo mode. All organizations are clearly fictional samples.
 
 mod standards;
+mod pledges;
 
 use crate::db::audit::Actor;
 use crate::db::{self, orgs, users, DbConn};
@@ -64,6 +65,7 @@ fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
     let ids = load_people(c, hash)?;
     // Each area adds its demo data here, in dependency order.
     standards::load(c, &ids)?;
+    pledges::load(c, &ids)?;
     Ok(())
 }
 

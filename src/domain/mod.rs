@@ -6,6 +6,7 @@ pub mod email;
 pub mod org;
 pub mod password;
 pub mod report;
+pub mod pledge;
 pub mod role;
 pub mod standard;
 pub mod text;

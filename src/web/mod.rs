@@ -11,6 +11,8 @@ pub mod home;
 pub mod markdown;
 pub mod middleware;
 pub mod standards;
+pub mod orgs;
+pub mod pledges;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
@@ -32,7 +34,11 @@ pub const FLASH_COOKIE: &str = "selfreg_flash";
 pub const FORM_LIMIT: usize = 64 * 1024;
 
 /// Largest urlencoded body accepted on a path (some pages need more than forms do).
-pub fn body_limit_for(_path: &str) -> usize {
+pub fn body_limit_for(path: &str) -> usize {
+    // A pledge's Markdown text and commitments (Chinese, percent-encoded: 9 bytes a character).
+    if path == "/pledges" || (path.starts_with("/pledges/") && path.ends_with("/edit")) {
+        return 1024 * 1024;
+    }
     FORM_LIMIT
 }
 
@@ -217,5 +223,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .configure(admin::routes)
-        .configure(standards::routes);
+        .configure(standards::routes)
+        .configure(pledges::routes)
+        .configure(orgs::routes);
 }

@@ -6,5 +6,6 @@ mod helpers;
 mod admin;
 mod auth;
 mod cli;
+mod pledges;
 mod security;
 mod standards;
