@@ -1,8 +1,8 @@
 //! Demo data, loaded by the application (never by a migration) into an empty
 //! database in demo mode. All organizations are clearly fictional samples.
 
-mod standards;
 mod pledges;
+mod standards;
 
 use crate::db::audit::Actor;
 use crate::db::{self, orgs, users, DbConn};

@@ -10,9 +10,9 @@ pub mod forms;
 pub mod home;
 pub mod markdown;
 pub mod middleware;
-pub mod standards;
 pub mod orgs;
 pub mod pledges;
+pub mod standards;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
