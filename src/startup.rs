@@ -61,6 +61,7 @@ impl Application {
         let hasher = web::block(move || Hasher::new(cores, Duration::from_secs(2))).await?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
+            board_cache: Default::default(),
             hasher,
             secret,
             settings: Settings {
@@ -81,6 +82,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(4 * 1024 * 1024))
+                .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
                 .configure(site::routes)
                 .default_service(web::to(site::not_found))
                 .wrap(from_fn(middleware::session_and_csrf))

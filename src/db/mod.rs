@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod orgs;
 pub mod pledges;
+pub mod reports;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

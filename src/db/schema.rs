@@ -265,6 +265,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reporting_periods (id) {
+        id -> BigInt,
+        pledge_id -> BigInt,
+        label_zh -> Text,
+        label_en -> Text,
+        covers_from -> Date,
+        covers_to -> Date,
+        opens_on -> Date,
+        due_on -> Date,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        period_id -> BigInt,
+        signature_id -> BigInt,
+        organization_id -> BigInt,
+        state -> Text,
+        version -> Integer,
+        revisions -> Integer,
+        ever_returned -> Bool,
+        review_comment -> Text,
+        submitted_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_entries (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        commitment_id -> BigInt,
+        status -> Text,
+        na_reason -> Text,
+        measures_md -> Text,
+        review_comment -> Text,
+    }
+}
+
+diesel::table! {
+    report_indicators (id) {
+        id -> BigInt,
+        entry_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        value -> Text,
+        unit -> Text,
+    }
+}
+
+diesel::table! {
+    report_links (id) {
+        id -> BigInt,
+        entry_id -> BigInt,
+        url -> Text,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    report_revisions (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        n -> Integer,
+        submitted_at -> Timestamp,
+        submitted_by -> Nullable<BigInt>,
+        snapshot_json -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(standard_codrafters -> standards (standard_id));
@@ -283,6 +360,15 @@ diesel::joinable!(signatures -> organizations (organization_id));
 diesel::joinable!(signature_exclusions -> signatures (signature_id));
 diesel::joinable!(signature_exclusions -> pledge_commitments (commitment_id));
 diesel::joinable!(signature_events -> signatures (signature_id));
+
+diesel::joinable!(reporting_periods -> pledges (pledge_id));
+diesel::joinable!(reports -> reporting_periods (period_id));
+diesel::joinable!(reports -> signatures (signature_id));
+diesel::joinable!(report_entries -> reports (report_id));
+diesel::joinable!(report_entries -> pledge_commitments (commitment_id));
+diesel::joinable!(report_indicators -> report_entries (entry_id));
+diesel::joinable!(report_links -> report_entries (entry_id));
+diesel::joinable!(report_revisions -> reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -304,4 +390,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     signatures,
     signature_exclusions,
     signature_events,
+    reporting_periods,
+    reports,
+    report_entries,
+    report_indicators,
+    report_links,
+    report_revisions,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::period_id, report_entries::status);

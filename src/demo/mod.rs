@@ -2,6 +2,7 @@
 //! database in demo mode. All organizations are clearly fictional samples.
 
 mod pledges;
+mod reports;
 mod standards;
 
 use crate::db::audit::Actor;
@@ -66,6 +67,7 @@ fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
     // Each area adds its demo data here, in dependency order.
     standards::load(c, &ids)?;
     pledges::load(c, &ids)?;
+    reports::load(c, &ids)?;
     Ok(())
 }
 

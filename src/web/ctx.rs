@@ -66,6 +66,16 @@ impl RequestCtx {
         self.user.as_ref().and_then(|u| Role::parse(&u.role).ok())
     }
 
+    /// Filers file their organization's reports.
+    pub fn can_file(&self) -> bool {
+        self.role() == Some(Role::Filer)
+    }
+
+    /// Reviewers (and admins) review reports.
+    pub fn can_review(&self) -> bool {
+        matches!(self.role(), Some(Role::Reviewer | Role::Admin))
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
     }

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod middleware;
 pub mod orgs;
 pub mod pledges;
+pub mod reports;
 pub mod standards;
 
 use actix_web::cookie::Cookie;
@@ -39,6 +40,10 @@ pub fn body_limit_for(path: &str) -> usize {
     if path == "/pledges" || (path.starts_with("/pledges/") && path.ends_with("/edit")) {
         return 1024 * 1024;
     }
+    // A whole report: measures of every commitment, indicators and links.
+    if path.starts_with("/reports/") && (path.ends_with("/save") || path.ends_with("/decision")) {
+        return 2 * 1024 * 1024;
+    }
     FORM_LIMIT
 }
 
@@ -56,6 +61,8 @@ pub struct Settings {
 /// Shared by every worker.
 pub struct AppState {
     pub pool: DbPool,
+    /// Rendered dashboards, checked against the database's stamp on every request.
+    pub board_cache: reports::BoardCache,
     pub hasher: Hasher,
     pub secret: Vec<u8>,
     pub settings: Settings,
@@ -225,5 +232,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(admin::routes)
         .configure(standards::routes)
         .configure(pledges::routes)
-        .configure(orgs::routes);
+        .configure(orgs::routes)
+        .configure(reports::routes);
 }

@@ -68,6 +68,10 @@ struct ShowPage {
     signatures: Vec<SignatureRow>,
     /// Whether the viewer also sees applications not (yet) public.
     private: bool,
+    /// Standards it proposes, leads or co-drafts: row and its part.
+    standards: Vec<(super::standards::Row, String)>,
+    /// Its reporting across periods (named as the shared history table expects).
+    items: Vec<super::reports::HistoryItem>,
 }
 
 pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
@@ -77,15 +81,34 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
     let private = user.as_ref().is_some_and(|u| u.role == Role::Admin || u.org_id == id);
     let states: Vec<SignatureState> =
         if private { SignatureState::ALL.to_vec() } else { SignatureState::PUBLIC.to_vec() };
-    let (org, issued, sigs): (Org, Vec<Pledge>, Vec<(Signature, PledgeBrief)>) = state
+    let lang = ctx.lang;
+    let today = crate::i18n::beijing_today();
+    let at = crate::db::now();
+    let reports_private =
+        user.as_ref().is_some_and(|u| u.org_id == id || matches!(u.role, Role::Reviewer | Role::Editor | Role::Admin));
+    type Loaded = (
+        Org,
+        Vec<Pledge>,
+        Vec<(Signature, PledgeBrief)>,
+        Vec<(crate::db::standards::ListRow, &'static str)>,
+        Vec<super::reports::HistoryItem>,
+    );
+    let (org, issued, sigs, std_rows, reports): Loaded = state
         .db(move |c| {
             let org = orgs::get(c, id)?.ok_or(AppError::NotFound)?;
             let issued = pdb::issued_by(c, id)?;
             let sigs = pdb::org_signatures(c, id, &states)?;
-            Ok((org, issued, sigs))
+            let std_rows = crate::db::standards::of_org(c, id, today)?;
+            let reports = super::reports::org_history_items(c, lang, id, reports_private, at)?;
+            Ok((org, issued, sigs, std_rows, reports))
         })
         .await?;
-    let lang = ctx.lang;
+    let standards = std_rows
+        .into_iter()
+        .map(|(r, part)| {
+            (super::standards::list_row(lang, r, today), lang.t(&format!("org.std_part.{part}")).to_owned())
+        })
+        .collect();
     let signatures = sigs
         .into_iter()
         // Drafts have no signatures, so every listed pledge is public.
@@ -104,5 +127,5 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
             }
         })
         .collect();
-    render(&ShowPage { ctx, org, issued, signatures, private })
+    render(&ShowPage { ctx, org, issued, signatures, private, standards, items: reports })
 }

@@ -196,7 +196,7 @@ struct ListPage {
     can_propose: bool,
 }
 
-fn list_row(lang: Lang, r: ListRow, today: NaiveDate) -> Row {
+pub fn list_row(lang: Lang, r: ListRow, today: NaiveDate) -> Row {
     let standing = r.standing(today);
     let code = standing.code();
     Row {
