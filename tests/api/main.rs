@@ -7,5 +7,6 @@ mod admin;
 mod auth;
 mod cli;
 mod pledges;
+mod reports;
 mod security;
 mod standards;
