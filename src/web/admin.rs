@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::forms::Form;
-use super::{query_base, redirect, redirect_with_flash, render, render_status, AppState, Ctx, Pager};
+use super::{parse_id, query_base, redirect, redirect_with_flash, render, render_status, AppState, Ctx, Pager};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::audit::{AuditEntry, AuditFilter};
 use crate::db::orgs::{Org, OrgData, OrgSaveError};
@@ -35,10 +35,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn admin(user: &CurrentUser) -> AppResult<()> {
     require_role(user, Role::Admin)
-}
-
-fn parse_id(s: &str) -> AppResult<i64> {
-    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)
 }
 
 #[derive(Deserialize)]

@@ -6,8 +6,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pledges::parse_id;
-use super::{query_base, render, AppState, Ctx, Pager};
+use super::{parse_id, query_base, render, AppState, Ctx, Pager};
 use crate::auth::CurrentUser;
 use crate::db::orgs::{self, Org};
 use crate::db::pledges::{self as pdb, Pledge, PledgeBrief, Signature};

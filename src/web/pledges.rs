@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::export::{self, Table};
 use super::forms::Form;
-use super::{markdown, query_base, redirect_with_flash, render, render_status, AppState, Ctx};
+use super::{markdown, parse_id, query_base, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::orgs::{self, Org};
 use crate::db::pledges::{
@@ -43,14 +43,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Largest Markdown text of a pledge, in characters.
 const TEXT_MAX: usize = 50_000;
-
-pub(crate) fn parse_id(s: &str) -> AppResult<i64> {
-    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)
-}
-
-fn viewer(ctx: &Ctx) -> Option<CurrentUser> {
-    ctx.user.as_ref().and_then(CurrentUser::from_session)
-}
 
 /// Editors of the issuing association and admins run a pledge.
 fn can_manage(user: Option<&CurrentUser>, pledge: &Pledge) -> bool {

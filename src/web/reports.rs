@@ -13,13 +13,13 @@ use serde::Deserialize;
 
 use super::export::{csv_response, xlsx_response, Table};
 use super::forms::Form;
-use super::standards::{clean_filename, file_response, read_multipart, PieceView};
-use super::{markdown, redirect_with_flash, render, render_status, AppState, Ctx};
+use super::standards::{clean_filename, file_response, pieces, read_multipart, PieceView};
+use super::{markdown, parse_id, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
 use crate::auth::{require_role, require_same_organization, CurrentUser};
 use crate::db::pledges::{self as pdb, Commitment, Pledge};
 use crate::db::reports::{self as rdb, Board, EntryInput, Full, Period, PeriodData, ReportError, SnapshotEntry};
 use crate::db::standards::NewAttachment;
-use crate::domain::clauses::{diff, Piece};
+use crate::domain::clauses::diff;
 use crate::domain::report::{self as rules, EntryStatus, ReportState, ReportTransitionError, Standing};
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
@@ -49,14 +49,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Evidence files: at most this many bytes each.
 pub const MAX_EVIDENCE: usize = 20 * 1024 * 1024;
 const MAX_MEASURES: usize = 20_000;
-
-fn parse_id(s: &str) -> AppResult<i64> {
-    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)
-}
-
-fn viewer(ctx: &Ctx) -> Option<CurrentUser> {
-    ctx.user.as_ref().and_then(CurrentUser::from_session)
-}
 
 fn now() -> NaiveDateTime {
     crate::db::now()
@@ -1244,16 +1236,6 @@ pub struct EntryChange {
     pub regression: bool,
     pub measures: Vec<PieceView>,
     pub indicators: Vec<IndicatorChange>,
-}
-
-fn pieces(p: Vec<Piece>) -> Vec<PieceView> {
-    p.into_iter()
-        .map(|p| match p {
-            Piece::Same(t) => PieceView { kind: "same", text: t },
-            Piece::Added(t) => PieceView { kind: "ins", text: t },
-            Piece::Removed(t) => PieceView { kind: "del", text: t },
-        })
-        .collect()
 }
 
 fn compare_snapshots(

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::export::{csv_response, xlsx_response, Table};
 use super::forms::Form;
-use super::{query_base, redirect_with_flash, render, render_status, AppState, Ctx, Pager};
+use super::{parse_id, query_base, redirect_with_flash, render, render_status, viewer, AppState, Ctx, Pager};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::orgs::{self, Org};
 use crate::db::standards::{
@@ -56,10 +56,6 @@ pub const PER_PAGE: i64 = 20;
 pub const MAX_ATTACHMENT: usize = 20 * 1024 * 1024;
 /// A version's Markdown text: at most this many bytes.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
-
-fn parse_id(s: &str) -> AppResult<i64> {
-    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)
-}
 
 fn is_staff(ctx: &Ctx) -> bool {
     matches!(ctx.role(), Some(Role::Editor | Role::Reviewer | Role::Admin))
@@ -465,13 +461,9 @@ async fn show_page(
     render_status(status, &page)
 }
 
-fn optional_user(ctx: &Ctx) -> Option<CurrentUser> {
-    ctx.user.as_ref().and_then(CurrentUser::from_session)
-}
-
 pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let user = optional_user(&ctx);
+    let user = viewer(&ctx);
     show_page(&state, ctx, user, id, ShowForms::default(), StatusCode::OK).await
 }
 
@@ -1263,7 +1255,7 @@ impl ComparePage {
     }
 }
 
-fn pieces(p: Vec<Piece>) -> Vec<PieceView> {
+pub fn pieces(p: Vec<Piece>) -> Vec<PieceView> {
     p.into_iter()
         .map(|p| match p {
             Piece::Same(t) => PieceView { kind: "same", text: t },
@@ -1359,7 +1351,7 @@ pub async fn comment_submit(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let lang = ctx.lang;
-    let user = optional_user(&ctx);
+    let user = viewer(&ctx);
     let mut form = Form::new()
         .with("version_n", &input.version_n)
         .with("clause_ref", &input.clause_ref)
@@ -1503,7 +1495,7 @@ async fn comments_page(
         .await?;
     check_visible(&ctx, &s)?;
     let lang = ctx.lang;
-    let editor = optional_user(&ctx).is_some_and(|u| may_edit(&u, &s));
+    let editor = viewer(&ctx).is_some_and(|u| may_edit(&u, &s));
     let can_dispose = editor && s.state() == StandardState::PublicComment;
     render_status(
         status,
@@ -1551,7 +1543,7 @@ pub async fn comment_show(
         .await?;
     check_visible(&ctx, &s)?;
     let lang = ctx.lang;
-    let editor = optional_user(&ctx).is_some_and(|u| may_edit(&u, &s));
+    let editor = viewer(&ctx).is_some_and(|u| may_edit(&u, &s));
     render(&CommentPage {
         id,
         title: if lang == Lang::En { s.title_en.clone() } else { s.title_zh.clone() },
