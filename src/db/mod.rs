@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod orgs;
 pub mod pledges;
+pub mod querycount;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
@@ -83,6 +84,7 @@ impl Manager {
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
+                querycount::instrument(&mut c);
                 Ok(DbConn::Sqlite(c))
             }
             DbTarget::Postgres(url) => {
@@ -90,6 +92,7 @@ impl Manager {
                 let mut c = diesel::PgConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
                 c.batch_execute("SET TIME ZONE 'UTC'; SET statement_timeout = '30s';")
                     .map_err(r2d2::Error::QueryError)?;
+                querycount::instrument(&mut c);
                 Ok(DbConn::Pg(c))
             }
         }
