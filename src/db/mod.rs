@@ -269,6 +269,22 @@ mod tests {
     }
 
     #[test]
+    fn full_disk_and_lost_server_are_unavailability() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let db = |kind, m: &str| DbError::Query(Error::DatabaseError(kind, Box::new(m.to_owned())));
+        // SQLite's SQLITE_FULL, as diesel reports it.
+        assert!(db(DatabaseErrorKind::Unknown, "database or disk is full").is_unavailable());
+        assert!(db(DatabaseErrorKind::Unknown, "database is locked").is_unavailable());
+        assert!(db(DatabaseErrorKind::Unknown, "disk I/O error").is_unavailable());
+        assert!(db(DatabaseErrorKind::ClosedConnection, "").is_unavailable());
+        assert!(DbError::Unavailable("pool timed out".into()).is_unavailable());
+        // Bugs stay bugs.
+        assert!(!db(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed").is_unavailable());
+        assert!(!db(DatabaseErrorKind::Unknown, "no such column: x").is_unavailable());
+        assert!(!DbError::Query(Error::NotFound).is_unavailable());
+    }
+
+    #[test]
     fn adds_connect_timeout() {
         assert_eq!(with_connect_timeout("postgres://h/db"), "postgres://h/db?connect_timeout=3");
         assert_eq!(with_connect_timeout("postgres://h/db?x=1"), "postgres://h/db?x=1&connect_timeout=3");
