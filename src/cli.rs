@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::config::{self, Command, Options, OrgCommand, UserCommand};
+use crate::config::{self, Command, DevCommand, Options, OrgCommand, UserCommand};
 use crate::db::{self, audit::Actor, orgs, users};
 use crate::domain::{text, CreditCode, Email, OrgKind, Password, Role};
 
@@ -19,6 +19,7 @@ pub fn main() -> ExitCode {
         None | Some(Command::Serve) => serve(cli.options),
         Some(Command::Org(c)) => org(&cli.options, c),
         Some(Command::User(c)) => user(&cli.options, c),
+        Some(Command::Dev(DevCommand::GenData(args))) => crate::devdata::run(&cli.options, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -74,6 +74,37 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Developer tools (benchmark data); not for production databases.
+    #[command(subcommand, hide = true)]
+    Dev(DevCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Fill a fresh database with a large generated dataset (loads the demo data first unless --no-demo).
+    GenData(GenData),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GenData {
+    /// Standards to generate (in every state).
+    #[arg(long, default_value_t = 10_000)]
+    pub standards: u32,
+    /// Public comments, spread over the standards that had a comment period.
+    #[arg(long, default_value_t = 200_000)]
+    pub comments: u32,
+    /// Organizations (1 in 20 an association).
+    #[arg(long, default_value_t = 1_000)]
+    pub orgs: u32,
+    /// Reporting periods per pledge (used once commitment reports exist).
+    #[arg(long, default_value_t = 8)]
+    pub periods: u32,
+    /// Signatories of the generated pledge (at most the generated companies).
+    #[arg(long, default_value_t = 1_000)]
+    pub signatories: u32,
+    /// Seed of the random choices (same seed, same data).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Subcommand)]

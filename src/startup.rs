@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
@@ -96,6 +96,7 @@ impl Application {
                         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()")),
                 )
                 .wrap(actix_web::middleware::Logger::default())
+                .wrap(Condition::new(db::querycount::enabled(), from_fn(middleware::count_queries)))
         })
         .workers(workers)
         .shutdown_timeout(30)

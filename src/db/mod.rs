@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod orgs;
 pub mod pledges;
+pub mod querycount;
 pub mod reports;
 pub mod schema;
 pub mod sessions;
@@ -84,6 +85,7 @@ impl Manager {
                      PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
+                querycount::instrument(&mut c);
                 Ok(DbConn::Sqlite(c))
             }
             DbTarget::Postgres(url) => {
@@ -91,6 +93,7 @@ impl Manager {
                 let mut c = diesel::PgConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
                 c.batch_execute("SET TIME ZONE 'UTC'; SET statement_timeout = '30s';")
                     .map_err(r2d2::Error::QueryError)?;
+                querycount::instrument(&mut c);
                 Ok(DbConn::Pg(c))
             }
         }
@@ -264,6 +267,22 @@ mod tests {
         assert!(DbTarget::parse("mysql://u@h/db").is_err());
         assert!(DbTarget::parse("").is_err());
         assert!(DbTarget::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn full_disk_and_lost_server_are_unavailability() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let db = |kind, m: &str| DbError::Query(Error::DatabaseError(kind, Box::new(m.to_owned())));
+        // SQLite's SQLITE_FULL, as diesel reports it.
+        assert!(db(DatabaseErrorKind::Unknown, "database or disk is full").is_unavailable());
+        assert!(db(DatabaseErrorKind::Unknown, "database is locked").is_unavailable());
+        assert!(db(DatabaseErrorKind::Unknown, "disk I/O error").is_unavailable());
+        assert!(db(DatabaseErrorKind::ClosedConnection, "").is_unavailable());
+        assert!(DbError::Unavailable("pool timed out".into()).is_unavailable());
+        // Bugs stay bugs.
+        assert!(!db(DatabaseErrorKind::UniqueViolation, "UNIQUE constraint failed").is_unavailable());
+        assert!(!db(DatabaseErrorKind::Unknown, "no such column: x").is_unavailable());
+        assert!(!DbError::Query(Error::NotFound).is_unavailable());
     }
 
     #[test]

@@ -292,3 +292,17 @@ pub async fn session_and_csrf(
     }
     Ok(res)
 }
+
+/// Counts the SQL statements of each request and reports them in the
+/// `x-query-count` header. Installed only when `SELFREG_QUERY_COUNT=1`.
+pub async fn count_queries(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use crate::db::querycount;
+    let counter = querycount::Counter::default();
+    let mut res = querycount::REQUEST.scope(counter.clone(), next.call(req)).await?.map_into_boxed_body();
+    let n = counter.load(std::sync::atomic::Ordering::Relaxed);
+    res.headers_mut().insert(header::HeaderName::from_static(querycount::HEADER), HeaderValue::from(n));
+    Ok(res)
+}

@@ -76,9 +76,12 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let counter = db::querycount::capture();
         web::block(move || {
-            let mut conn = db::get(&pool)?;
-            f(&mut conn)
+            db::querycount::attribute(counter, || {
+                let mut conn = db::get(&pool)?;
+                f(&mut conn)
+            })
         })
         .await?
     }
@@ -90,9 +93,12 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let counter = db::querycount::capture();
         web::block(move || {
-            let mut conn = db::get(&pool)?;
-            db::write(&mut conn, f)
+            db::querycount::attribute(counter, || {
+                let mut conn = db::get(&pool)?;
+                db::write(&mut conn, f)
+            })
         })
         .await?
     }
