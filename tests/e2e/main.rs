@@ -106,16 +106,109 @@ async fn editor_disposes_the_comment() {
     .await;
 }
 
-/// Journey 3 (issue 5, commitment reports) — NOT A TEST YET: a filer signs in,
-/// fills a report across several commitments with an indicator and an
-/// uploaded PDF, saves a draft, submits; the reviewer returns it with a
-/// comment; the filer sees the comment, revises, resubmits; the reviewer
-/// accepts; the public dashboard shows the new status. To be written (and
-/// given `#[tokio::test]` and a `scenario("report_cycle", …)` wrapper) when
-/// reports and the dashboard land.
-#[allow(dead_code)]
-async fn filer_report_return_resubmit_accept_dashboard(_w: &World) -> anyhow::Result<()> {
-    todo!("issue 5: report → return → resubmit → accept → dashboard")
+/// Entry ids of the report form in page order (from the status selects).
+async fn entry_ids(w: &World) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for e in w.browser.find_all(fantoccini::Locator::Css("fieldset.entry select[id^='s-']")).await? {
+        if let Some(id) = e.attr("id").await? {
+            ids.push(id.trim_start_matches("s-").to_owned());
+        }
+    }
+    Ok(ids)
+}
+
+/// Journey 3: a filer files a report with an indicator and a PDF, saves a
+/// draft and submits; the reviewer returns it with a comment; the filer sees
+/// it, revises and resubmits; the reviewer accepts; the public dashboard
+/// shows the new status.
+#[tokio::test]
+async fn filer_report_return_resubmit_accept_dashboard() {
+    scenario("report_cycle", async |w: &World| {
+        w.sign_in("filer@example.org").await?;
+        w.click("a[href='/reporting']").await?;
+        let start = w.css("form[action^='/reporting/'][action$='/open']").await?;
+        let action = start.attr("action").await?.unwrap_or_default();
+        let period = action.trim_start_matches("/reporting/").trim_end_matches("/open").to_owned();
+        w.click("form[action^='/reporting/'][action$='/open'] button").await?;
+        let here = w.here().await?;
+        check!(
+            here.starts_with("/reports/") && here.ends_with("/edit"),
+            "starting the report did not open the form: {here}"
+        );
+        let report = here.trim_start_matches("/reports/").trim_end_matches("/edit").to_owned();
+
+        // Fill every commitment; the first with an indicator.
+        let ids = entry_ids(w).await?;
+        check!(ids.len() >= 3, "the report has {} entries", ids.len());
+        for (i, e) in ids.iter().enumerate() {
+            w.select(&format!("#s-{e}"), if i == 1 { "in_progress" } else { "implemented" }).await?;
+            w.fill(&format!("#m-{e}"), &format!("第 {} 项：建立台账并按月复核。", i + 1)).await?;
+        }
+        let first = &ids[0];
+        w.fill(&format!("input[name='e_{first}_iname_0']"), "商家资质核验率").await?;
+        w.fill(&format!("input[name='e_{first}_ivalue_0']"), "98.5").await?;
+        w.fill(&format!("input[name='e_{first}_iunit_0']"), "%").await?;
+        w.click("button[name=action][value=save]").await?;
+        check!(!w.text(".flash").await?.trim().is_empty(), "no confirmation after saving the draft");
+
+        // Evidence: a PDF for the first commitment.
+        let pdf = std::env::temp_dir().join(format!("selfreg-e2e-{}.pdf", std::process::id()));
+        std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")?;
+        w.select("#ev-entry", first).await?;
+        w.css("#ev-files").await?.send_keys(&pdf.display().to_string()).await?;
+        w.click("form[enctype='multipart/form-data'] button[type=submit]").await?;
+        let page = w.body_text().await?;
+        let name = pdf.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        check!(page.contains(&name) && page.contains("SHA-256"), "the uploaded PDF is not listed: {page}");
+
+        w.click("button[name=action][value=submit]").await?;
+        check!(w.here().await? == format!("/reports/{report}"), "submitting did not show the report");
+        check!(w.body_text().await?.contains("98.5"), "the indicator is not shown");
+        w.sign_out().await?;
+
+        // The reviewer returns it with a comment on the first commitment.
+        w.sign_in("reviewer@example.org").await?;
+        w.click("a[href='/review']").await?;
+        w.click(&format!("a[href='/reports/{report}']")).await?;
+        let comment = "请说明核验率的统计口径。";
+        w.fill(&format!("#c-{first}"), comment).await?;
+        w.fill("#f-comment", "请补充说明后重新提交。").await?;
+        w.click("button[name=decision][value=return]").await?;
+        check!(w.body_text().await?.contains("已退回"), "the report was not returned");
+        w.sign_out().await?;
+
+        // The filer sees the comment beside the entry, revises and resubmits.
+        w.sign_in("filer@example.org").await?;
+        w.goto(&format!("/reports/{report}/edit")).await?;
+        let entry = w.text(&format!("fieldset#e{first}")).await?;
+        check!(entry.contains(comment), "the reviewer's comment is not beside the entry: {entry}");
+        w.fill(&format!("#m-{first}"), "第 1 项：建立台账并按月复核；核验率按月度抽样统计。").await?;
+        w.click("button[name=action][value=submit]").await?;
+        check!(w.body_text().await?.contains("已提交"), "the revision was not submitted");
+        w.sign_out().await?;
+
+        // The reviewer accepts.
+        w.sign_in("reviewer@example.org").await?;
+        w.goto(&format!("/reports/{report}")).await?;
+        w.click("button[name=decision][value=accept]").await?;
+        check!(w.body_text().await?.contains("审核通过"), "the report was not accepted");
+        w.sign_out().await?;
+
+        // The public dashboard shows it.
+        w.goto(&format!("/dashboard?period={period}")).await?;
+        let row = w
+            .xpath("//table[contains(@class,'matrix')]//tr[th/a[normalize-space(.)='示例平台01']]")
+            .await?
+            .text()
+            .await?;
+        check!(
+            row.contains("履约良好") && row.contains("已落实") && row.contains("推进中"),
+            "the dashboard row is not updated: {row}"
+        );
+        let _ = std::fs::remove_file(&pdf);
+        Ok(())
+    })
+    .await;
 }
 
 #[tokio::test]
