@@ -447,7 +447,7 @@ fn strip_csrf_query(action: &str) -> String {
     }
 }
 
-async fn send(app: &TestApp, form: &PostForm, v: &Variant) -> reqwest::Response {
+async fn send(app: &TestApp, form: &PostForm, v: &Variant) -> reqwest::Result<reqwest::Response> {
     let url = app.url(&v.action);
     let req = app.client.post(url);
     let req = match (&v.body, form.multipart) {
@@ -468,7 +468,7 @@ async fn send(app: &TestApp, form: &PostForm, v: &Variant) -> reqwest::Response 
         (Body::Form(fields), false) => req.form(fields),
         (Body::Raw(bytes), _) => req.header("content-type", "application/x-www-form-urlencoded").body(bytes.clone()),
     };
-    req.send().await.unwrap()
+    req.send().await
 }
 
 // ------------------------------------------------------------ the walk
@@ -530,8 +530,22 @@ async fn every_form_refuses_bad_input_without_a_500() {
             *covered.entry(form.key().split(' ').next().unwrap_or_default().to_owned()).or_default() += 1;
             for v in variants(form, foreign_org, &foreign_ids) {
                 let before = fingerprint(&app);
-                let r = send(&me, form, &v).await;
                 posted += 1;
+                let r = match send(&me, form, &v).await {
+                    Ok(r) => r,
+                    // A server may close the connection on an oversized body before reading it all.
+                    Err(e) if v.name == "oversized" => {
+                        if fingerprint(&app) != before {
+                            failures.push(format!(
+                                "{who:?} {} (oversized): connection closed ({e}) but the database changed",
+                                v.action
+                            ));
+                        }
+                        *statuses.entry(0).or_default() += 1;
+                        continue;
+                    }
+                    Err(e) => panic!("{who:?} {} ({}): no answer: {e}", v.action, v.name),
+                };
                 let status = r.status().as_u16();
                 *statuses.entry(status).or_default() += 1;
                 let location = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
