@@ -536,7 +536,7 @@ const COMMITMENTS: &str = "\
 3.1 | 规范价格行为 | Lawful pricing | 明码标价。 | Mark prices clearly.
 3.2 | 规范价格行为 | Lawful pricing | 不虚构原价。 | No fictitious original prices.";
 
-/// A pledge of the first generated association signed by `n` generated companies.
+/// A pledge signed by `n` generated organizations.
 fn gen_signatories(
     c: &mut DbConn,
     rng: &mut StdRng,
@@ -544,8 +544,21 @@ fn gen_signatories(
     n: usize,
     made: &mut Generated,
 ) -> anyhow::Result<()> {
-    let n = n.min(orgs.companies.len());
-    let Some(&issuer) = orgs.associations.first() else { return Ok(()) };
+    // The issuer: the demo association when there is one, so that every
+    // generated organization can sign; else the first generated association.
+    let demo_association: Option<i64> = organizations::table
+        .filter(organizations::kind.eq(OrgKind::Association.as_str()))
+        .filter(organizations::credit_code.not_like(format!("{CODE_PREFIX}%")))
+        .order(organizations::id)
+        .select(organizations::id)
+        .first(c)
+        .optional()?;
+    let (issuer, signers): (i64, Vec<usize>) = match (demo_association, orgs.associations.first()) {
+        (Some(id), _) => (id, (0..orgs.all.len()).collect()),
+        (None, Some(&a)) => (orgs.all[a].0, (0..orgs.all.len()).filter(|&i| i != a).collect()),
+        (None, None) => return Ok(()),
+    };
+    let n = n.min(signers.len());
     if n == 0 {
         return Ok(());
     }
@@ -554,7 +567,7 @@ fn gen_signatories(
         kind: "convention",
         title_zh: "生成数据自律公约".into(),
         title_en: "Generated self-discipline convention".into(),
-        organization_id: orgs.all[issuer].0,
+        organization_id: issuer,
         guiding_body_zh: "示例市场监督管理局".into(),
         guiding_body_en: "Sample Market Regulation Bureau".into(),
         text_md_zh: "本公约由生成数据写入，仅供性能测试。".into(),
@@ -565,8 +578,7 @@ fn gen_signatories(
     let opened = db::now() - Duration::days(400);
     pdb::seed_state(c, pledge, PledgeState::Open, Some(opened), None)?;
     let commitments = pdb::commitments(c, pledge)?;
-    let seeds: Vec<SeedSignature> = orgs
-        .companies
+    let seeds: Vec<SeedSignature> = signers
         .iter()
         .take(n)
         .enumerate()
@@ -576,13 +588,7 @@ fn gen_signatories(
             let verified = applied + Duration::days(3);
             let mut events = vec![
                 (applied, None, SignatureState::Applied, String::new(), Some(org)),
-                (
-                    verified,
-                    Some(SignatureState::Applied),
-                    SignatureState::Verified,
-                    String::new(),
-                    Some(orgs.all[issuer].0),
-                ),
+                (verified, Some(SignatureState::Applied), SignatureState::Verified, String::new(), Some(issuer)),
             ];
             let state = match k % 25 {
                 0 => {
@@ -591,7 +597,7 @@ fn gen_signatories(
                         Some(SignatureState::Verified),
                         SignatureState::Suspended,
                         "存在虚构原价问题，整改完成前暂停签署。".into(),
-                        Some(orgs.all[issuer].0),
+                        Some(issuer),
                     ));
                     SignatureState::Suspended
                 }
