@@ -30,7 +30,21 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Password hashing allocates 19 MiB per hash (argon2, m = 19456 KiB) on the
+/// blocking threads. With glibc's adaptive threshold those blocks end up in
+/// per-thread heaps and stay resident, so a login flood would grow memory
+/// without bound. A fixed threshold serves them with mmap and returns them to
+/// the system as soon as each hash is done.
+fn bound_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes an allocator setting; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+    }
+}
+
 fn serve(opts: Options) -> anyhow::Result<()> {
+    bound_allocator();
     actix_web::rt::System::new().block_on(async move {
         let app = crate::startup::Application::build(&opts).await?;
         let host = if opts.bind.ip().is_unspecified() { "127.0.0.1".to_owned() } else { opts.bind.ip().to_string() };

@@ -138,77 +138,70 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<ListRow>, i64)> {
-    let build = || {
-        let mut q = standards::table
-            .inner_join(organizations::table.on(organizations::id.eq(standards::lead_org_id)))
-            .into_boxed();
-        if !f.include_unapproved {
-            q = q.filter(
-                standards::state.ne_all(vec![StandardState::Proposed.as_str(), StandardState::Rejected.as_str()]),
-            );
-        }
-        let needle = f.q.trim().to_lowercase();
-        if !needle.is_empty() {
-            q = q.filter(standards::search_text.like(format!("%{}%", escape_like(&needle))).escape('\\'));
-        }
-        match f.status.as_deref() {
-            None | Some("") => {}
-            Some("in_force") => {
-                q = q.filter(standards::state.eq("published")).filter(standards::implementation_date.le(today))
+    // The filters touch `standards` only, so the count needs no join.
+    macro_rules! filtered {
+        ($q:expr) => {{
+            let mut q = $q;
+            if !f.include_unapproved {
+                q = q.filter(
+                    standards::state.ne_all(vec![StandardState::Proposed.as_str(), StandardState::Rejected.as_str()]),
+                );
             }
-            Some("published") => {
-                q = q.filter(standards::state.eq("published")).filter(standards::implementation_date.gt(today))
+            let needle = f.q.trim().to_lowercase();
+            if !needle.is_empty() {
+                q = q.filter(standards::search_text.like(format!("%{}%", escape_like(&needle))).escape('\\'));
             }
-            Some(s) => q = q.filter(standards::state.eq(s.to_owned())),
-        }
-        if let Some(k) = &f.kind {
-            q = q.filter(standards::kind.eq(k.clone()));
-        }
-        if let Some(y) = f.year {
-            q = q.filter(standards::year.eq(y));
-        }
-        if let Some(org) = f.org_id {
-            let codrafted = standard_codrafters::table
-                .filter(standard_codrafters::organization_id.eq(org))
-                .select(standard_codrafters::standard_id);
-            q = q.filter(standards::lead_org_id.eq(org).or(standards::id.eq_any(codrafted)));
-        }
-        q
-    };
-    let total = build().select(count_star()).first(conn)?;
-    let rows = build()
-        .select((
-            standards::id,
-            standards::kind,
-            standards::number,
-            standards::title_zh,
-            standards::title_en,
-            standards::state,
-            standards::implementation_date,
-            standards::updated_at,
-            organizations::name_zh,
-            organizations::name_en,
-        ))
-        .order((standards::updated_at.desc(), standards::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .load(conn)?;
+            match f.status.as_deref() {
+                None | Some("") => {}
+                Some("in_force") => {
+                    q = q.filter(standards::state.eq("published")).filter(standards::implementation_date.le(today))
+                }
+                Some("published") => {
+                    q = q.filter(standards::state.eq("published")).filter(standards::implementation_date.gt(today))
+                }
+                Some(s) => q = q.filter(standards::state.eq(s.to_owned())),
+            }
+            if let Some(k) = &f.kind {
+                q = q.filter(standards::kind.eq(k.clone()));
+            }
+            if let Some(y) = f.year {
+                q = q.filter(standards::year.eq(y));
+            }
+            if let Some(org) = f.org_id {
+                let codrafted = standard_codrafters::table
+                    .filter(standard_codrafters::organization_id.eq(org))
+                    .select(standard_codrafters::standard_id);
+                q = q.filter(standards::lead_org_id.eq(org).or(standards::id.eq_any(codrafted)));
+            }
+            q
+        }};
+    }
+    let total = filtered!(standards::table.into_boxed()).select(count_star()).first(conn)?;
+    let rows = filtered!(standards::table
+        .inner_join(organizations::table.on(organizations::id.eq(standards::lead_org_id)))
+        .into_boxed())
+    .select((
+        standards::id,
+        standards::kind,
+        standards::number,
+        standards::title_zh,
+        standards::title_en,
+        standards::state,
+        standards::implementation_date,
+        standards::updated_at,
+        organizations::name_zh,
+        organizations::name_en,
+    ))
+    .order((standards::updated_at.desc(), standards::id.desc()))
+    .limit(limit)
+    .offset(offset)
+    .load(conn)?;
     Ok((rows, total))
 }
 
 /// Years that have standards, newest first (for the filter menu).
 pub fn years(conn: &mut DbConn) -> QueryResult<Vec<i32>> {
     standards::table.select(standards::year).distinct().order(standards::year.desc()).load(conn)
-}
-
-/// Organizations that lead or co-draft at least one standard (for the filter menu).
-pub fn drafting_orgs(conn: &mut DbConn) -> QueryResult<Vec<Org>> {
-    let lead = standards::table.select(standards::lead_org_id);
-    let co = standard_codrafters::table.select(standard_codrafters::organization_id);
-    organizations::table
-        .filter(organizations::id.eq_any(lead).or(organizations::id.eq_any(co)))
-        .order(organizations::name_zh)
-        .load(conn)
 }
 
 /// Every standard an organization proposes, leads or co-drafts (public ones only).

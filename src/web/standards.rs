@@ -188,8 +188,24 @@ struct ListPage {
     form: Form,
     statuses: Vec<&'static str>,
     years: Vec<i32>,
-    orgs: Vec<Org>,
+    /// The drafting organization filtered on, if any (search matches the others by name).
+    org: Option<Org>,
     can_propose: bool,
+}
+
+impl ListPage {
+    /// This list without the organization filter.
+    fn without_org(&self) -> String {
+        query_base(
+            "/standards",
+            &[
+                ("q", self.form.v("q")),
+                ("status", self.form.v("status")),
+                ("kind", self.form.v("kind")),
+                ("year", self.form.v("year")),
+            ],
+        )
+    }
 }
 
 pub fn list_row(lang: Lang, r: ListRow, today: NaiveDate) -> Row {
@@ -247,10 +263,15 @@ pub async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>
         filter.org_id = form.check(lang, "org", q.org.trim().parse::<i64>().map_err(|_| "error.std.filter"));
     }
     let offset = Pager::offset(q.page, PER_PAGE);
-    let (rows, total, years, orgs) = state
+    let org_id = filter.org_id;
+    let (rows, total, years, org) = state
         .db(move |c| {
             let (rows, total) = sdb::list(c, &filter, today, PER_PAGE, offset)?;
-            Ok((rows, total, sdb::years(c)?, sdb::drafting_orgs(c)?))
+            let org = match org_id {
+                Some(id) => orgs::get(c, id)?,
+                None => None,
+            };
+            Ok((rows, total, sdb::years(c)?, org))
         })
         .await?;
     let pager = Pager::new(
@@ -265,7 +286,7 @@ pub async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>
     let can_propose = matches!(ctx.role(), Some(Role::Editor | Role::Admin));
     let rows = rows.into_iter().map(|r| list_row(lang, r, today)).collect();
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render_status(status, &ListPage { ctx, rows, pager, form, statuses: status_codes, years, orgs, can_propose })
+    render_status(status, &ListPage { ctx, rows, pager, form, statuses: status_codes, years, org, can_propose })
 }
 
 // ------------------------------------------------------------------ detail

@@ -1,0 +1,1 @@
+DROP INDEX standards_revision_of;
