@@ -62,6 +62,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             board_cache: Default::default(),
+            list_counts: Default::default(),
             hasher,
             secret,
             settings: Settings {

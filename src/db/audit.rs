@@ -40,6 +40,8 @@ pub fn record<B: Serialize, A: Serialize>(
             audit_log::after_json.eq(after.map(to_json)),
         ))
         .execute(conn)?;
+    // Every change moves the data stamp, which cached renderings are checked against.
+    super::reports::bump_stamp(conn)?;
     Ok(())
 }
 

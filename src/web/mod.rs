@@ -61,8 +61,10 @@ pub struct Settings {
 /// Shared by every worker.
 pub struct AppState {
     pub pool: DbPool,
-    /// Rendered dashboards, checked against the database's stamp on every request.
+    /// Rendered dashboards, checked against the database's data stamp.
     pub board_cache: reports::BoardCache,
+    /// Totals of standards lists per filter: (data stamp, Beijing date, total).
+    pub list_counts: std::sync::Mutex<std::collections::HashMap<String, (String, chrono::NaiveDate, i64)>>,
     pub hasher: Hasher,
     pub secret: Vec<u8>,
     pub settings: Settings,
@@ -94,13 +96,27 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let counter = db::querycount::capture();
-        web::block(move || {
+        let out = web::block(move || {
             db::querycount::attribute(counter, || {
                 let mut conn = db::get(&pool)?;
                 db::write(&mut conn, f)
             })
         })
-        .await?
+        .await?;
+        // Whatever was written may show on the dashboard: read its stamp again.
+        self.board_cache.forget_stamp();
+        out
+    }
+
+    /// The data stamp: moved by every change (see `audit::record`); read from
+    /// the database at most once a second, and again after any write here.
+    pub async fn data_stamp(&self) -> AppResult<String> {
+        if let Some(s) = self.board_cache.fresh_stamp() {
+            return Ok(s);
+        }
+        let s = self.db(|c| Ok(db::reports::stamp(c)?)).await?;
+        self.board_cache.remember_stamp(&s);
+        Ok(s)
     }
 
     /// The live session with this hash; records activity at most once a minute.

@@ -338,11 +338,37 @@ type BoardKey = (String, String, &'static str);
 type CachedBoard = (String, i64, Arc<String>);
 
 /// Rendered dashboards, valid while the data stamp and the minute (standings
-/// move with time) are unchanged. Every instance checks the stamp in the
-/// database, so a change made through any instance is seen at once.
+/// move with time) are unchanged. The stamp is read from the database at
+/// most once a second per instance, and at once after any write through this
+/// instance, so a change is seen here immediately and on other instances
+/// within a second.
 #[derive(Default)]
 pub struct BoardCache {
     entries: std::sync::Mutex<HashMap<BoardKey, CachedBoard>>,
+    stamp: std::sync::Mutex<Option<(String, std::time::Instant)>>,
+}
+
+/// How long an instance trusts the stamp it last read.
+const STAMP_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl BoardCache {
+    /// Forget the stamp read last (after a write through this instance).
+    pub fn forget_stamp(&self) {
+        if let Ok(mut s) = self.stamp.lock() {
+            *s = None;
+        }
+    }
+
+    pub(crate) fn fresh_stamp(&self) -> Option<String> {
+        let s = self.stamp.lock().ok()?;
+        s.as_ref().filter(|(_, at)| at.elapsed() < STAMP_TTL).map(|(v, _)| v.clone())
+    }
+
+    pub(crate) fn remember_stamp(&self, v: &str) {
+        if let Ok(mut s) = self.stamp.lock() {
+            *s = Some((v.to_owned(), std::time::Instant::now()));
+        }
+    }
 }
 
 pub async fn dashboard(state: web::Data<AppState>, ctx: Ctx, q: web::Query<BoardQuery>) -> AppResult<HttpResponse> {
@@ -351,7 +377,7 @@ pub async fn dashboard(state: web::Data<AppState>, ctx: Ctx, q: web::Query<Board
     let minute = at.and_utc().timestamp() / 60;
     let key =
         (q.pledge.chars().take(20).collect::<String>(), q.period.chars().take(20).collect::<String>(), ctx.lang.code());
-    let stamp = state.db(|c| Ok(rdb::stamp(c)?)).await?;
+    let stamp = state.data_stamp().await?;
     let cached = state
         .board_cache
         .entries

@@ -264,9 +264,18 @@ pub async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>
     }
     let offset = Pager::offset(q.page, PER_PAGE);
     let org_id = filter.org_id;
+    // Totals are kept per filter while the data (and the date) stay the same.
+    let count_key =
+        format!("{}|{:?}|{:?}|{:?}|{:?}|{}", filter.q, filter.status, filter.kind, filter.year, filter.org_id, staff);
+    let stamp = state.data_stamp().await?;
+    let known_total = state
+        .list_counts
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&count_key).filter(|(s, d, _)| *s == stamp && *d == today).map(|(_, _, n)| *n));
     let (rows, total, years, org) = state
         .db(move |c| {
-            let (rows, total) = sdb::list(c, &filter, today, PER_PAGE, offset)?;
+            let (rows, total) = sdb::list(c, &filter, today, PER_PAGE, offset, known_total)?;
             let org = match org_id {
                 Some(id) => orgs::get(c, id)?,
                 None => None,
@@ -274,6 +283,14 @@ pub async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>
             Ok((rows, total, sdb::years(c)?, org))
         })
         .await?;
+    if known_total.is_none() {
+        if let Ok(mut m) = state.list_counts.lock() {
+            if m.len() > 1000 {
+                m.clear();
+            }
+            m.insert(count_key, (stamp, today, total));
+        }
+    }
     let pager = Pager::new(
         q.page,
         PER_PAGE,

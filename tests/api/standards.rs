@@ -898,3 +898,23 @@ async fn publishing_a_replacement_supersedes_the_old_standard_and_review_outcome
         "link from new to old"
     );
 }
+
+#[tokio::test]
+async fn list_totals_follow_changes() {
+    let app = spawn_app().await;
+    let total = |html: &str| -> i64 {
+        let i = html.find("共 ").unwrap();
+        html[i + "共 ".len()..].chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap()
+    };
+    let (_, before) = app.get_html("/standards").await;
+    let n = total(&before);
+    let (_, again) = app.get_html("/standards").await;
+    assert_eq!(total(&again), n, "the kept total is the same");
+    // Approving the proposal makes it public: the total moves at once.
+    let reviewer = app.other_client();
+    reviewer.login("reviewer@example.org").await;
+    let proposal = std_id(&app, "直播间虚拟礼物消费提示规范");
+    assert_eq!(act(&reviewer, proposal, "approve", &[]).await.status(), StatusCode::SEE_OTHER);
+    let (_, after) = app.get_html("/standards").await;
+    assert_eq!(total(&after), n + 1);
+}
