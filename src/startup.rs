@@ -63,6 +63,7 @@ impl Application {
             pool: pool.clone(),
             board_cache: Default::default(),
             list_counts: Default::default(),
+            pages: Default::default(),
             hasher,
             secret,
             settings: Settings {

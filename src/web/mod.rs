@@ -11,6 +11,7 @@ pub mod home;
 pub mod markdown;
 pub mod middleware;
 pub mod orgs;
+pub mod pagecache;
 pub mod pledges;
 pub mod reports;
 pub mod standards;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub pool: DbPool,
     /// Rendered dashboards, checked against the database's data stamp.
     pub board_cache: reports::BoardCache,
+    /// Public pages kept for anonymous visitors.
+    pub pages: pagecache::PageCache,
     /// Totals of standards lists per filter: (data stamp, Beijing date, total).
     pub list_counts: std::sync::Mutex<std::collections::HashMap<String, (String, chrono::NaiveDate, i64)>>,
     pub hasher: Hasher,

@@ -351,11 +351,16 @@ pub async fn show(
     id: web::Path<String>,
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
+    let st = &state;
+    state.pages.through(&state, &ctx, |c| show_page(st, c, id.into_inner(), q.into_inner())).await
+}
+
+async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let user = viewer(&ctx);
     let filter =
         SignatoryFilter { states: q.states(), org_kind: q.kind().map(|k| k.as_str().to_owned()), ..Default::default() };
-    let d = load_pledge(&state, id, user.as_ref(), filter, true).await?;
+    let d = load_pledge(state, id, user.as_ref(), filter, true).await?;
     let lang = ctx.lang;
     let en = ctx.is_en();
     let manager = can_manage(user.as_ref(), &d.pledge);

@@ -222,6 +222,11 @@ pub fn list_row(lang: Lang, r: ListRow, today: NaiveDate) -> Row {
 }
 
 pub async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let st = &state;
+    state.pages.through(&state, &ctx, |c| list_page(st, c, q.into_inner())).await
+}
+
+async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpResponse> {
     let lang = ctx.lang;
     let today = beijing_today();
     let mut form = Form::new()
@@ -502,7 +507,8 @@ async fn show_page(
 pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let user = viewer(&ctx);
-    show_page(&state, ctx, user, id, ShowForms::default(), StatusCode::OK).await
+    let st = &state;
+    state.pages.through(&state, &ctx, |c| show_page(st, c, user, id, ShowForms::default(), StatusCode::OK)).await
 }
 
 // ------------------------------------------------------------------ proposal and metadata

@@ -172,6 +172,13 @@ impl TestApp {
         self.pool.get().unwrap()
     }
 
+    /// After changing data behind the application's back: move the data stamp
+    /// and wait out the second for which an instance trusts the stamp it read.
+    pub fn data_changed(&self) {
+        selfreg::db::reports::bump_stamp(&mut self.conn()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+    }
+
     pub fn count(&self, table: &str) -> i64 {
         use diesel::RunQueryDsl;
         #[derive(diesel::QueryableByName)]

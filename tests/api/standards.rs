@@ -32,6 +32,7 @@ fn set_period(app: &TestApp, sid: i64, starts: chrono::NaiveDate, ends: chrono::
         .set((starts_on.eq(starts), ends_on.eq(ends)))
         .execute(&mut *app.conn())
         .unwrap();
+    app.data_changed();
 }
 
 fn today() -> chrono::NaiveDate {
@@ -303,6 +304,7 @@ async fn the_whole_lifecycle_from_proposal_to_publication() {
             .execute(&mut *app.conn())
             .unwrap();
     }
+    app.data_changed();
     let (_, page) = public.get_html(&format!("/standards/{sid}")).await;
     assert!(page.contains("现行") && page.contains("现行有效"));
     // The timeline records every step with the organization.
@@ -917,4 +919,36 @@ async fn list_totals_follow_changes() {
     assert_eq!(act(&reviewer, proposal, "approve", &[]).await.status(), StatusCode::SEE_OTHER);
     let (_, after) = app.get_html("/standards").await;
     assert_eq!(total(&after), n + 1);
+}
+
+#[tokio::test]
+async fn kept_pages_carry_each_visitors_own_form_token() {
+    let app = spawn_app().await;
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let page = format!("/standards/{sid}");
+    let a = app.other_client();
+    let b = app.other_client();
+    let (_, pa) = a.get_html(&page).await;
+    let (_, pb) = b.get_html(&page).await;
+    let (ta, tb) = (csrf_in(&pa), csrf_in(&pb));
+    assert_ne!(ta, tb, "the second visitor gets the kept page with its own token");
+    assert!(!pb.contains("CSRFSLOT"), "no placeholder leaks");
+    for (c, t) in [(&a, ta), (&b, tb)] {
+        let r = c
+            .client
+            .post(c.url(&format!("/standards/{sid}/comments")))
+            .form(&[
+                ("csrf_token", t.as_str()),
+                ("version_n", "2"),
+                ("kind", "general"),
+                ("body", "同一页面"),
+                ("name", "甲"),
+                ("organization", "乙"),
+                ("email", "k@example.net"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
 }
