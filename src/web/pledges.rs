@@ -41,6 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/signatures/{id}/{action}", web::post().to(signature_action));
 }
 
+/// Signatories shown per page of a pledge.
+const SIGNATORIES_PER_PAGE: i64 = 100;
+
 /// Largest Markdown text of a pledge, in characters.
 const TEXT_MAX: usize = 50_000;
 
@@ -254,6 +257,8 @@ pub struct ShowQuery {
     kind: String,
     #[serde(default)]
     status: String,
+    /// Page of the signatory list.
+    page: Option<i64>,
 }
 
 impl ShowQuery {
@@ -333,6 +338,7 @@ struct ShowPage {
     text_zh_only: bool,
     areas: Vec<AreaGroup>,
     rows: Vec<SignatoryView>,
+    pager: super::Pager,
     kinds: [OrgKind; 5],
     public_states: [SignatureState; 3],
     filter_kind: String,
@@ -368,13 +374,35 @@ async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppR
     let has_live = d.own.iter().any(|s| s.sig.state().is_live());
     let can_apply = is_filer && d.pledge.state() == PledgeState::Open && !has_live;
     let (text_html, text_zh_only) = pledge_text_html(&d.pledge, en);
-    let rows = d.signatories.iter().map(|s| signatory_view(lang, &d.pledge, s)).collect();
+    // The signatory list in pages of a hundred (a pledge may have a thousand).
+    let pager = super::Pager::new(
+        q.page,
+        SIGNATORIES_PER_PAGE,
+        d.signatories.len() as i64,
+        format!("/pledges/{}{}", d.pledge.id, {
+            let qs = q.query_string();
+            if qs.is_empty() {
+                "?".to_owned()
+            } else {
+                format!("{qs}&")
+            }
+        }),
+    );
+    let first = ((pager.page - 1) * SIGNATORIES_PER_PAGE) as usize;
+    let rows = d
+        .signatories
+        .iter()
+        .skip(first)
+        .take(SIGNATORIES_PER_PAGE as usize)
+        .map(|s| signatory_view(lang, &d.pledge, s))
+        .collect();
     let own = d.own.iter().map(|s| signatory_view(lang, &d.pledge, s)).collect();
     let page = ShowPage {
         text_html,
         text_zh_only,
         areas: group_by_area(d.commitments, en),
         rows,
+        pager,
         kinds: OrgKind::ALL,
         public_states: SignatureState::PUBLIC,
         filter_kind: q.kind().map(|k| k.as_str().to_owned()).unwrap_or_default(),
