@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Fault test: the server is killed with SIGKILL in the middle of a burst of
-concurrent writes, then restarted on the same SQLite database.
+concurrent writes (public comments, and two filers saving their draft
+reports), then restarted on the same SQLite database.
 
 Every write that had been answered with success (303 to the confirmation
 page) must be there after the restart, the site must serve, and
@@ -9,12 +10,15 @@ page) must be there after the restart, the site must serve, and
 Needs SELFREG_BIN. Prints `crash: N passed, N failed`."""
 
 import concurrent.futures
+import http.client
 import os
+import re
 import shutil
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import Server, Visitor, bodies, draft_id, integrity  # noqa: E402
@@ -23,6 +27,63 @@ WORKERS = 24
 PER_WORKER = 40          # at most 960 writes; the kill comes long before
 KILL_AFTER_SUCCESSES = 150
 RUN = f"crash{os.getpid()}"
+
+
+class Filer:
+    """A signed-in filer saving its organization's draft report again and again."""
+
+    def __init__(self, server, email, address):
+        self.server, self.email, self.address = server, email, address
+        self.cookies = {}
+
+    def req(self, method, path, fields=None, timeout=10):
+        headers = {"X-Forwarded-For": self.address}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            r = conn.getresponse()
+            for k, v in r.getheaders():
+                if k.lower() == "set-cookie":
+                    name, _, rest = v.partition("=")
+                    value = rest.split(";")[0]
+                    if value == "" or "Max-Age=0" in v:
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = value
+            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), r.read()
+        finally:
+            conn.close()
+
+    @staticmethod
+    def token(body):
+        return re.search(rb'name="csrf_token" value="([^"]+)"', body).group(1).decode()
+
+    def start(self):
+        """Sign in and open the report of the current period; its id."""
+        _, _, b = self.req("GET", "/login")
+        status, _, _ = self.req("POST", "/login", {"email": self.email, "password": "selfreg-demo",
+                                                   "csrf_token": self.token(b)})
+        if status != 303:
+            raise RuntimeError(f"sign-in of {self.email} answered {status}")
+        _, _, b = self.req("GET", "/reporting")
+        period = re.search(rb'action="/reporting/(\d+)/open"', b).group(1).decode()
+        status, h, _ = self.req("POST", f"/reporting/{period}/open", {"csrf_token": self.token(b)})
+        return int(h["location"].split("/")[2])
+
+    def save(self, report, marker):
+        """Save `marker` as the first commitment's measures; (status, entry id)."""
+        _, _, b = self.req("GET", f"/reports/{report}/edit")
+        version = re.search(rb'name="version" value="(\d+)"', b).group(1).decode()
+        entry = re.search(rb'name="e_(\d+)_measures"', b).group(1).decode()
+        status, _, _ = self.req("POST", f"/reports/{report}/save", {
+            "csrf_token": self.token(b), "version": version, "action": "save", f"e_{entry}_measures": marker})
+        return status, int(entry)
 
 
 def main():
@@ -57,16 +118,42 @@ def main():
                     acked.append(marker)
                 else:
                     others[status] = others.get(status, 0) + 1
-            # HOOK (issue 5): interleave report saves here (a filer's draft
-            # report saved with a unique marker), recorded in `acked` the same way.
 
-    with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+    # Two filers save their draft reports over and over during the burst:
+    # (attempted markers in order, index of the last acknowledged one, entry id).
+    saves = {}
+
+    def filer(email, address):
+        f = Filer(server, email, address)
+        try:
+            report = f.start()
+        except (OSError, RuntimeError, AttributeError):
+            return
+        attempted, last_ok, entry = [], -1, None
+        k = 0
+        while not killed.is_set():
+            marker = f"{RUN}-{email}-save-{k}"
+            attempted.append(marker)
+            try:
+                status, entry = f.save(report, marker)
+            except (OSError, AttributeError):
+                break
+            if status == 303:
+                last_ok = len(attempted) - 1
+            k += 1
+            with lock:
+                saves[email] = (list(attempted), last_ok, entry)
+
+    with concurrent.futures.ThreadPoolExecutor(WORKERS + 2) as pool:
         futures = [pool.submit(writer, w) for w in range(WORKERS)]
+        futures += [pool.submit(filer, e, f"127.3.0.{i + 1}") for i, e in enumerate(["filer@example.org", "filer2@example.org"])]
         t0 = time.monotonic()
         while time.monotonic() - t0 < 60:
             with lock:
                 n = len(acked)
-            if n >= KILL_AFTER_SUCCESSES:
+                saving = sum(1 for (_, ok, _) in saves.values() if ok >= 2)
+            # Kill in the middle of both bursts: comments, and report saves under way.
+            if n >= KILL_AFTER_SUCCESSES and saving == 2:
                 break
             time.sleep(0.005)
         server.kill9()
@@ -96,6 +183,20 @@ def main():
     shown = sum(1 for m in acked if m.encode() in page)
     if shown != len(acked):
         failures.append(f"the disposition table shows {shown} of {len(acked)} acknowledged comments")
+    import sqlite3
+    c = sqlite3.connect(db)
+    for email, (attempted, last_ok, entry) in saves.items():
+        if last_ok < 0 or entry is None:
+            failures.append(f"{email}: no report save was acknowledged before the kill")
+            continue
+        held = c.execute("SELECT measures_md FROM report_entries WHERE id = ?", (entry,)).fetchone()[0]
+        if held not in attempted[last_ok:]:
+            failures.append(f"{email}: the report holds {held!r}, older than the last acknowledged save "
+                            f"{attempted[last_ok]!r}")
+        print(f"{email}: {last_ok + 1} report saves acknowledged, the report holds {held!r}")
+    if len(saves) < 2:
+        failures.append(f"report saves ran for {len(saves)} of 2 filers")
+    c.close()
     ic = integrity(db)
     if ic != "ok":
         failures.append(f"PRAGMA integrity_check: {ic}")
