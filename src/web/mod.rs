@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod ctx;
 pub mod export;
+pub mod feeds;
 pub mod forms;
 pub mod home;
 pub mod markdown;

@@ -458,30 +458,10 @@ pub async fn dashboard_xlsx(
 
 // ------------------------------------------------------------------ feed
 
-pub struct FeedEntry {
-    pub id: String,
-    pub title: String,
-    pub link: String,
-    pub updated: String,
-}
-
-#[derive(Template)]
-#[template(path = "feeds/reports.xml")]
-struct FeedPage {
-    ctx: Ctx,
-    base: String,
-    updated: String,
-    entries: Vec<FeedEntry>,
-}
-
 pub async fn feed(state: web::Data<AppState>, ctx: Ctx, req: actix_web::HttpRequest) -> AppResult<HttpResponse> {
     let items = state.db(|c| Ok(rdb::accepted_feed(c, 50)?)).await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
     let lang = ctx.lang;
-    let rfc = |t: NaiveDateTime| t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let updated = items.first().and_then(|i| i.decided_at).map(rfc).unwrap_or_else(|| rfc(now()));
-    let entries = items
+    let entries: Vec<super::feeds::Entry> = items
         .iter()
         .map(|i| {
             let (org, period) = if lang == Lang::En {
@@ -489,18 +469,16 @@ pub async fn feed(state: web::Data<AppState>, ctx: Ctx, req: actix_web::HttpRequ
             } else {
                 (&i.org_name_zh, &i.period_label_zh)
             };
-            FeedEntry {
+            super::feeds::Entry {
                 id: format!("tag:selfreg,2026:report-{}", i.report_id),
                 title: lang.tf("rpt.feed.accepted", &[("org", org), ("period", period)]),
-                link: format!("{base}/reports/{}", i.report_id),
-                updated: i.decided_at.map(rfc).unwrap_or_default(),
+                path: format!("/reports/{}", i.report_id),
+                updated: i.decided_at.unwrap_or_else(now),
+                summary: String::new(),
             }
         })
         .collect();
-    let body = FeedPage { ctx, base, updated, entries }
-        .render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
-    Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(body))
+    super::feeds::atom(&ctx, &req, "rpt.feed.title", "/feeds/reports.atom", "/dashboard", &entries)
 }
 
 // ------------------------------------------------------------------ an organization's history

@@ -1700,48 +1700,24 @@ pub async fn comments_xlsx(state: web::Data<AppState>, ctx: Ctx, id: web::Path<S
 
 // ------------------------------------------------------------------ feed
 
-pub struct FeedEntry {
-    pub id: String,
-    pub title: String,
-    pub link: String,
-    pub updated: String,
-    pub summary: String,
-}
-
-#[derive(Template)]
-#[template(path = "feeds/standards.xml")]
-struct FeedPage {
-    ctx: Ctx,
-    base: String,
-    updated: String,
-    entries: Vec<FeedEntry>,
-}
-
 pub async fn feed(state: web::Data<AppState>, ctx: Ctx, req: actix_web::HttpRequest) -> AppResult<HttpResponse> {
     let items = state.db(|c| Ok(sdb::feed(c, 50)?)).await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
     let lang = ctx.lang;
-    let rfc = |t: chrono::NaiveDateTime| t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let updated = items.first().map(|i| rfc(i.at)).unwrap_or_else(|| rfc(crate::db::now()));
-    let entries = items
+    let entries: Vec<super::feeds::Entry> = items
         .iter()
         .map(|i| {
             let title = if lang == Lang::En { &i.title_en } else { &i.title_zh };
             let key = if i.action == "publish" { "std.feed.published" } else { "std.feed.comment_opened" };
-            FeedEntry {
+            super::feeds::Entry {
                 id: format!("tag:selfreg,2026:standard-event-{}", i.event_id),
                 title: lang.tf(key, &[("title", title), ("number", i.number.as_deref().unwrap_or(""))]),
-                link: format!("{base}/standards/{}", i.standard_id),
-                updated: rfc(i.at),
+                path: format!("/standards/{}", i.standard_id),
+                updated: i.at,
                 summary: i.note.clone(),
             }
         })
         .collect();
-    let body = FeedPage { ctx, base, updated, entries }
-        .render()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
-    Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(body))
+    super::feeds::atom(&ctx, &req, "std.feed.title", "/feeds/standards.atom", "/standards", &entries)
 }
 
 #[cfg(test)]

@@ -1,0 +1,60 @@
+//! Atom feeds: one template and one response for every area's feed.
+
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use super::Ctx;
+use crate::error::{AppError, AppResult};
+
+pub struct Entry {
+    pub id: String,
+    pub title: String,
+    /// Site-relative path of the entry's page.
+    pub path: String,
+    pub updated: NaiveDateTime,
+    pub summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "feeds/feed.xml")]
+struct Feed<'a> {
+    ctx: &'a Ctx,
+    title: &'a str,
+    /// The feed's own path and the page it follows.
+    path: &'a str,
+    alternate: &'a str,
+    base: String,
+    updated: String,
+    entries: Vec<(&'a Entry, String)>,
+}
+
+fn rfc3339(t: NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The feed at `path` (following the page `alternate`), newest entry first.
+pub fn atom(
+    ctx: &Ctx,
+    req: &HttpRequest,
+    title_key: &str,
+    path: &str,
+    alternate: &str,
+    entries: &[Entry],
+) -> AppResult<HttpResponse> {
+    let info = req.connection_info();
+    let base = format!("{}://{}", info.scheme(), info.host());
+    let updated = rfc3339(entries.first().map(|e| e.updated).unwrap_or_else(crate::db::now));
+    let body = Feed {
+        ctx,
+        title: ctx.t(title_key),
+        path,
+        alternate,
+        base,
+        updated,
+        entries: entries.iter().map(|e| (e, rfc3339(e.updated))).collect(),
+    }
+    .render()
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(body))
+}
