@@ -791,6 +791,5 @@ fn gen_reports(
             insert_many!(c, report_indicators::table, chunk)?;
         }
     }
-    crate::db::reports::bump_stamp(c)?;
     Ok(())
 }

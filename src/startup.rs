@@ -61,7 +61,7 @@ impl Application {
         let hasher = web::block(move || Hasher::new(cores, Duration::from_secs(2))).await?;
         let state = web::Data::new(AppState {
             pool: pool.clone(),
-            board_cache: Default::default(),
+            stamp: Default::default(),
             list_counts: Default::default(),
             pages: Default::default(),
             hasher,

@@ -41,7 +41,7 @@ pub fn record<B: Serialize, A: Serialize>(
         ))
         .execute(conn)?;
     // Every change moves the data stamp, which cached renderings are checked against.
-    super::reports::bump_stamp(conn)?;
+    super::settings::bump_data_stamp(conn)?;
     Ok(())
 }
 

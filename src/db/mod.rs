@@ -247,12 +247,6 @@ pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
 }
 
-#[allow(dead_code)]
-fn _assert_send() {
-    fn is_send<T: Send>() {}
-    is_send::<DbPool>();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

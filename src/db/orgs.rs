@@ -148,8 +148,6 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Resul
         .execute(conn)
         .map_err(map_unique)?;
     audit::record(conn, actor, "organization", Some(id), "update", Some(&before), Some(data))?;
-    // Names appear on the public dashboard.
-    super::reports::bump_stamp(conn)?;
     Ok(())
 }
 

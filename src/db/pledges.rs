@@ -829,8 +829,6 @@ pub fn change_state(
         Some(&Move { state: from.as_str(), version, reason: "" }),
         Some(&Move { state: to.as_str(), version: version + 1, reason }),
     )?;
-    // Who is listed and how stands on the public dashboard.
-    super::reports::bump_stamp(conn)?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use super::audit::{self, Actor};
 use super::pledges::{Commitment, OrgBrief};
 use super::schema::{
     attachments, organizations, pledge_commitments, report_entries, report_indicators, report_links, report_revisions,
-    reporting_periods, reports, settings, signature_exclusions, signatures,
+    reporting_periods, reports, signature_exclusions, signatures,
 };
 use super::standards::{AttachmentMeta, NewAttachment};
 use super::DbConn;
@@ -177,19 +177,6 @@ fn org_brief(conn: &mut DbConn, id: i64) -> QueryResult<OrgBrief> {
         .first(conn)
 }
 
-/// Tell every instance that what the dashboard shows has changed.
-pub fn bump_stamp(conn: &mut DbConn) -> QueryResult<()> {
-    let now = super::now().and_utc().timestamp_micros().to_string();
-    diesel::update(settings::table.filter(settings::key.eq("dashboard_stamp")))
-        .set(settings::value.eq(now))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn stamp(conn: &mut DbConn) -> QueryResult<String> {
-    Ok(super::settings::get(conn, "dashboard_stamp")?.unwrap_or_default())
-}
-
 // ------------------------------------------------------------------ periods
 
 pub fn periods_of(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<Period>> {
@@ -243,7 +230,6 @@ pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &Period
         .returning(reporting_periods::id)
         .get_result(conn)?;
     audit::record::<(), _>(conn, actor, "reporting_period", Some(id), "create", None, Some(d))?;
-    bump_stamp(conn)?;
     Ok(id)
 }
 
@@ -482,9 +468,6 @@ pub fn save(
         None,
         Some(&(inputs.len(), before.state.as_str())),
     )?;
-    if before.state() == ReportState::Returned {
-        bump_stamp(conn)?;
-    }
     Ok(())
 }
 
@@ -623,7 +606,6 @@ pub fn submit(conn: &mut DbConn, actor: Actor, role: Role, id: i64, expected_ver
         Some(&before.state),
         Some(&(ReportState::Submitted.as_str(), rev)),
     )?;
-    bump_stamp(conn)?;
     Ok(rev)
 }
 
@@ -686,7 +668,6 @@ pub fn decide(
         Some(&before.state),
         Some(&(to.as_str(), comment.trim(), entry_comments)),
     )?;
-    bump_stamp(conn)?;
     Ok(())
 }
 

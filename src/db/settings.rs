@@ -24,3 +24,18 @@ pub fn get_or_insert(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<S
         Err(e) => Err(e),
     }
 }
+
+/// The data stamp: moved by every change (`audit::record` calls this), so that
+/// every instance can tell whether a kept rendering is still current. Its row
+/// keeps the name `dashboard_stamp` of the migration that added it.
+pub fn bump_data_stamp(conn: &mut DbConn) -> QueryResult<()> {
+    let now = super::now().and_utc().timestamp_micros().to_string();
+    diesel::update(settings::table.filter(settings::key.eq("dashboard_stamp")))
+        .set(settings::value.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn data_stamp(conn: &mut DbConn) -> QueryResult<String> {
+    Ok(get(conn, "dashboard_stamp")?.unwrap_or_default())
+}

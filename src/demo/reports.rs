@@ -323,6 +323,5 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         let plan = if n == 7 { Plan::Nothing } else { Plan::Accepted };
         file(c, ids, convention, &cp, n, &subscribed, plan, reviewer)?;
     }
-    rdb::bump_stamp(c)?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::auth::{require_role, CurrentUser};
 use crate::db::audit::{AuditEntry, AuditFilter};
 use crate::db::orgs::{Org, OrgData, OrgSaveError};
 use crate::db::users::{NewUser, UserEdit, UserListItem, UserSaveError};
-use crate::db::{self, audit, orgs, users};
+use crate::db::{audit, orgs, users};
 use crate::domain::{text, CreditCode, Email, OrgKind, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -550,7 +550,3 @@ pub async fn audit_list(
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render_status(status, &AuditPage { ctx, entries, pager, form, object_types, actions })
 }
-
-/// Keep `db` in scope for templates that format timestamps.
-#[allow(dead_code)]
-fn _uses(_: db::DbError) {}

@@ -63,8 +63,8 @@ pub struct Settings {
 /// Shared by every worker.
 pub struct AppState {
     pub pool: DbPool,
-    /// Rendered dashboards, checked against the database's data stamp.
-    pub board_cache: reports::BoardCache,
+    /// The data stamp as this instance last read it.
+    pub stamp: pagecache::StampCache,
     /// Public pages kept for anonymous visitors.
     pub pages: pagecache::PageCache,
     /// Totals of standards lists per filter: (data stamp, Beijing date, total).
@@ -108,18 +108,18 @@ impl AppState {
         })
         .await?;
         // Whatever was written may show on the dashboard: read its stamp again.
-        self.board_cache.forget_stamp();
+        self.stamp.forget();
         out
     }
 
     /// The data stamp: moved by every change (see `audit::record`); read from
     /// the database at most once a second, and again after any write here.
     pub async fn data_stamp(&self) -> AppResult<String> {
-        if let Some(s) = self.board_cache.fresh_stamp() {
+        if let Some(s) = self.stamp.fresh() {
             return Ok(s);
         }
-        let s = self.db(|c| Ok(db::reports::stamp(c)?)).await?;
-        self.board_cache.remember_stamp(&s);
+        let s = self.db(|c| Ok(db::settings::data_stamp(c)?)).await?;
+        self.stamp.remember(&s);
         Ok(s)
     }
 

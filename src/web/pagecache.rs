@@ -109,3 +109,33 @@ impl PageCache {
         }
     }
 }
+
+/// How long an instance trusts the data stamp it last read.
+const STAMP_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The data stamp as this instance last read it: trusted for a second, and
+/// forgotten after any write through this instance, so a change is seen here
+/// at once and on other instances within a second.
+#[derive(Default)]
+pub struct StampCache {
+    last: Mutex<Option<(String, std::time::Instant)>>,
+}
+
+impl StampCache {
+    pub fn forget(&self) {
+        if let Ok(mut s) = self.last.lock() {
+            *s = None;
+        }
+    }
+
+    pub fn fresh(&self) -> Option<String> {
+        let s = self.last.lock().ok()?;
+        s.as_ref().filter(|(_, at)| at.elapsed() < STAMP_TTL).map(|(v, _)| v.clone())
+    }
+
+    pub fn remember(&self, v: &str) {
+        if let Ok(mut s) = self.last.lock() {
+            *s = Some((v.to_owned(), std::time::Instant::now()));
+        }
+    }
+}

@@ -3,7 +3,6 @@
 //! dashboard with its exports and feed.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -329,87 +328,28 @@ struct BoardFragment<'a> {
 #[template(path = "reports/dashboard.html")]
 struct DashboardPage {
     ctx: Ctx,
-    fragment: Arc<String>,
-}
-
-/// (pledge, period, language) as asked for.
-type BoardKey = (String, String, &'static str);
-/// (data stamp, minute, rendered fragment).
-type CachedBoard = (String, i64, Arc<String>);
-
-/// Rendered dashboards, valid while the data stamp and the minute (standings
-/// move with time) are unchanged. The stamp is read from the database at
-/// most once a second per instance, and at once after any write through this
-/// instance, so a change is seen here immediately and on other instances
-/// within a second.
-#[derive(Default)]
-pub struct BoardCache {
-    entries: std::sync::Mutex<HashMap<BoardKey, CachedBoard>>,
-    stamp: std::sync::Mutex<Option<(String, std::time::Instant)>>,
-}
-
-/// How long an instance trusts the stamp it last read.
-const STAMP_TTL: std::time::Duration = std::time::Duration::from_secs(1);
-
-impl BoardCache {
-    /// Forget the stamp read last (after a write through this instance).
-    pub fn forget_stamp(&self) {
-        if let Ok(mut s) = self.stamp.lock() {
-            *s = None;
-        }
-    }
-
-    pub(crate) fn fresh_stamp(&self) -> Option<String> {
-        let s = self.stamp.lock().ok()?;
-        s.as_ref().filter(|(_, at)| at.elapsed() < STAMP_TTL).map(|(v, _)| v.clone())
-    }
-
-    pub(crate) fn remember_stamp(&self, v: &str) {
-        if let Ok(mut s) = self.stamp.lock() {
-            *s = Some((v.to_owned(), std::time::Instant::now()));
-        }
-    }
+    fragment: String,
 }
 
 pub async fn dashboard(state: web::Data<AppState>, ctx: Ctx, q: web::Query<BoardQuery>) -> AppResult<HttpResponse> {
-    let q = q.into_inner();
+    let st = &state;
+    state.pages.through(&state, &ctx, |c| dashboard_page(st, c, q.into_inner())).await
+}
+
+async fn dashboard_page(state: &AppState, ctx: Ctx, q: BoardQuery) -> AppResult<HttpResponse> {
+    let lang = ctx.lang;
     let at = now();
-    let minute = at.and_utc().timestamp() / 60;
-    let key =
-        (q.pledge.chars().take(20).collect::<String>(), q.period.chars().take(20).collect::<String>(), ctx.lang.code());
-    let stamp = state.data_stamp().await?;
-    let cached = state
-        .board_cache
-        .entries
-        .lock()
-        .ok()
-        .and_then(|m| m.get(&key).filter(|(s, m, _)| *s == stamp && *m == minute).map(|(_, _, f)| f.clone()));
-    let fragment = match cached {
-        Some(f) => f,
-        None => {
-            let lang = ctx.lang;
-            let q2 = q.clone();
-            let view = state.db(move |c| load_board(c, &q2, lang, at)).await?;
-            let query = super::query_base(
-                "",
-                &[
-                    ("pledge", &view.pledge_id.to_string()),
-                    ("period", &view.period.as_ref().map(|p| p.id.to_string()).unwrap_or_default()),
-                ],
-            );
-            let html = BoardFragment { ctx: &ctx, b: &view, query }
-                .render()
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
-            let f = Arc::new(html);
-            if let Ok(mut m) = state.board_cache.entries.lock() {
-                if m.len() > 500 {
-                    m.clear();
-                }
-                m.insert(key, (stamp, minute, f.clone()));
-            }
-            f
-        }
-    };
+    let view = state.db(move |c| load_board(c, &q, lang, at)).await?;
+    let query = super::query_base(
+        "",
+        &[
+            ("pledge", &view.pledge_id.to_string()),
+            ("period", &view.period.as_ref().map(|p| p.id.to_string()).unwrap_or_default()),
+        ],
+    );
+    let fragment = BoardFragment { ctx: &ctx, b: &view, query }
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     render(&DashboardPage { ctx, fragment })
 }
 
