@@ -1,13 +1,32 @@
-//! Form state for re-rendering: the values as typed and a message per field.
+//! Form state for re-rendering: the values as typed and a message per field,
+//! in the order they were found, so the page can list them all at the top
+//! (each linked to its field) as well as beside each field.
 
 use std::collections::HashMap;
 
 use crate::i18n::Lang;
 
+/// One field's problem, ready to show.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The field's `name`; the input carries `id="f-{name}"`.
+    pub name: String,
+    /// What the field is called on the page (empty when unknown).
+    pub label: String,
+    pub message: String,
+}
+
+impl FieldError {
+    /// The anchor of the field (`#f-name`).
+    pub fn href(&self) -> String {
+        format!("#f-{}", self.name)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Form {
     values: HashMap<String, String>,
-    errors: HashMap<String, String>,
+    errors: Vec<FieldError>,
     /// A message about the whole form (shown above it).
     pub message: Option<String>,
 }
@@ -39,16 +58,42 @@ impl Form {
 
     /// The message beside field `name`, if any.
     pub fn e(&self, name: &str) -> Option<&str> {
-        self.errors.get(name).map(String::as_str)
+        self.errors.iter().find(|e| e.name == name).map(|e| e.message.as_str())
+    }
+
+    /// Every field's problem, in the order found (for the summary at the top).
+    pub fn errors(&self) -> &[FieldError] {
+        &self.errors
     }
 
     /// Record a message (a catalog key) for a field in the given language.
+    /// The field's label is the catalog's `field.{name}` when it has one.
     pub fn error(&mut self, lang: Lang, name: &str, key: &str) {
-        self.errors.insert(name.to_owned(), lang.t(key).to_owned());
+        let label_key = format!("field.{name}");
+        let label = lang.t(&label_key);
+        let label = if label == label_key { String::new() } else { label.to_owned() };
+        self.push(name, label, lang.t(key).to_owned());
     }
 
+    /// Record a message for a field whose label the caller knows.
+    pub fn error_labelled(&mut self, name: &str, label: &str, message: String) {
+        self.push(name, label.to_owned(), message);
+    }
+
+    /// Record a ready message for a field (label from `field.{name}` is not looked up).
     pub fn error_text(&mut self, name: &str, text: String) {
-        self.errors.insert(name.to_owned(), text);
+        self.push(name, String::new(), text);
+    }
+
+    fn push(&mut self, name: &str, label: String, message: String) {
+        if let Some(e) = self.errors.iter_mut().find(|e| e.name == name) {
+            e.message = message;
+            if !label.is_empty() {
+                e.label = label;
+            }
+        } else {
+            self.errors.push(FieldError { name: name.to_owned(), label, message });
+        }
     }
 
     pub fn has_errors(&self) -> bool {
@@ -64,5 +109,23 @@ impl Form {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_their_order_and_labels() {
+        let mut f = Form::new();
+        f.error(Lang::Zh, "email", "error.required");
+        f.error_labelled("entry_3_status", "1.2 状态", "请选择".into());
+        f.error(Lang::Zh, "email", "error.email.invalid");
+        let names: Vec<_> = f.errors().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["email", "entry_3_status"]);
+        assert_eq!(f.errors()[0].label, "电子邮箱");
+        assert_eq!(f.e("email"), Some("电子邮箱格式不正确。"));
+        assert_eq!(f.errors()[1].href(), "#f-entry_3_status");
     }
 }
