@@ -51,11 +51,14 @@ async fn wrong_password_rerenders_with_message_and_kept_email() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("邮箱或密码不正确"));
 
-    // Empty fields: a message beside each.
+    // Empty fields: a message beside each, and both listed at the top, linked to the field.
     let r = app.post_from("/login", "/login", &[("email", ""), ("password", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert_eq!(html.matches("此项为必填项").count(), 2);
+    assert_eq!(html.matches("此项为必填项").count(), 4);
+    let summary = &html[html.find("error-summary").expect("summary at the top")..];
+    assert!(summary.find("href=\"#f-email\"").unwrap() < summary.find("id=\"f-email\"").unwrap());
+    assert!(summary.contains("<a href=\"#f-password\">密码：此项为必填项。</a>"));
 }
 
 #[tokio::test]
