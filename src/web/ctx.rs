@@ -76,6 +76,11 @@ impl RequestCtx {
         matches!(self.role(), Some(Role::Reviewer | Role::Admin))
     }
 
+    /// Editors (an association's secretariat) run standards, pledges and periods.
+    pub fn is_editor(&self) -> bool {
+        self.role() == Some(Role::Editor)
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role() == Some(Role::Admin)
     }
