@@ -8,13 +8,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::attachments::{AttachmentMeta, NewAttachment};
 use super::audit::{self, Actor};
 use super::pledges::{Commitment, OrgBrief};
 use super::schema::{
     attachments, organizations, pledge_commitments, report_entries, report_indicators, report_links, report_revisions,
     reporting_periods, reports, signature_exclusions, signatures,
 };
-use super::standards::{AttachmentMeta, NewAttachment};
 use super::DbConn;
 use crate::domain::report::{self as rules, EntryDraft, Problem, ReportAction, ReportState, ReportTransitionError};
 use crate::domain::Role;
@@ -500,7 +500,7 @@ pub fn add_evidence(
     if n == 0 {
         return Err(ReportError::Conflict);
     }
-    super::standards::add_attachments(conn, actor, EVIDENCE_OWNER, entry_id, files)?;
+    super::attachments::add_attachments(conn, actor, EVIDENCE_OWNER, entry_id, files)?;
     let names: Vec<(&str, &str)> = files.iter().map(|f| (f.filename.as_str(), f.sha256.as_str())).collect();
     audit::record::<(), _>(
         conn,
@@ -525,7 +525,7 @@ pub fn evidence(conn: &mut DbConn, report_id: i64, file_id: i64) -> QueryResult<
         .first(conn)
         .optional()?;
     match owner {
-        Some(o) => super::standards::attachment(conn, EVIDENCE_OWNER, o, file_id),
+        Some(o) => super::attachments::attachment(conn, EVIDENCE_OWNER, o, file_id),
         None => Ok(None),
     }
 }

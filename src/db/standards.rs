@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::audit::{self, Actor};
 use super::orgs::{escape_like, Org};
 use super::schema::{
-    attachments, comment_periods, comments, organizations, review_positions, standard_codrafters, standard_events,
+    comment_periods, comments, organizations, review_positions, standard_codrafters, standard_events,
     standard_versions, standards, users,
 };
 use super::DbConn;
@@ -983,23 +983,9 @@ pub fn cast_position(
     Ok(())
 }
 
-// ------------------------------------------------------------------ versions and attachments
+// ------------------------------------------------------------------ versions
 
-pub struct NewAttachment {
-    pub filename: String,
-    pub content_type: &'static str,
-    pub data: Vec<u8>,
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct AttachmentMeta {
-    pub id: i64,
-    pub filename: String,
-    pub content_type: String,
-    pub size: i64,
-    pub sha256: String,
-}
+use super::attachments::{add_attachments, NewAttachment};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct Version {
@@ -1011,72 +997,6 @@ pub struct Version {
     pub note: String,
     pub created_at: NaiveDateTime,
     pub created_by: Option<i64>,
-}
-
-pub fn add_attachments(
-    conn: &mut DbConn,
-    actor: Actor,
-    owner_type: &str,
-    owner_id: i64,
-    files: &[NewAttachment],
-) -> QueryResult<()> {
-    for f in files {
-        diesel::insert_into(attachments::table)
-            .values((
-                attachments::owner_type.eq(owner_type),
-                attachments::owner_id.eq(owner_id),
-                attachments::filename.eq(&f.filename),
-                attachments::content_type.eq(f.content_type),
-                attachments::size.eq(f.data.len() as i64),
-                attachments::sha256.eq(&f.sha256),
-                attachments::data.eq(&f.data),
-                attachments::created_at.eq(super::now()),
-                attachments::created_by.eq(actor.user_id),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-pub fn attachments_of(conn: &mut DbConn, owner_type: &str, owner_id: i64) -> QueryResult<Vec<AttachmentMeta>> {
-    attachments::table
-        .filter(attachments::owner_type.eq(owner_type))
-        .filter(attachments::owner_id.eq(owner_id))
-        .order(attachments::id)
-        .select((
-            attachments::id,
-            attachments::filename,
-            attachments::content_type,
-            attachments::size,
-            attachments::sha256,
-        ))
-        .load(conn)
-}
-
-/// An attachment's metadata and bytes, only if it belongs to that owner.
-pub fn attachment(
-    conn: &mut DbConn,
-    owner_type: &str,
-    owner_id: i64,
-    id: i64,
-) -> QueryResult<Option<(AttachmentMeta, Vec<u8>)>> {
-    let row: Option<(i64, String, String, i64, String, Vec<u8>)> = attachments::table
-        .filter(attachments::id.eq(id))
-        .filter(attachments::owner_type.eq(owner_type))
-        .filter(attachments::owner_id.eq(owner_id))
-        .select((
-            attachments::id,
-            attachments::filename,
-            attachments::content_type,
-            attachments::size,
-            attachments::sha256,
-            attachments::data,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(id, filename, content_type, size, sha256, data)| {
-        (AttachmentMeta { id, filename, content_type, size, sha256 }, data)
-    }))
 }
 
 /// Add the next version of the text; versions are immutable once added.

@@ -10,14 +10,15 @@ use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use serde::Deserialize;
 
+use super::diffview::{pieces, PieceView};
 use super::export::{csv_response, xlsx_response, Table};
+use super::files::{clean_filename, file_response, read_multipart, sniff_evidence};
 use super::forms::Form;
-use super::standards::{clean_filename, file_response, pieces, read_multipart, PieceView};
 use super::{markdown, parse_id, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
 use crate::auth::{require_role, require_same_organization, CurrentUser};
+use crate::db::attachments::NewAttachment;
 use crate::db::pledges::{self as pdb, Commitment, Pledge};
 use crate::db::reports::{self as rdb, Board, EntryInput, Full, Period, PeriodData, ReportError, SnapshotEntry};
-use crate::db::standards::NewAttachment;
 use crate::domain::clauses::diff;
 use crate::domain::report::{self as rules, EntryStatus, ReportState, ReportTransitionError, Standing};
 use crate::domain::{text, Role};
@@ -592,7 +593,7 @@ pub struct EntryView {
     pub measures_html: String,
     pub indicators: Vec<rdb::Indicator>,
     pub links: Vec<rdb::EvidenceLink>,
-    pub files: Vec<crate::db::standards::AttachmentMeta>,
+    pub files: Vec<crate::db::attachments::AttachmentMeta>,
     pub review_comment: String,
 }
 
@@ -1006,24 +1007,6 @@ pub async fn save(
             let message = lang.tf("error.report.incomplete", &[("n", &problems.len().to_string())]);
             edit_page(ctx, f, None, by_entry, Some(message), StatusCode::UNPROCESSABLE_ENTITY)
         }
-    }
-}
-
-/// What an evidence file really is, by its content: PDF, PNG, JPEG or XLSX.
-pub fn sniff_evidence(data: &[u8]) -> Option<&'static str> {
-    if data.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if data.starts_with(b"\xFF\xD8\xFF") {
-        Some("image/jpeg")
-    } else if data.starts_with(b"PK\x03\x04")
-        && super::standards::find(data, b"xl/workbook.xml")
-        && super::standards::find(data, b"[Content_Types].xml")
-    {
-        Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    } else {
-        None
     }
 }
 
