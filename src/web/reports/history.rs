@@ -1,0 +1,159 @@
+//! An organization's reporting history and the filer's list of periods.
+
+use super::*;
+
+pub struct HistoryItem {
+    pub report_id: Option<i64>,
+    pub pledge_title: String,
+    pub period: String,
+    pub deadline: String,
+    pub standing: StandingView,
+    pub state_label: String,
+}
+
+/// An organization's reporting across every period of every pledge it signed,
+/// newest first, with the standing of each. Fixed number of queries.
+pub fn org_history_items(
+    conn: &mut crate::db::DbConn,
+    lang: Lang,
+    org_id: i64,
+    private: bool,
+    at: NaiveDateTime,
+) -> AppResult<Vec<HistoryItem>> {
+    let sigs = pdb::org_signatures(conn, org_id, &crate::domain::pledge::SignatureState::PUBLIC)?;
+    let reports = rdb::history(conn, org_id)?;
+    let pledge_ids: Vec<i64> = sigs.iter().map(|(s, _)| s.pledge_id).collect();
+    let periods = rdb::periods_of_pledges(conn, &pledge_ids)?;
+    let en = lang == Lang::En;
+    let mut out = Vec::new();
+    for p in periods.iter().filter(|p| p.opened(at)) {
+        let Some((sig, pledge)) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id) else { continue };
+        let r = reports.iter().find(|r| r.period_id == p.id);
+        let rs = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
+        let ever_returned = r.is_some_and(|r| r.ever_returned);
+        let d = derive(&sig.state, rs.map(|s| (s, ever_returned)), p.due_on, at);
+        let readable = r.filter(|r| private || r.state == "accepted").map(|r| r.report_id);
+        out.push(HistoryItem {
+            report_id: readable,
+            pledge_title: pledge.title(en).to_owned(),
+            period: p.label(en).to_owned(),
+            deadline: deadline_text(lang, p.due()),
+            standing: standing_view(lang, d),
+            state_label: match rs {
+                Some(s) if private || s == ReportState::Accepted => {
+                    lang.t(&format!("rpt.state.{}", s.as_str())).to_owned()
+                }
+                Some(_) => lang.t("rpt.state.in_progress_public").to_owned(),
+                None => lang.t("rpt.state.none").to_owned(),
+            },
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "reports/history.html")]
+pub(super) struct HistoryPage {
+    ctx: Ctx,
+    org_id: i64,
+    org_name: String,
+    items: Vec<HistoryItem>,
+}
+
+pub async fn org_history(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let lang = ctx.lang;
+    let private =
+        viewer(&ctx).is_some_and(|u| u.org_id == id || matches!(u.role, Role::Reviewer | Role::Editor | Role::Admin));
+    let at = now();
+    let (org, items) = state
+        .db(move |c| {
+            let org = crate::db::orgs::get(c, id)?.ok_or(AppError::NotFound)?;
+            Ok((org, org_history_items(c, lang, id, private, at)?))
+        })
+        .await?;
+    let org_name = if lang == Lang::En { org.name_en } else { org.name_zh };
+    render(&HistoryPage { ctx, org_id: id, org_name, items })
+}
+
+// ------------------------------------------------------------------ filer's home
+
+pub struct MineItem {
+    pub period_id: i64,
+    pub pledge_title: String,
+    pub period: String,
+    pub deadline: String,
+    pub opened: bool,
+    pub report_id: Option<i64>,
+    pub state: Option<ReportState>,
+    pub state_label: String,
+    pub standing: StandingView,
+}
+
+#[derive(Template)]
+#[template(path = "reports/mine.html")]
+pub(super) struct MinePage {
+    ctx: Ctx,
+    items: Vec<MineItem>,
+}
+
+pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
+    require_role(&user, Role::Filer)?;
+    let lang = ctx.lang;
+    let org_id = user.org_id;
+    let at = now();
+    let items = state
+        .db(move |c| {
+            let sigs = pdb::org_signatures(c, org_id, &[crate::domain::pledge::SignatureState::Verified])?;
+            let reports = rdb::history(c, org_id)?;
+            let pledge_ids: Vec<i64> = sigs.iter().map(|(s, _)| s.pledge_id).collect();
+            let periods = rdb::periods_of_pledges(c, &pledge_ids)?;
+            let en = lang == Lang::En;
+            Ok(periods
+                .iter()
+                .filter_map(|p| {
+                    let (sig, pledge) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id)?;
+                    let r = reports.iter().find(|r| r.period_id == p.id);
+                    let st = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
+                    let d = derive(&sig.state, st.map(|s| (s, r.is_some_and(|r| r.ever_returned))), p.due_on, at);
+                    Some(MineItem {
+                        period_id: p.id,
+                        pledge_title: pledge.title(en).to_owned(),
+                        period: p.label(en).to_owned(),
+                        deadline: deadline_text(lang, p.due()),
+                        opened: p.opened(at),
+                        report_id: r.map(|r| r.report_id),
+                        state: st,
+                        state_label: st
+                            .map(|s| lang.t(&format!("rpt.state.{}", s.as_str())).to_owned())
+                            .unwrap_or_else(|| lang.t("rpt.state.none").to_owned()),
+                        standing: standing_view(lang, d),
+                    })
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    render(&MinePage { ctx, items })
+}
+
+pub(super) fn report_error(e: ReportError) -> AppError {
+    match e {
+        ReportError::NotFound => AppError::NotFound,
+        ReportError::NotSigned => AppError::Forbidden,
+        ReportError::NotOpen => AppError::Conflict("error.report.not_open"),
+        ReportError::Conflict => AppError::Conflict("error.report.stale"),
+        ReportError::Transition(ReportTransitionError::WrongRole) => AppError::Forbidden,
+        ReportError::Transition(ReportTransitionError::NotAllowedInState) => AppError::Conflict("error.report.stale"),
+        ReportError::Incomplete(_) | ReportError::Invalid(_) => AppError::BadRequest("error.422"),
+        ReportError::Db(e) => AppError::from(e),
+    }
+}
+
+pub async fn open(state: web::Data<AppState>, user: CurrentUser, period: web::Path<String>) -> AppResult<HttpResponse> {
+    require_role(&user, Role::Filer)?;
+    let period = parse_id(&period)?;
+    let actor = user.actor();
+    let org = user.org_id;
+    let id = state.tx(move |c| rdb::open_or_create(c, actor, period, org, now()).map_err(report_error)).await?;
+    Ok(super::super::redirect(&format!("/reports/{id}/edit")))
+}
