@@ -18,14 +18,29 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub pool: DbPool,
     pub target: DbTarget,
-    cleanup: Option<std::path::PathBuf>,
+    cleanup: Option<Cleanup>,
 }
 
-impl Drop for TestApp {
+/// What a test's database leaves behind, removed when the test ends.
+pub enum Cleanup {
+    /// A SQLite file (with its WAL and shared-memory files).
+    File(std::path::PathBuf),
+    /// A PostgreSQL schema on the server at `url`.
+    Schema { url: String, schema: String },
+}
+
+impl Drop for Cleanup {
     fn drop(&mut self) {
-        if let Some(p) = &self.cleanup {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+        match self {
+            Cleanup::File(p) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+                }
+            }
+            Cleanup::Schema { url, schema } => {
+                if let Ok(mut c) = diesel::PgConnection::establish(url) {
+                    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
             }
         }
     }
@@ -36,18 +51,19 @@ fn unique() -> String {
 }
 
 /// A fresh database: a SQLite file, or a new schema on TEST_DATABASE_URL.
-pub fn fresh_database() -> (DbTarget, Option<std::path::PathBuf>) {
+pub fn fresh_database() -> (DbTarget, Option<Cleanup>) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("t_{}", unique());
             let mut c = diesel::PgConnection::establish(&url).expect("TEST_DATABASE_URL must be reachable");
             c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
             let sep = if url.contains('?') { '&' } else { '?' };
-            (DbTarget::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}")), None)
+            let target = DbTarget::Postgres(format!("{url}{sep}options=-csearch_path%3D{schema}"));
+            (target, Some(Cleanup::Schema { url, schema }))
         }
         _ => {
             let path = std::env::temp_dir().join(format!("selfreg-test-{}.db", unique()));
-            (DbTarget::Sqlite(path.display().to_string()), Some(path))
+            (DbTarget::Sqlite(path.display().to_string()), Some(Cleanup::File(path)))
         }
     }
 }
@@ -71,7 +87,7 @@ pub async fn spawn_app() -> TestApp {
     spawn_with(options(target), cleanup).await
 }
 
-pub async fn spawn_with(opts: Options, cleanup: Option<std::path::PathBuf>) -> TestApp {
+pub async fn spawn_with(opts: Options, cleanup: Option<Cleanup>) -> TestApp {
     let target = opts.database_url.clone();
     let app = Application::build(&opts).await.expect("application starts");
     let addr = format!("http://127.0.0.1:{}", app.port());
