@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod harness;
+mod dashboard;
 
 use harness::{scenario, World};
 
