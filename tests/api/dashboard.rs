@@ -87,7 +87,7 @@ async fn every_combination_of_the_menus_answers_and_shows_what_it_shows() {
     // A period alone chooses its pledge.
     let (_, html) = app.get_html(&format!("/dashboard?period={annual}")).await;
     assert_eq!((selected(&html, "pledge"), shown_period(&html)), (conv.to_string(), "年度报告".to_owned()));
-    assert!(!html.contains("class=\"alert\""), "nothing to explain");
+    assert!(!html.contains("class=\"notice\""), "nothing to explain");
 
     // Unknown, foreign or malformed values in every combination: 200, and the
     // menus always name what is shown.

@@ -49,7 +49,7 @@ async fn dashboard_menus_search_and_phone_width() {
         check!(w.text(".period-line strong").await? == "年度报告", "not the convention's current period");
         check!(selected_text(w, "f-period").await? == "年度报告", "the period menu does not show what is shown");
         check!(w.attr("#f-pledge option:checked", "value").await?.as_deref() == Some(convention.as_str()), "pledge menu");
-        check!(w.text(".alert").await?.contains("不属于该公约或倡议"), "no word on why another period shows");
+        check!(w.text(".board .notice").await?.contains("不属于该公约或倡议"), "no word on why another period shows");
         let row = w.text("table.matrix tbody tr:first-child").await?;
         check!(!row.is_empty(), "the convention's matrix is empty");
 
@@ -58,7 +58,7 @@ async fn dashboard_menus_search_and_phone_width() {
         w.select("#f-period", &next).await?;
         show(w).await?;
         check!(w.text(".period-line strong").await? == "下一年度报告", "the chosen period is not shown");
-        check!(w.css(".alert").await.is_err(), "a notice without reason");
+        check!(w.css(".board .notice").await.is_err(), "a notice without reason");
         let badges = w.text("table.matrix tbody").await?;
         check!(badges.contains("未到期") && !badges.contains("履约良好"), "a period not yet open: {badges}");
 
