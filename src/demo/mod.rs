@@ -2,6 +2,7 @@
 //! database in demo mode. All organizations are clearly fictional samples.
 
 mod pledges;
+mod report_texts;
 mod reports;
 mod standards;
 

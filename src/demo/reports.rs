@@ -1,7 +1,9 @@
 //! Demo commitment reports: three reporting periods of the initiative (two
-//! past, one open) and one of the convention, with accepted, returned,
-//! submitted, overdue and non-communicating signatories, so that every
-//! standing and every colour shows on the dashboard.
+//! past, one open) and two of the convention (one past, one announced), so that every
+//! filing standing shows on the dashboard: accepted on time and late,
+//! submitted (on time and late), returned, not due, due soon, overdue,
+//! non-communicating, withdrawn and suspended. The texts fit each commitment
+//! (`report_texts`).
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -14,57 +16,38 @@ use crate::db::schema::{pledges, report_entries, report_indicators, report_revis
 use crate::db::DbConn;
 use crate::domain::report::due_instant;
 
+use super::report_texts::{self, Text};
+
 /// What a demo platform did in a period.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Plan {
     Accepted,
+    /// Submitted after the deadline, then accepted.
+    AcceptedLate,
     /// Returned and not yet resubmitted.
     Returned,
     /// Returned, revised, resubmitted and accepted.
     Rectified,
     Submitted,
+    /// Submitted after the deadline, awaiting review.
+    SubmittedLate,
     Draft,
     Nothing,
 }
 
-const MEASURES: [&str; 4] = [
-    "建立商家资质核验台账，每季度复核营业执照与行业许可证；对 **高风险品类** 实行准入前人工审核。",
-    "组建专职巡查团队，实行 7×24 小时直播间巡查，结合关键词与图像识别技术识别违规内容。",
-    "设立消费者投诉专线与在线客服，落实先行赔付制度，每月通报投诉处理情况。",
-    "与监管部门建立线索报送机制，指定专人负责，按月汇总报送发现的违法违规线索。",
-];
-
-const INDICATORS: [(&str, &str); 6] = [
-    ("商家资质核验率", "%"),
-    ("直播间巡查场次", "场"),
-    ("投诉平均处理时长", "小时"),
-    ("未成年人消费退款办结率", "%"),
-    ("向监管部门报送线索", "条"),
-    ("履诺情况报告次数", "次"),
-];
-
-/// Later periods go better: more commitments implemented.
-fn status_for(n: usize, k: usize, round: usize) -> &'static str {
+/// A commitment's status in a platform's report: platforms differ, and later
+/// rounds go better. Not applicable only where the commitment can not apply.
+fn status_for(n: usize, k: usize, round: usize, text: &Text) -> &'static str {
     let x = (n * 7 + k * 3) % 10;
-    if k == 3 && x == 9 {
+    let threshold = 3 + 2 * round + n % 4;
+    if !text.not_applicable.is_empty() && (n * 5 + round) % 9 == 2 {
         "not_applicable"
-    } else if x < 4 + 2 * round {
+    } else if x < threshold {
         "implemented"
-    } else if x < 7 + round {
+    } else if x < threshold + 3 {
         "in_progress"
     } else {
         "not_started"
-    }
-}
-
-fn value_for(n: usize, k: usize, round: usize) -> String {
-    match k {
-        0 => format!("{:.1}", 95.0 + ((n * 13 + round * 7) % 50) as f64 / 10.0),
-        1 => format!("{}", 800 + (n * 97 + round * 131) % 1500),
-        2 => format!("{}", 8 + (n * 5 + round) % 30),
-        3 => format!("{:.1}", 90.0 + ((n * 11 + round * 3) % 100) as f64 / 10.0),
-        4 => format!("{}", (n * 3 + round * 2) % 25),
-        _ => "1".to_owned(),
     }
 }
 
@@ -78,7 +61,7 @@ struct PeriodPlan {
 fn file(
     c: &mut DbConn,
     ids: &DemoIds,
-    pledge_id: i64,
+    (pledge_id, initiative): (i64, bool),
     p: &PeriodPlan,
     n: usize,
     commitments: &[Commitment],
@@ -96,8 +79,10 @@ fn file(
         .first(c)?;
     let due = due_instant(p.due);
     let submitted_at: NaiveDateTime = due - Duration::days(3 + (n as i64 % 9)) - Duration::hours(n as i64);
+    let late_at: NaiveDateTime = due + Duration::days(2 + (n as i64 % 3)) + Duration::hours(n as i64);
     let (state, revisions, ever_returned, submitted, decided, comment) = match plan {
         Plan::Accepted => ("accepted", 1, false, Some(submitted_at), Some(submitted_at + Duration::days(4)), ""),
+        Plan::AcceptedLate => ("accepted", 1, false, Some(late_at), Some(late_at + Duration::days(2)), ""),
         Plan::Rectified => {
             ("accepted", 2, true, Some(submitted_at + Duration::days(6)), Some(submitted_at + Duration::days(9)), "")
         }
@@ -111,6 +96,9 @@ fn file(
         ),
         Plan::Submitted => {
             ("submitted", 1, false, Some(submitted_at.min(crate::db::now() - Duration::hours(5))), None, "")
+        }
+        Plan::SubmittedLate => {
+            ("submitted", 1, false, Some(late_at.min(crate::db::now() - Duration::hours(5))), None, "")
         }
         Plan::Draft => ("draft", 0, false, None, None, ""),
         Plan::Nothing => unreachable!("handled above"),
@@ -136,13 +124,21 @@ fn file(
         .get_result(c)?;
     let mut snapshot = Vec::new();
     for (k, cm) in commitments.iter().enumerate() {
+        let text = report_texts::text(initiative, &cm.number);
         let filled = plan != Plan::Draft || k < 2;
-        let status = if filled { status_for(n, k, p.round) } else { "" };
-        let measures = if filled && status != "not_applicable" { MEASURES[k % MEASURES.len()] } else { "" };
-        let na = if status == "not_applicable" {
-            "本单位不涉及面向未成年人的直播打赏业务。"
-        } else {
-            ""
+        let status = match text {
+            Some(t) if filled => status_for(n, k, p.round, t),
+            _ => "",
+        };
+        let measures = match (text, status) {
+            (Some(t), "implemented") => t.done,
+            (Some(t), "in_progress") => t.doing,
+            (Some(t), "not_started") => t.todo,
+            _ => "",
+        };
+        let na = match text {
+            Some(t) if status == "not_applicable" => t.not_applicable,
+            _ => "",
         };
         let review =
             if plan == Plan::Returned && k == 2 { "投诉处理时长数据缺少统计口径说明。" } else { "" };
@@ -158,19 +154,20 @@ fn file(
             .returning(report_entries::id)
             .get_result(c)?;
         let mut indicators = Vec::new();
-        if filled && status != "not_applicable" {
-            let (name, unit) = INDICATORS[k % INDICATORS.len()];
-            let value = value_for(n, k, p.round);
-            diesel::insert_into(report_indicators::table)
-                .values((
-                    report_indicators::entry_id.eq(eid),
-                    report_indicators::position.eq(0),
-                    report_indicators::name.eq(name),
-                    report_indicators::value.eq(&value),
-                    report_indicators::unit.eq(unit),
-                ))
-                .execute(c)?;
-            indicators.push((name.to_owned(), value, unit.to_owned()));
+        if let Some(t) = text.filter(|_| filled && status != "not_applicable") {
+            for (i, (name, unit, gen)) in t.indicators.iter().enumerate() {
+                let value = gen.value(n, k, p.round);
+                diesel::insert_into(report_indicators::table)
+                    .values((
+                        report_indicators::entry_id.eq(eid),
+                        report_indicators::position.eq(i as i32),
+                        report_indicators::name.eq(name),
+                        report_indicators::value.eq(&value),
+                        report_indicators::unit.eq(unit),
+                    ))
+                    .execute(c)?;
+                indicators.push((name.to_string(), value, unit.to_string()));
+            }
         }
         snapshot.push(SnapshotEntry {
             commitment_id: cm.id,
@@ -277,6 +274,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         let plan1 = match n {
             27 => Plan::Nothing,
             5 | 17 => Plan::Rectified,
+            21 => Plan::AcceptedLate,
             _ => Plan::Accepted,
         };
         let plan2 = match n {
@@ -284,6 +282,8 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
             23 | 26 => Plan::Nothing,
             27 => Plan::Nothing,
             14 => Plan::Submitted,
+            25 => Plan::SubmittedLate,
+            16 => Plan::AcceptedLate,
             8 => Plan::Rectified,
             _ => Plan::Accepted,
         };
@@ -292,9 +292,9 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
             4 => Plan::Draft,
             _ => Plan::Nothing,
         };
-        file(c, ids, initiative, &p1, n, &commitments, plan1, reviewer)?;
-        file(c, ids, initiative, &p2, n, &commitments, plan2, reviewer)?;
-        file(c, ids, initiative, &p3, n, &commitments, plan3, reviewer)?;
+        file(c, ids, (initiative, true), &p1, n, &commitments, plan1, reviewer)?;
+        file(c, ids, (initiative, true), &p2, n, &commitments, plan2, reviewer)?;
+        file(c, ids, (initiative, true), &p3, n, &commitments, plan3, reviewer)?;
     }
 
     // The convention: one period just past its deadline; withdrawn and suspended signatories show as such.
@@ -304,6 +304,8 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         due: d(-12),
         round: 1,
     };
+    // Its next period, announced ahead: filing has not opened yet.
+    period(c, ids, convention, "下一年度报告", "Next annual report", (d(-10), d(355)), d(356), d(385))?;
     let verified: Vec<i64> = signatures::table
         .filter(signatures::pledge_id.eq(convention))
         .filter(signatures::state.eq("verified"))
@@ -321,7 +323,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
             .load(c)?;
         let subscribed: Vec<Commitment> = cc.iter().filter(|x| !excluded.contains(&x.id)).cloned().collect();
         let plan = if n == 7 { Plan::Nothing } else { Plan::Accepted };
-        file(c, ids, convention, &cp, n, &subscribed, plan, reviewer)?;
+        file(c, ids, (convention, false), &cp, n, &subscribed, plan, reviewer)?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod pledge;
 pub mod report;
 pub mod role;
 pub mod standard;
+pub mod standing;
 pub mod text;
 
 pub use credit_code::CreditCode;

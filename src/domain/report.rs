@@ -1,7 +1,5 @@
-//! Commitment reports: their lifecycle, the derived standing of a signatory
-//! for a reporting period, and what a complete report needs.
-
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+//! Commitment reports: their lifecycle and what a complete report needs (the
+//! derived standing of a signatory is in `super::standing`).
 
 use super::Role;
 
@@ -134,120 +132,8 @@ impl EntryStatus {
     }
 }
 
-/// A reporting period's deadline: the end (24:00 Beijing) of its due date, in UTC.
-pub fn due_instant(due_on: NaiveDate) -> NaiveDateTime {
-    // 24:00 Beijing on the due date = 16:00 UTC that day.
-    due_on.and_hms_opt(16, 0, 0).expect("valid time")
-}
-
-/// The start (00:00 Beijing) of a date, in UTC.
-pub fn start_instant(on: NaiveDate) -> NaiveDateTime {
-    on.and_hms_opt(0, 0, 0).expect("valid time") - Duration::hours(8)
-}
-
-pub const DUE_SOON_DAYS: i64 = 7;
-pub const GRACE_DAYS: i64 = 30;
-
-/// A verified signatory's standing for a period, derived from dates and states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Standing {
-    Good,
-    DueSoon,
-    Overdue,
-    NonCommunicating,
-    UnderRectification,
-    Withdrawn,
-    Suspended,
-}
-
-impl Standing {
-    pub const ALL: [Standing; 7] = [
-        Standing::Good,
-        Standing::DueSoon,
-        Standing::Overdue,
-        Standing::NonCommunicating,
-        Standing::UnderRectification,
-        Standing::Withdrawn,
-        Standing::Suspended,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Standing::Good => "good",
-            Standing::DueSoon => "due_soon",
-            Standing::Overdue => "overdue",
-            Standing::NonCommunicating => "non_communicating",
-            Standing::UnderRectification => "under_rectification",
-            Standing::Withdrawn => "withdrawn",
-            Standing::Suspended => "suspended",
-        }
-    }
-
-    /// How serious it is (for "worst of" summaries).
-    pub fn severity(self) -> u8 {
-        match self {
-            Standing::Good => 0,
-            Standing::DueSoon => 1,
-            Standing::Overdue => 2,
-            Standing::UnderRectification => 3,
-            Standing::NonCommunicating => 4,
-            Standing::Suspended => 5,
-            Standing::Withdrawn => 6,
-        }
-    }
-}
-
-/// The facts a standing is derived from.
-#[derive(Debug, Clone, Copy)]
-pub struct StandingInput {
-    /// The signature's state: "verified", "withdrawn", "suspended" …
-    pub signature_verified: bool,
-    pub signature_withdrawn: bool,
-    pub signature_suspended: bool,
-    pub due_on: NaiveDate,
-    /// The report for the period, if one exists.
-    pub report: Option<ReportState>,
-    /// Whether it was ever submitted (a draft after a return counts as returned).
-    pub ever_returned: bool,
-}
-
-/// Why a standing holds: the reason's catalog key and the instant it refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Derived {
-    pub standing: Standing,
-    pub reason: &'static str,
-    /// The deadline or limit the reason names (UTC), if any.
-    pub at: Option<NaiveDateTime>,
-}
-
-pub fn standing(i: &StandingInput, now: NaiveDateTime) -> Derived {
-    let d = |standing, reason, at| Derived { standing, reason, at };
-    if i.signature_withdrawn {
-        return d(Standing::Withdrawn, "why.withdrawn", None);
-    }
-    if i.signature_suspended {
-        return d(Standing::Suspended, "why.suspended", None);
-    }
-    let due = due_instant(i.due_on);
-    let grace_end = due + Duration::days(GRACE_DAYS);
-    match i.report {
-        Some(ReportState::Accepted) => return d(Standing::Good, "why.accepted", None),
-        Some(ReportState::Submitted) => return d(Standing::Good, "why.submitted", None),
-        Some(ReportState::Returned) => return d(Standing::UnderRectification, "why.returned", None),
-        Some(ReportState::Draft) if i.ever_returned => return d(Standing::UnderRectification, "why.returned", None),
-        _ => {}
-    }
-    // Nothing submitted.
-    if now >= grace_end {
-        d(Standing::NonCommunicating, "why.non_communicating", Some(grace_end))
-    } else if now >= due {
-        d(Standing::Overdue, "why.overdue", Some(grace_end))
-    } else if now >= due - Duration::days(DUE_SOON_DAYS) {
-        d(Standing::DueSoon, "why.due_soon", Some(due))
-    } else {
-        d(Standing::Good, "why.not_due", Some(due))
-    }
-}
+// The standing of a signatory for a period lives in `super::standing`.
+pub use super::standing::{due_instant, start_instant};
 
 /// One commitment's entry as filed (raw), for the completeness check.
 #[derive(Debug, Clone, Default)]
@@ -352,60 +238,6 @@ mod tests {
             }
         }
         assert!(S::Draft.editable() && S::Returned.editable() && !S::Submitted.editable() && !S::Accepted.editable());
-    }
-
-    fn t(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
-    }
-
-    fn input(report: Option<S>) -> StandingInput {
-        StandingInput {
-            signature_verified: true,
-            signature_withdrawn: false,
-            signature_suspended: false,
-            due_on: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
-            report,
-            ever_returned: false,
-        }
-    }
-
-    /// Boundaries exact to the minute: due 2026-01-31 24:00 Beijing = 2026-01-31 16:00 UTC.
-    #[test]
-    fn standing_boundaries_in_beijing_time() {
-        let i = input(None);
-        assert_eq!(standing(&i, t("2026-01-24 15:59")).standing, Standing::Good);
-        assert_eq!(standing(&i, t("2026-01-24 16:00")).standing, Standing::DueSoon, "7 days before the deadline");
-        assert_eq!(standing(&i, t("2026-01-31 15:59")).standing, Standing::DueSoon);
-        assert_eq!(standing(&i, t("2026-01-31 16:00")).standing, Standing::Overdue, "the deadline itself");
-        assert_eq!(standing(&i, t("2026-03-02 15:59")).standing, Standing::Overdue);
-        assert_eq!(standing(&i, t("2026-03-02 16:00")).standing, Standing::NonCommunicating, "30 days of grace");
-        let d = standing(&i, t("2026-01-25 00:00"));
-        assert_eq!(d.at, Some(t("2026-01-31 16:00")), "the reason names the deadline");
-    }
-
-    #[test]
-    fn standing_from_report_and_signature() {
-        let late = t("2026-06-01 00:00");
-        assert_eq!(standing(&input(Some(S::Submitted)), late).standing, Standing::Good);
-        assert_eq!(standing(&input(Some(S::Accepted)), late).standing, Standing::Good);
-        assert_eq!(standing(&input(Some(S::Returned)), late).standing, Standing::UnderRectification);
-        let mut i = input(Some(S::Draft));
-        assert_eq!(standing(&i, late).standing, Standing::NonCommunicating, "a draft is not a report");
-        i.ever_returned = true;
-        assert_eq!(standing(&i, late).standing, Standing::UnderRectification);
-        let mut w = input(Some(S::Accepted));
-        w.signature_withdrawn = true;
-        assert_eq!(standing(&w, late).standing, Standing::Withdrawn);
-        let mut s = input(None);
-        s.signature_suspended = true;
-        assert_eq!(standing(&s, late).standing, Standing::Suspended);
-    }
-
-    #[test]
-    fn instants() {
-        let d = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
-        assert_eq!(due_instant(d), t("2026-01-31 16:00"));
-        assert_eq!(start_instant(d), t("2026-01-30 16:00"));
     }
 
     fn entry(n: &str, status: &str, measures: &str) -> EntryDraft {

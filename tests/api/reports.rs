@@ -170,7 +170,7 @@ async fn file_return_revise_resubmit_accept_and_publish() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(report_state(&app, rid), "returned");
     let (_, dash) = public.get_html(&format!("/dashboard?period={p3}")).await;
-    assert!(dash.contains("整改中"), "under rectification on the dashboard");
+    assert!(dash.contains("退回整改"), "returned for rework on the dashboard");
 
     // The filer sees the comments beside the entries, revises and resubmits.
     let (_, edit) = filer.get_html(&format!("/reports/{rid}/edit")).await;
@@ -211,21 +211,21 @@ async fn file_return_revise_resubmit_accept_and_publish() {
     let (_, dash) = public.get_html(&format!("/dashboard?period={p3}")).await;
     let row = &dash[dash.find("示例平台01").unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert!(row.contains("履约良好") && row.contains("未启动") && row.contains("已落实"), "{row}");
+    assert!(row.contains("按期报告并通过") && row.contains("未启动") && row.contains("已落实"), "{row}");
     let csv = public.get(&format!("/dashboard.csv?period={p3}")).await.text().await.unwrap();
     let line = csv.lines().find(|l| l.starts_with("示例平台01")).unwrap().to_owned();
-    assert!(line.contains("履约良好") && line.contains("未启动,已落实"), "{line}");
+    assert!(line.contains("按期报告并通过") && line.contains("未启动,已落实"), "{line}");
     let bytes = public.get(&format!("/dashboard.xlsx?period={p3}")).await.bytes().await.unwrap().to_vec();
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(rows[0][0], "签署单位");
     let r1 = rows.iter().find(|r| r[0] == "示例平台01").unwrap();
-    assert_eq!(r1[1], "履约良好");
-    assert_eq!(r1[3], "未启动");
-    assert_eq!(r1[4], "已落实");
+    assert_eq!(r1[1], "按期报告并通过");
+    assert_eq!(r1[4], "未启动");
+    assert_eq!(r1[5], "已落实");
     let feed = public.get("/feeds/reports.atom").await.text().await.unwrap();
-    assert!(feed.contains("示例平台01 的 第三期（本期） 报告已审核通过"));
+    assert!(feed.contains("示例平台01：第三期（本期），按期报告并通过"));
 }
 
 #[tokio::test]
@@ -422,7 +422,7 @@ async fn standing_follows_the_deadline_in_beijing_time() {
     assert!(row_of(&html, "示例平台23").contains("即将到期"), "due within 7 days");
     set_due(10);
     let (_, html) = app.get_html(&format!("/dashboard?period={p2}")).await;
-    assert!(row_of(&html, "示例平台23").contains("履约良好"), "not due yet");
+    assert!(row_of(&html, "示例平台23").contains("未到期"), "not due yet");
     set_due(-1);
     let (_, html) = app.get_html(&format!("/dashboard?period={p2}")).await;
     let row = row_of(&html, "示例平台23");
@@ -430,8 +430,8 @@ async fn standing_follows_the_deadline_in_beijing_time() {
     set_due(-31);
     let (_, html) = app.get_html(&format!("/dashboard?period={p2}")).await;
     assert!(row_of(&html, "示例平台23").contains("未按期报告"));
-    // Returned and not resubmitted: under rectification, whatever the date.
-    assert!(row_of(&html, "示例平台02").contains("整改中"));
+    // Returned and not resubmitted: returned for rework, whatever the date.
+    assert!(row_of(&html, "示例平台02").contains("退回整改"));
 }
 
 #[tokio::test]
@@ -550,7 +550,7 @@ async fn editors_create_reporting_periods() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get_html(&page).await;
-    assert!(html.contains("2027年上半年") && html.contains("2027-07-31 24:00（北京时间）"));
+    assert!(html.contains("2027年上半年") && html.contains("2027年07月31日 24:00（北京时间）"));
     // Filers and the public cannot.
     let filer = app.other_client();
     filer.login("filer@example.org").await;

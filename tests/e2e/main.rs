@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod harness;
+mod dashboard;
 
 use harness::{scenario, World};
 
@@ -202,7 +203,7 @@ async fn filer_report_return_resubmit_accept_dashboard() {
             .text()
             .await?;
         check!(
-            row.contains("履约良好") && row.contains("已落实") && row.contains("推进中"),
+            row.contains("按期报告并通过") && row.contains("已落实") && row.contains("推进中"),
             "the dashboard row is not updated: {row}"
         );
         let _ = std::fs::remove_file(&pdf);

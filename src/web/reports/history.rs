@@ -24,21 +24,24 @@ pub fn org_history_items(
     let reports = rdb::history(conn, org_id)?;
     let pledge_ids: Vec<i64> = sigs.iter().map(|(s, _)| s.pledge_id).collect();
     let periods = rdb::periods_of_pledges(conn, &pledge_ids)?;
+    let implementation = implementation_of(conn, &reports)?;
     let en = lang == Lang::En;
     let mut out = Vec::new();
     for p in periods.iter().filter(|p| p.opened(at)) {
         let Some((sig, pledge)) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id) else { continue };
+        if !st::bound(sig.decided_at, p.due_on) {
+            continue;
+        }
         let r = reports.iter().find(|r| r.period_id == p.id);
         let rs = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
-        let ever_returned = r.is_some_and(|r| r.ever_returned);
-        let d = derive(&sig.state, rs.map(|s| (s, ever_returned)), p.due_on, at);
+        let d = derive(&sig.state, sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
         let readable = r.filter(|r| private || r.state == "accepted").map(|r| r.report_id);
         out.push(HistoryItem {
             report_id: readable,
             pledge_title: pledge.title(en).to_owned(),
             period: p.label(en).to_owned(),
             deadline: deadline_text(lang, p.due()),
-            standing: standing_view(lang, d),
+            standing: standing_view(lang, d, r.and_then(|r| implementation.get(&r.report_id))),
             state_label: match rs {
                 Some(s) if private || s == ReportState::Accepted => {
                     lang.t(&format!("rpt.state.{}", s.as_str())).to_owned()
@@ -108,6 +111,7 @@ pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> Ap
             let reports = rdb::history(c, org_id)?;
             let pledge_ids: Vec<i64> = sigs.iter().map(|(s, _)| s.pledge_id).collect();
             let periods = rdb::periods_of_pledges(c, &pledge_ids)?;
+            let implementation = implementation_of(c, &reports)?;
             let en = lang == Lang::En;
             Ok(periods
                 .iter()
@@ -115,7 +119,7 @@ pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> Ap
                     let (sig, pledge) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id)?;
                     let r = reports.iter().find(|r| r.period_id == p.id);
                     let st = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
-                    let d = derive(&sig.state, st.map(|s| (s, r.is_some_and(|r| r.ever_returned))), p.due_on, at);
+                    let d = derive(&sig.state, sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
                     Some(MineItem {
                         period_id: p.id,
                         pledge_title: pledge.title(en).to_owned(),
@@ -127,7 +131,7 @@ pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> Ap
                         state_label: st
                             .map(|s| lang.t(&format!("rpt.state.{}", s.as_str())).to_owned())
                             .unwrap_or_else(|| lang.t("rpt.state.none").to_owned()),
-                        standing: standing_view(lang, d),
+                        standing: standing_view(lang, d, r.and_then(|r| implementation.get(&r.report_id))),
                     })
                 })
                 .collect::<Vec<_>>())

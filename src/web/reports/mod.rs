@@ -18,9 +18,11 @@ use super::{markdown, parse_id, redirect_with_flash, render, render_status, view
 use crate::auth::{require_role, require_same_organization, CurrentUser};
 use crate::db::attachments::NewAttachment;
 use crate::db::pledges::{self as pdb, Commitment, Pledge};
-use crate::db::reports::{self as rdb, Board, EntryInput, Full, Period, PeriodData, ReportError, SnapshotEntry};
+use crate::db::reports::{self as rdb, EntryInput, Full, Period, PeriodData, ReportError, SnapshotEntry};
 use crate::domain::clauses::diff;
-use crate::domain::report::{self as rules, EntryStatus, ReportState, ReportTransitionError, Standing};
+use crate::domain::pledge::SignatureState;
+use crate::domain::report::{self as rules, EntryStatus, ReportState, ReportTransitionError};
+use crate::domain::standing::{self as st, Implementation, ReportFacts, Standing};
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{beijing, Lang};
@@ -89,7 +91,8 @@ fn access(ctx: &Ctx, org_id: i64, state: ReportState) -> AppResult<Access> {
     }
 }
 
-/// A deadline instant as Beijing time; midnight shows as 24:00 of the day before.
+/// An instant as Beijing date and clock time, e.g. `2026年12月06日 24:00（北京时间）`
+/// or `6 Dec 2026 24:00 (Beijing time)`; midnight shows as 24:00 of the day before.
 pub fn deadline_text(lang: Lang, at: NaiveDateTime) -> String {
     let local = at.and_utc().with_timezone(&beijing()).naive_local();
     let (date, time) = if local.hour() == 0 && local.minute() == 0 {
@@ -97,46 +100,90 @@ pub fn deadline_text(lang: Lang, at: NaiveDateTime) -> String {
     } else {
         (local.date(), format!("{:02}:{:02}", local.hour(), local.minute()))
     };
-    let date = match lang {
-        Lang::Zh => date.format("%Y-%m-%d").to_string(),
-        Lang::En => date.format("%Y-%m-%d").to_string(),
-    };
-    lang.tf("rpt.deadline", &[("date", &date), ("time", &time)])
+    lang.tf("rpt.deadline", &[("date", &lang.plain_date(date)), ("time", &time)])
 }
 
+/// A signatory's standing for a period, ready to show: the filing standing's
+/// code (CSS class), label and reason, and the implementation read from the
+/// accepted report.
 pub struct StandingView {
     pub code: &'static str,
     pub label: String,
     pub why: String,
+    /// E.g. "已落实 9/12 项（75%）"; empty without an accepted report.
+    pub implementation: String,
 }
 
-pub fn standing_view(lang: Lang, d: rules::Derived) -> StandingView {
+/// The words of a derived standing; `implementation` from the accepted report, if any.
+pub fn standing_view(lang: Lang, d: st::Derived, implementation: Option<&Implementation>) -> StandingView {
     let code = d.standing.as_str();
-    let at = d.at.map(|a| deadline_text(lang, a)).unwrap_or_default();
+    let instant = |t: Option<NaiveDateTime>| t.map(|t| deadline_text(lang, t)).unwrap_or_default();
+    let date = |t: Option<NaiveDateTime>| t.map(|t| lang.date(t)).unwrap_or_default();
+    let why = lang.tf(
+        &format!("rpt.{}", d.reason),
+        &[
+            ("at", &instant(d.at)),
+            ("day", &date(d.at)),
+            ("decided", &date(d.decided)),
+            ("due", &deadline_text(lang, d.due)),
+            ("grace", &deadline_text(lang, d.grace_end)),
+        ],
+    );
     StandingView {
         code,
-        label: lang.t(&format!("rpt.standing.{code}")).to_owned(),
-        why: lang.tf(&format!("rpt.{}", d.reason), &[("at", &at)]),
+        label: lang.t(&d.standing.label_key()).to_owned(),
+        why,
+        implementation: implementation.map(|i| implementation_text(lang, i)).unwrap_or_default(),
     }
 }
 
-fn derive(
+/// "已落实 9/12 项（75%）", with the commitments not applicable when there are any.
+pub fn implementation_text(lang: Lang, i: &Implementation) -> String {
+    let Some(pct) = i.percent() else { return String::new() };
+    let args = [
+        ("n", i.implemented.to_string()),
+        ("total", i.subscribed().to_string()),
+        ("pct", pct.to_string()),
+        ("na", i.not_applicable.to_string()),
+    ];
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let key = if i.not_applicable > 0 { "rpt.impl.share_na" } else { "rpt.impl.share" };
+    lang.tf(key, &args)
+}
+
+/// The standing of signature `sig_state` (in that state since `sig_since`) for
+/// a period (filing opens on, due on), given its report's facts, at instant `at`.
+pub(super) fn derive(
     sig_state: &str,
-    report: Option<(ReportState, bool)>,
-    due_on: NaiveDate,
+    sig_since: NaiveDateTime,
+    (opens_on, due_on): (NaiveDate, NaiveDate),
+    report: Option<ReportFacts>,
     at: NaiveDateTime,
-) -> rules::Derived {
-    rules::standing(
-        &rules::StandingInput {
-            signature_verified: sig_state == "verified",
-            signature_withdrawn: sig_state == "withdrawn",
-            signature_suspended: sig_state == "suspended",
+) -> st::Derived {
+    st::standing(
+        &st::StandingInput {
+            signature: SignatureState::parse(sig_state).unwrap_or(SignatureState::Verified),
+            signature_since: sig_since,
+            opens_on,
             due_on,
-            report: report.map(|r| r.0),
-            ever_returned: report.is_some_and(|r| r.1),
+            report,
         },
         at,
     )
+}
+
+/// The implementation of those of an organization's reports that are accepted.
+pub(super) fn implementation_of(
+    conn: &mut crate::db::DbConn,
+    reports: &[rdb::HistoryRow],
+) -> AppResult<HashMap<i64, Implementation>> {
+    let ids: Vec<i64> = reports.iter().map(|r| r.report_id).collect();
+    Ok(crate::db::dashboard::implementation_of(conn, &ids)?)
+}
+
+/// The facts of a row of an organization's report history.
+pub(super) fn history_facts(r: &rdb::HistoryRow) -> ReportFacts {
+    crate::db::dashboard::report_facts(&r.state, r.ever_returned, r.submitted_at, r.decided_at)
 }
 
 #[cfg(test)]
@@ -146,8 +193,15 @@ mod tests {
     #[test]
     fn deadlines_read_as_24_00_beijing() {
         let due = rules::due_instant(NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
-        assert_eq!(deadline_text(Lang::Zh, due), "2026-01-31 24:00（北京时间）");
-        assert_eq!(deadline_text(Lang::En, due), "2026-01-31 24:00 (Beijing time)");
+        assert_eq!(deadline_text(Lang::Zh, due), "2026年01月31日 24:00（北京时间）");
+        assert_eq!(deadline_text(Lang::En, due), "31 Jan 2026 24:00 (Beijing time)");
+        // 2026-12-06 14:05 Beijing.
+        let t = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap().and_hms_opt(6, 5, 59).unwrap();
+        assert_eq!(deadline_text(Lang::Zh, t), "2026年12月06日 14:05（北京时间）");
+        assert_eq!(deadline_text(Lang::En, t), "6 Dec 2026 14:05 (Beijing time)");
+        // A minute after midnight is the new day.
+        let t = rules::due_instant(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()) + chrono::Duration::minutes(1);
+        assert_eq!(deadline_text(Lang::Zh, t), "2026年12月06日 00:01（北京时间）");
     }
 
     #[test]
@@ -164,7 +218,8 @@ mod tests {
     fn every_vocabulary_code_has_text() {
         let mut keys = Vec::new();
         for s in Standing::ALL {
-            keys.push(format!("rpt.standing.{}", s.as_str()));
+            keys.push(s.label_key());
+            keys.push(format!("rpt.vocab.{}", s.as_str()));
         }
         for s in ReportState::ALL {
             keys.push(format!("rpt.state.{}", s.as_str()));
@@ -173,17 +228,23 @@ mod tests {
             keys.push(format!("rpt.status.{s}"));
         }
         for r in [
-            "accepted",
-            "submitted",
-            "returned",
-            "non_communicating",
-            "overdue",
-            "due_soon",
+            "not_open",
             "not_due",
+            "due_soon",
+            "submitted",
+            "submitted_late",
+            "accepted_on_time",
+            "accepted_late",
+            "overdue",
+            "non_communicating",
+            "returned",
             "withdrawn",
             "suspended",
         ] {
             keys.push(format!("rpt.why.{r}"));
+        }
+        for b in st::Band::ALL {
+            keys.push(format!("rpt.impl.band.{}", b.as_str()));
         }
         for k in keys {
             for lang in Lang::ALL {
