@@ -18,7 +18,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub pool: DbPool,
     pub target: DbTarget,
-    cleanup: Option<Cleanup>,
+    /// Removed when the test ends (held for its `Drop`).
+    _cleanup: Option<Cleanup>,
 }
 
 /// What a test's database leaves behind, removed when the test ends.
@@ -93,7 +94,7 @@ pub async fn spawn_with(opts: Options, cleanup: Option<Cleanup>) -> TestApp {
     let addr = format!("http://127.0.0.1:{}", app.port());
     let pool = app.pool();
     tokio::spawn(app.run_until_stopped());
-    TestApp { addr, client: new_client(), pool, target, cleanup }
+    TestApp { addr, client: new_client(), pool, target, _cleanup: cleanup }
 }
 
 /// A cookie-keeping client that does not follow redirects and comes from its
@@ -180,7 +181,7 @@ impl TestApp {
             client: new_client(),
             pool: self.pool.clone(),
             target: self.target.clone(),
-            cleanup: None,
+            _cleanup: None,
         }
     }
 
