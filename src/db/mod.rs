@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod auditnames;
 pub mod orgs;
 pub mod pledges;
 pub mod querycount;

@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod badinput;
 mod cli;
+mod html;
 mod pledges;
 mod reports;
 mod security;
