@@ -107,16 +107,33 @@ impl Lang {
         s
     }
 
-    /// A UTC timestamp as Beijing date and time in this language's format.
+    /// A UTC timestamp as Beijing date and time, saying so:
+    /// `2026年12月06日 14:05（北京时间）`, `6 Dec 2026 14:05 (Beijing time)`.
     pub fn datetime(self, utc: NaiveDateTime) -> String {
         let t = beijing().from_utc_datetime(&utc);
-        match self {
-            Lang::Zh => format!("{}年{:02}月{:02}日 {:02}:{:02}", t.year(), t.month(), t.day(), t.hour(), t.minute()),
-            Lang::En => format!("{} {} {}, {:02}:{:02}", t.day(), month_en(t.month()), t.year(), t.hour(), t.minute()),
+        self.local_datetime(t.date_naive(), &format!("{:02}:{:02}", t.hour(), t.minute()))
+    }
+
+    /// A deadline: like [`Lang::datetime`], but an instant at midnight Beijing
+    /// shows as 24:00 of the day before (`2026年12月06日 24:00（北京时间）`).
+    pub fn deadline(self, utc: NaiveDateTime) -> String {
+        let t = beijing().from_utc_datetime(&utc);
+        if t.hour() == 0 && t.minute() == 0 {
+            let day = t.date_naive().pred_opt().unwrap_or(t.date_naive());
+            self.local_datetime(day, "24:00")
+        } else {
+            self.datetime(utc)
         }
     }
 
-    /// A UTC timestamp as a Beijing date.
+    fn local_datetime(self, day: chrono::NaiveDate, clock: &str) -> String {
+        match self {
+            Lang::Zh => format!("{} {clock}（北京时间）", self.plain_date(day)),
+            Lang::En => format!("{} {clock} (Beijing time)", self.plain_date(day)),
+        }
+    }
+
+    /// A UTC timestamp as a Beijing date: `2026年12月06日`, `6 Dec 2026`.
     pub fn date(self, utc: NaiveDateTime) -> String {
         let t = beijing().from_utc_datetime(&utc);
         self.plain_date(t.date_naive())
@@ -135,6 +152,17 @@ impl Lang {
         let t = beijing().from_utc_datetime(&utc);
         format!("{:02}:{:02}", t.hour(), t.minute())
     }
+}
+
+/// The machine-readable form of a UTC timestamp for `<time datetime>`: Beijing
+/// time with its offset, e.g. `2026-12-06T14:05:00+08:00`.
+pub fn iso_datetime(utc: NaiveDateTime) -> String {
+    beijing().from_utc_datetime(&utc).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// The Beijing calendar day of a UTC timestamp for `<time datetime>`: `2026-12-06`.
+pub fn iso_date(utc: NaiveDateTime) -> String {
+    beijing().from_utc_datetime(&utc).format("%Y-%m-%d").to_string()
 }
 
 fn month_en(m: u32) -> &'static str {
@@ -216,12 +244,39 @@ mod tests {
         assert_eq!(Lang::from_accept_language("zh;q=0, en;q=0.1"), Some(Lang::En));
     }
 
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap()
+    }
+
     #[test]
     fn formats_in_beijing_time() {
-        let utc = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap().and_hms_opt(16, 30, 0).unwrap();
-        assert_eq!(Lang::Zh.datetime(utc), "2026年01月16日 00:30");
-        assert_eq!(Lang::En.datetime(utc), "16 Jan 2026, 00:30");
-        assert_eq!(Lang::Zh.time(utc), "00:30");
+        let t = utc(2026, 1, 15, 16, 30);
+        assert_eq!(Lang::Zh.datetime(t), "2026年01月16日 00:30（北京时间）");
+        assert_eq!(Lang::En.datetime(t), "16 Jan 2026 00:30 (Beijing time)");
+        assert_eq!(Lang::Zh.time(t), "00:30");
+        let t = utc(2026, 12, 6, 6, 5);
+        assert_eq!(Lang::Zh.datetime(t), "2026年12月06日 14:05（北京时间）");
+        assert_eq!(Lang::En.datetime(t), "6 Dec 2026 14:05 (Beijing time)");
+        assert_eq!(Lang::Zh.date(t), "2026年12月06日");
+        assert_eq!(Lang::En.date(t), "6 Dec 2026");
+        // 23:59 UTC is already the next day in Beijing.
+        assert_eq!(Lang::Zh.date(utc(2026, 12, 5, 23, 59)), "2026年12月06日");
+        assert_eq!(iso_datetime(t), "2026-12-06T14:05:00+08:00");
+        assert_eq!(iso_date(utc(2026, 12, 5, 23, 59)), "2026-12-06");
+    }
+
+    #[test]
+    fn deadlines_at_midnight_are_24_00_of_the_day_before() {
+        // 2026-12-07 00:00 Beijing = 2026-12-06 16:00 UTC.
+        let midnight = utc(2026, 12, 6, 16, 0);
+        assert_eq!(Lang::Zh.deadline(midnight), "2026年12月06日 24:00（北京时间）");
+        assert_eq!(Lang::En.deadline(midnight), "6 Dec 2026 24:00 (Beijing time)");
+        // At the turn of a year and a month.
+        assert_eq!(Lang::Zh.deadline(utc(2026, 12, 31, 16, 0)), "2026年12月31日 24:00（北京时间）");
+        assert_eq!(Lang::En.deadline(utc(2026, 2, 28, 16, 0)), "28 Feb 2026 24:00 (Beijing time)");
+        // Any other minute is shown as it is.
+        assert_eq!(Lang::Zh.deadline(utc(2026, 12, 6, 16, 1)), "2026年12月07日 00:01（北京时间）");
+        assert_eq!(Lang::En.deadline(utc(2026, 12, 6, 6, 5)), "6 Dec 2026 14:05 (Beijing time)");
     }
 
     #[test]

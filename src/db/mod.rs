@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod dashboard;
+pub mod auditnames;
 pub mod orgs;
 pub mod pledges;
 pub mod querycount;

@@ -1,18 +1,19 @@
 //! Administration: users, organizations and the audit log. Admins only.
 
+mod audit;
+pub mod auditview;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::forms::Form;
 use super::{parse_id, query_base, redirect, redirect_with_flash, render, render_status, AppState, Ctx, Pager};
 use crate::auth::{require_role, CurrentUser};
-use crate::db::audit::{AuditEntry, AuditFilter};
 use crate::db::orgs::{Org, OrgData, OrgSaveError};
 use crate::db::users::{NewUser, UserEdit, UserListItem, UserSaveError};
-use crate::db::{audit, orgs, users};
+use crate::db::{orgs, users};
 use crate::domain::{text, CreditCode, Email, OrgKind, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -30,10 +31,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/orgs/new", web::get().to(org_new))
         .route("/admin/orgs/{id}", web::get().to(org_edit))
         .route("/admin/orgs/{id}", web::post().to(org_update))
-        .route("/admin/audit", web::get().to(audit_list));
+        .route("/admin/audit", web::get().to(audit::list))
+        .route("/admin/audit.csv", web::get().to(audit::export_csv));
 }
 
-fn admin(user: &CurrentUser) -> AppResult<()> {
+pub(crate) fn admin(user: &CurrentUser) -> AppResult<()> {
     require_role(user, Role::Admin)
 }
 
@@ -46,7 +48,7 @@ pub struct PageQuery {
 
 // ---------------------------------------------------------------- users
 
-const PER_PAGE: i64 = 50;
+pub(crate) const PER_PAGE: i64 = 50;
 
 #[derive(Template)]
 #[template(path = "admin/users.html")]
@@ -448,105 +450,4 @@ pub async fn org_update(
     admin(&user)?;
     let id = parse_id(&id)?;
     save_org(&state, ctx, &user, Some(id), input.into_inner()).await
-}
-
-// ---------------------------------------------------------------- audit log
-
-#[derive(Deserialize, Default)]
-pub struct AuditQuery {
-    page: Option<i64>,
-    #[serde(default)]
-    object_type: String,
-    #[serde(default)]
-    object_id: String,
-    #[serde(default)]
-    actor: String,
-    #[serde(default)]
-    action: String,
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    until: String,
-}
-
-#[derive(Template)]
-#[template(path = "admin/audit.html")]
-struct AuditPage {
-    ctx: Ctx,
-    entries: Vec<AuditEntry>,
-    pager: Pager,
-    form: Form,
-    object_types: Vec<String>,
-    actions: Vec<String>,
-}
-
-/// A Beijing calendar day as its first instant in UTC.
-fn beijing_day_start(s: &str) -> Option<NaiveDateTime> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
-    Some(d.and_hms_opt(0, 0, 0)? - chrono::Duration::hours(8))
-}
-
-pub async fn audit_list(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    q: web::Query<AuditQuery>,
-) -> AppResult<HttpResponse> {
-    admin(&user)?;
-    let lang = ctx.lang;
-    let mut form = Form::new()
-        .with("object_type", &q.object_type)
-        .with("object_id", &q.object_id)
-        .with("actor", &q.actor)
-        .with("action", &q.action)
-        .with("from", &q.from)
-        .with("until", &q.until);
-    let mut filter = AuditFilter {
-        object_type: Some(q.object_type.trim().to_owned()).filter(|s| !s.is_empty()),
-        action: Some(q.action.trim().to_owned()).filter(|s| !s.is_empty()),
-        ..AuditFilter::default()
-    };
-    if !q.object_id.trim().is_empty() {
-        filter.object_id =
-            form.check(lang, "object_id", q.object_id.trim().parse::<i64>().map_err(|_| "error.number.invalid"));
-    }
-    if !q.from.trim().is_empty() {
-        filter.from = form.check(lang, "from", beijing_day_start(&q.from).ok_or("error.date.invalid"));
-    }
-    if !q.until.trim().is_empty() {
-        filter.until = form
-            .check(lang, "until", beijing_day_start(&q.until).ok_or("error.date.invalid"))
-            .map(|t| t + chrono::Duration::days(1));
-    }
-    let actor_email = q.actor.trim().to_lowercase();
-    let offset = Pager::offset(q.page, PER_PAGE);
-    let (entries, total, object_types, actions) = state
-        .db(move |c| {
-            if !actor_email.is_empty() {
-                // An unknown actor matches nothing.
-                filter.actor_user_id = Some(users::by_email(c, &actor_email)?.map(|u| u.id).unwrap_or(-1));
-            }
-            let (entries, total) = audit::list(c, &filter, PER_PAGE, offset)?;
-            let (types, actions) = audit::facets(c)?;
-            Ok((entries, total, types, actions))
-        })
-        .await?;
-    let pager = Pager::new(
-        q.page,
-        PER_PAGE,
-        total,
-        query_base(
-            "/admin/audit",
-            &[
-                ("object_type", &q.object_type),
-                ("object_id", &q.object_id),
-                ("actor", &q.actor),
-                ("action", &q.action),
-                ("from", &q.from),
-                ("until", &q.until),
-            ],
-        ),
-    );
-    let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render_status(status, &AuditPage { ctx, entries, pager, form, object_types, actions })
 }

@@ -62,6 +62,20 @@ impl RequestCtx {
         self.lang.date(*utc)
     }
 
+    /// A deadline instant: midnight shows as 24:00 of the day before.
+    pub fn deadline(&self, utc: &NaiveDateTime) -> String {
+        self.lang.deadline(*utc)
+    }
+
+    /// For `<time datetime>` (see templates/macros/time.html).
+    pub fn iso(&self, utc: &NaiveDateTime) -> String {
+        crate::i18n::iso_datetime(*utc)
+    }
+
+    pub fn iso_date(&self, utc: &NaiveDateTime) -> String {
+        crate::i18n::iso_date(*utc)
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.user.as_ref().and_then(|u| Role::parse(&u.role).ok())
     }
@@ -85,6 +99,42 @@ impl RequestCtx {
         self.role() == Some(Role::Admin)
     }
 
+    /// The pages of the signed-in user's work, for the second row of the
+    /// navigation: (path, catalog key). The public pages are in the first row.
+    pub fn work_links(&self) -> &'static [(&'static str, &'static str)] {
+        match self.role() {
+            Some(Role::Filer) => &[("/reporting", "nav.reporting")],
+            Some(Role::Editor) => &[
+                ("/standards/new", "nav.standard_new"),
+                ("/pledges/new", "nav.pledge_new"),
+                ("/periods", "nav.periods"),
+            ],
+            Some(Role::Reviewer) => &[
+                ("/review", "nav.review"),
+                ("/standards?status=proposed", "nav.standards_proposed"),
+                ("/standards?status=technical_review", "nav.standards_in_review"),
+                ("/standards?status=submitted_for_approval", "nav.standards_for_approval"),
+            ],
+            Some(Role::Admin) => &[
+                ("/review", "nav.review"),
+                ("/admin/users", "nav.users"),
+                ("/admin/orgs", "nav.admin_orgs"),
+                ("/admin/audit", "nav.audit"),
+            ],
+            None => &[],
+        }
+    }
+
+    /// `aria-current="page"` belongs on the navigation link to this very page.
+    pub fn is_current(&self, href: &str) -> bool {
+        let path = self.path.split('#').next().unwrap_or("");
+        if href.contains('?') {
+            path == href
+        } else {
+            path.split('?').next() == Some(href)
+        }
+    }
+
     /// The user's organization name in the page's language.
     pub fn org_name(&self) -> &str {
         match &self.user {
@@ -106,6 +156,11 @@ impl RequestCtx {
         } else {
             "中文"
         }
+    }
+
+    /// The Atom feeds this page announces: (path, title).
+    pub fn feeds(&self) -> Vec<(&'static str, &str)> {
+        super::feeds::feeds_for(&self.path).iter().map(|(href, key)| (*href, self.lang.t(key))).collect()
     }
 
     pub fn css_url(&self) -> &'static str {

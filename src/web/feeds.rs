@@ -7,6 +7,35 @@ use chrono::NaiveDateTime;
 use super::Ctx;
 use crate::error::{AppError, AppResult};
 
+/// The standards feed: new comment periods and publications.
+pub const STANDARDS: (&str, &str) = ("/feeds/standards.atom", "std.feed.title");
+/// The reports feed: accepted commitment reports.
+pub const REPORTS: (&str, &str) = ("/feeds/reports.atom", "rpt.feed.title");
+
+/// The feeds a page announces with `<link rel="alternate" type="application/atom+xml">`
+/// (path and title key): standards pages the standards feed, the dashboard and
+/// report pages the reports feed, the home page both.
+pub fn feeds_for(path: &str) -> &'static [(&'static str, &'static str)] {
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    if path == "/" {
+        &[STANDARDS, REPORTS]
+    } else if under("/standards") {
+        &[STANDARDS]
+    } else if under("/dashboard")
+        || path.starts_with("/dashboard.")
+        || under("/reports")
+        || under("/reporting")
+        || under("/review")
+        || under("/periods")
+        || (path.starts_with("/orgs/") && path.ends_with("/reports"))
+    {
+        &[REPORTS]
+    } else {
+        &[]
+    }
+}
+
 pub struct Entry {
     pub id: String,
     pub title: String,
@@ -57,4 +86,22 @@ pub fn atom(
     .render()
     .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
     Ok(HttpResponse::Ok().content_type("application/atom+xml; charset=utf-8").body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_announce_the_feed_of_their_area() {
+        assert_eq!(feeds_for("/"), &[STANDARDS, REPORTS]);
+        assert_eq!(feeds_for("/standards?status=in_force"), &[STANDARDS]);
+        assert_eq!(feeds_for("/standards/3/comments"), &[STANDARDS]);
+        assert_eq!(feeds_for("/dashboard?period=2"), &[REPORTS]);
+        assert_eq!(feeds_for("/reports/4"), &[REPORTS]);
+        assert_eq!(feeds_for("/orgs/4/reports"), &[REPORTS]);
+        assert!(feeds_for("/standardsx").is_empty());
+        assert!(feeds_for("/orgs/4").is_empty());
+        assert!(feeds_for("/admin/audit").is_empty());
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::diffview::{pieces, PieceView};
@@ -324,7 +324,7 @@ pub struct ActionView {
 }
 
 pub struct EventView {
-    pub at: String,
+    pub at: NaiveDateTime,
     pub org: String,
     pub action: String,
     pub note: String,
@@ -480,7 +480,7 @@ async fn show_page(
             .events
             .iter()
             .map(|e| EventView {
-                at: lang.datetime(e.at),
+                at: e.at,
                 org: if lang == Lang::En { e.org_name_en.clone() } else { e.org_name_zh.clone() }
                     .unwrap_or_else(|| lang.t("audit.system").to_owned()),
                 action: event_label(lang, &e.action),

@@ -56,7 +56,7 @@ async fn organization_with_wrong_credit_code_is_refused_with_input_kept() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("统一社会信用代码校验位不正确"));
+    assert!(html.contains("统一社会信用代码校验码不正确"));
     assert!(html.contains("请填写以 http:// 或 https:// 开头的网址"));
     assert_eq!(field_value(&html, "name_zh").as_deref(), Some("新平台"));
     assert_eq!(field_value(&html, "credit_code").as_deref(), Some("91310000MA1FL1MMX1"));
@@ -222,4 +222,163 @@ async fn admin_cannot_lock_themselves_out() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("不能停用自己的账号"));
     assert_eq!(app.get("/admin/users").await.status(), StatusCode::OK);
+}
+
+/// The id of a reporting period of the demo initiative.
+fn period_id(app: &TestApp, label: &str) -> i64 {
+    use diesel::prelude::*;
+    use selfreg::db::schema::reporting_periods::dsl::*;
+    reporting_periods.filter(label_zh.eq(label)).select(id).first(&mut *app.conn()).unwrap()
+}
+
+/// The entries of the audit page: the list between `<ol class="audit-log">` and `</ol>`.
+fn audit_list(html: &str) -> &str {
+    match html.find("<ol class=\"audit-log\">") {
+        Some(i) => &html[i..i + html[i..].find("</ol>").unwrap()],
+        None => "",
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_reads_as_sentences_in_the_readers_language() {
+    let app = spawn_app().await;
+    // A filer opens and saves a report.
+    let filer = app.other_client();
+    filer.login("filer@example.org").await;
+    let period = period_id(&app, "第三期（本期）");
+    let r = filer.post_from("/reporting", &format!("/reporting/{period}/open"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let rid: i64 = location(&r).trim_start_matches("/reports/").trim_end_matches("/edit").parse().unwrap();
+    let (_, edit) = filer.get_html(&format!("/reports/{rid}/edit")).await;
+    let version = field_value(&edit, "version").unwrap();
+    let token = csrf_in(&edit);
+    let form = [("csrf_token", token.as_str()), ("version", version.as_str()), ("action", "save")];
+    let r = filer.client.post(filer.url(&format!("/reports/{rid}/save"))).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // An editor proposes a standard and a reviewer approves it.
+    let editor = app.other_client();
+    editor.login("editor@example.org").await;
+    let org = {
+        let mut conn = app.conn();
+        selfreg::db::orgs::search(&mut conn, "示例网络直播电商行业协会", 1, 0).unwrap().0[0].id.to_string()
+    };
+    let fields = [
+        ("kind", "group"),
+        ("title_zh", "审计测试标准"),
+        ("title_en", "Audit test standard"),
+        ("scope", "适用范围"),
+        ("proposing_org_id", org.as_str()),
+        ("lead_org_id", org.as_str()),
+        ("ics", "03.080"),
+        ("ccs", "A 10"),
+    ];
+    let r = editor.post_from("/standards/new", "/standards", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let sid: i64 = location(&r).trim_start_matches("/standards/").parse().unwrap();
+    let reviewer = app.other_client();
+    reviewer.login("reviewer@example.org").await;
+    let (_, page) = reviewer.get_html(&format!("/standards/{sid}")).await;
+    let version = field_value(&page, "version").unwrap();
+    let r = reviewer
+        .post_from(&format!("/standards/{sid}"), &format!("/standards/{sid}/actions/approve"), &[("version", &version)])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+
+    app.login("admin@example.org").await;
+    let (_, html) = app.get_html("/admin/audit").await;
+    let log = audit_list(&html);
+    assert!(
+        log.contains(&format!(
+            "审查员 监管局 李审查（示例市场监督管理局）将<a href=\"/standards/{sid}\">标准《审计测试标准》</a>从「提案」推进到「已立项」"
+        )),
+        "{log}"
+    );
+    assert!(log.contains(&format!(
+        "填报员 示例平台01 合规专员（示例平台01）保存了<a href=\"/reports/{rid}\">示例平台01的「第三期（本期）」履约报告</a>"
+    )));
+    assert!(log.contains("编辑 协会秘书处 王编辑（示例网络直播电商行业协会）提出了"));
+    assert!(log.contains(
+        "<span class=\"field-name\">牵头起草单位：</span><span class=\"after\">示例网络直播电商行业协会</span>"
+    ));
+    assert!(log.contains("（北京时间）</time>"));
+    for raw in ["[", "{", "&quot;", ">report<", ">save<", "approve", "_org_id", "#null"] {
+        assert!(!log.contains(raw), "the log shows {raw}");
+    }
+    // The same in English.
+    let r = app.get("/lang/en?next=/admin/audit").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html("/admin/audit").await;
+    let log = audit_list(&html);
+    assert!(
+        log.contains(&format!("saved <a href=\"/reports/{rid}\">the commitment report of Sample Platform 01 for “"))
+    );
+    assert!(log.contains(" (Beijing time)</time>") && !log.contains("北京时间"));
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_by_actor_object_and_dates_pages_and_exports() {
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    let mut ids = Vec::new();
+    for (name, code) in [("审计甲", "91310000MA1FL1MMXL"), ("审计乙", "91110000802100433B")] {
+        let form = [("kind", "platform"), ("name_zh", name), ("name_en", "Audit"), ("credit_code", code)];
+        let r = app.post_from("/admin/orgs/new", "/admin/orgs", &form).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let mut conn = app.conn();
+        ids.push(selfreg::db::orgs::search(&mut conn, name, 1, 0).unwrap().0[0].id);
+    }
+    let sentences = |html: &str| audit_list(html).matches("class=\"sentence\"").count();
+
+    // By actor: the admin's two registrations and sign-in, none of the demo loading.
+    let (_, html) = app.get_html("/admin/audit?actor=admin%40example.org").await;
+    assert!(html.contains("登记了<a href=\"/admin/orgs/") && html.contains("单位「审计甲」"));
+    assert!(!audit_list(&html).contains("单位「示例平台01」"), "the system's rows are not the admin's");
+    assert_eq!(sentences(&html), 3);
+    let (_, html) = app.get_html("/admin/audit?actor=nobody%40example.org").await;
+    assert_eq!(sentences(&html), 0);
+    assert!(html.contains("没有符合条件的记录"));
+    // By object.
+    let (_, html) = app.get_html(&format!("/admin/audit?object_type=organization&object_id={}", ids[1])).await;
+    assert_eq!(sentences(&html), 1);
+    assert!(html.contains("单位「审计乙」") && !html.contains("单位「审计甲」"));
+    assert!(html.contains("<option value=\"organization\" selected>单位</option>"), "the menu names types");
+    // By dates (Beijing days).
+    let today = selfreg::i18n::beijing_today();
+    let (_, html) = app.get_html(&format!("/admin/audit?actor=admin%40example.org&from={today}&until={today}")).await;
+    assert_eq!(sentences(&html), 3);
+    let tomorrow = today.succ_opt().unwrap();
+    let (_, html) = app.get_html(&format!("/admin/audit?from={tomorrow}")).await;
+    assert_eq!(sentences(&html), 0);
+    // A filter that does not parse is said beside its field and at the top, with the input kept.
+    let (status, html) = app.get_html(&format!("/admin/audit?object_id=abc&from={tomorrow}&until={today}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请填写数字") && html.contains("结束日期不能早于起始日期"));
+    assert!(html.contains("id=\"error-summary\"") && html.contains("href=\"#f-object_id\""));
+    assert_eq!(field_value(&html, "object_id").as_deref(), Some("abc"));
+
+    // Pages of 50, newest first.
+    let (_, first) = app.get_html("/admin/audit").await;
+    assert_eq!(sentences(&first), 50);
+    assert!(first.contains("page=2"));
+    let (_, second) = app.get_html("/admin/audit?page=2").await;
+    assert!(sentences(&second) > 0);
+    assert!(audit_list(&first).find("单位「审计乙」") < audit_list(&first).find("单位「审计甲」"));
+
+    // The filtered log as CSV: UTF-8 with BOM, one row per entry.
+    let r = app.get("/admin/audit.csv?object_type=organization").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.starts_with("\u{feff}编号,时间（北京时间）,操作人,操作人电子邮箱,对象类型,对象编号,操作,说明,变更内容\r\n")
+    );
+    assert_eq!(csv.lines().count(), 1 + 30 + 2, "header, the demo's 30 organizations and the two new ones");
+    assert!(csv.contains("系统管理员 系统管理员（示例市场监督管理局）登记了单位「审计乙」"));
+    assert!(csv.contains("统一社会信用代码：91110000802100433B"));
+    assert!(!csv.contains("{\"") && !csv.contains("credit_code"));
+    // Only for admins.
+    let filer = app.other_client();
+    filer.login("filer@example.org").await;
+    assert_eq!(filer.get("/admin/audit.csv").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.other_client().get("/admin/audit.csv").await.status(), StatusCode::SEE_OTHER);
 }

@@ -8,6 +8,7 @@ mod auth;
 mod badinput;
 mod cli;
 mod dashboard;
+mod html;
 mod pledges;
 mod reports;
 mod security;

@@ -14,6 +14,8 @@ mod dashboard;
 
 use harness::{scenario, World};
 
+mod phone;
+
 const DRAFT_TITLE: &str = "品质电商直播间管理规范";
 
 /// What journey 1 submitted.
