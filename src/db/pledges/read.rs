@@ -32,6 +32,102 @@ pub fn list(conn: &mut DbConn, drafts: Drafts) -> QueryResult<Vec<PledgeListItem
         .collect())
 }
 
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// What the list of pledges is narrowed to (every part optional).
+#[derive(Debug, Clone, Default)]
+pub struct PledgeFilter {
+    pub kind: Option<PledgeKind>,
+    pub state: Option<PledgeState>,
+    pub issuer: Option<i64>,
+    /// Words in the title, the guiding body or the issuer's name (either language).
+    pub text: String,
+}
+
+type ListQuery<'a> = diesel::helper_types::IntoBoxed<
+    'a,
+    diesel::helper_types::InnerJoin<pledges::table, organizations::table>,
+    <DbConn as diesel::Connection>::Backend,
+>;
+
+fn filtered<'a>(drafts: Drafts, f: &PledgeFilter) -> ListQuery<'a> {
+    let mut q = pledges::table.inner_join(organizations::table).into_boxed();
+    q = match drafts {
+        Drafts::All => q,
+        Drafts::OfOrg(org) => {
+            q.filter(pledges::state.ne(PledgeState::Draft.as_str()).or(pledges::organization_id.eq(org)))
+        }
+        Drafts::None => q.filter(pledges::state.ne(PledgeState::Draft.as_str())),
+    };
+    if let Some(k) = f.kind {
+        q = q.filter(pledges::kind.eq(k.as_str()));
+    }
+    if let Some(st) = f.state {
+        q = q.filter(pledges::state.eq(st.as_str()));
+    }
+    if let Some(org) = f.issuer {
+        q = q.filter(pledges::organization_id.eq(org));
+    }
+    let text = f.text.trim();
+    if !text.is_empty() {
+        let p = format!("%{}%", super::super::orgs::escape_like(text));
+        let lp = p.to_lowercase();
+        q = q.filter(
+            pledges::title_zh
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(pledges::title_en).like(lp.clone()).escape('\\'))
+                .or(pledges::guiding_body_zh.like(p.clone()).escape('\\'))
+                .or(lower(pledges::guiding_body_en).like(lp.clone()).escape('\\'))
+                .or(organizations::name_zh.like(p).escape('\\'))
+                .or(lower(organizations::name_en).like(lp).escape('\\')),
+        );
+    }
+    q
+}
+
+/// One page of the pledges a viewer may see, narrowed by `f`, newest first,
+/// and how many there are in all (three queries).
+pub fn search(
+    conn: &mut DbConn,
+    drafts: Drafts,
+    f: &PledgeFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<PledgeListItem>, i64)> {
+    let total: i64 = filtered(drafts, f).count().get_result(conn)?;
+    let rows: Vec<(Pledge, OrgBrief)> = filtered(drafts, f)
+        .select((pledges::all_columns, ORG_COLUMNS))
+        .order(pledges::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
+    let counts: Vec<(i64, i64)> = signatures::table
+        .filter(signatures::state.eq(SignatureState::Verified.as_str()))
+        .filter(signatures::pledge_id.eq_any(ids))
+        .group_by(signatures::pledge_id)
+        .select((signatures::pledge_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counts: HashMap<i64, i64> = counts.into_iter().collect();
+    let items = rows
+        .into_iter()
+        .map(|(pledge, issuer)| {
+            let verified = counts.get(&pledge.id).copied().unwrap_or(0);
+            PledgeListItem { pledge, issuer, verified }
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// The associations that issue a pledge the viewer may see (for the list's filter).
+pub fn issuers(conn: &mut DbConn, drafts: Drafts) -> QueryResult<Vec<OrgBrief>> {
+    let mut rows: Vec<OrgBrief> =
+        filtered(drafts, &PledgeFilter::default()).select(ORG_COLUMNS).order(organizations::name_zh).load(conn)?;
+    rows.dedup_by_key(|o| o.id);
+    Ok(rows)
+}
+
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Pledge>> {
     pledges::table.find(id).first(conn).optional()
 }
@@ -61,6 +157,8 @@ pub struct SignatoryFilter {
     pub org_kind: Option<String>,
     pub org_id: Option<i64>,
     pub signature_id: Option<i64>,
+    /// Words in the organization's name (either language) or its credit code.
+    pub name: String,
 }
 
 /// Signatures of a pledge with their organizations, exclusions and events:
@@ -83,6 +181,17 @@ pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> Qu
     }
     if let Some(id) = f.signature_id {
         q = q.filter(signatures::id.eq(id));
+    }
+    let name = f.name.trim();
+    if !name.is_empty() {
+        let p = format!("%{}%", super::super::orgs::escape_like(name));
+        q = q.filter(
+            organizations::name_zh
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(organizations::name_en).like(p.to_lowercase()).escape('\\'))
+                .or(organizations::credit_code.like(p.to_ascii_uppercase()).escape('\\')),
+        );
     }
     let rows: Vec<(Signature, OrgBrief)> = q
         .select((signatures::all_columns, ORG_COLUMNS))

@@ -45,8 +45,9 @@ async fn apply_page(
     if pledge.state() != PledgeState::Open {
         return Err(AppError::Conflict("error.pledge.not_open"));
     }
+    // Every commitment is ticked to begin with; unticking one asks for a reason.
     let form = form.unwrap_or_else(|| {
-        let mut f = Form::new().with("scope", "all");
+        let mut f = Form::new();
         for c in &commitments {
             f.set(&format!("keep_{}", c.id), "on");
         }
@@ -102,36 +103,35 @@ pub async fn apply(
             .await?
     };
     let ids: Vec<i64> = commitments.iter().map(|c| c.id).collect();
-    let subscription = match get("scope").unwrap_or("") {
-        "all" => Some(Subscription::All),
-        "subset" => {
-            let reasons: Vec<(i64, String)> = ids
-                .iter()
-                .filter(|cid| get(&format!("keep_{cid}")).is_none())
-                .map(|cid| (*cid, get(&format!("reason_{cid}")).unwrap_or("").to_owned()))
-                .collect();
-            let excluded: Vec<(i64, &str)> = reasons.iter().map(|(i, r)| (*i, r.as_str())).collect();
-            match Subscription::subset(&ids, &excluded) {
-                Ok(s) => Some(s),
-                Err(errors) => {
-                    for e in errors {
-                        match e {
-                            SubsetError::Reason { commitment_id, key } => {
-                                form.error(lang, &format!("reason_{commitment_id}"), key)
-                            }
-                            SubsetError::NothingLeftOut => form.error(lang, "scope", "error.subset.nothing_left_out"),
-                            SubsetError::NothingSubscribed => {
-                                form.error(lang, "scope", "error.subset.nothing_subscribed")
-                            }
-                            SubsetError::UnknownCommitment => form.error(lang, "scope", "error.400"),
-                        }
+    // The scope is exactly what is ticked: `keep_{id}=on` for each commitment
+    // subscribed, `reason_{id}` for each left out. Anything else that names
+    // commitments (another pledge's, a value other than "on", a stated scope
+    // that disagrees with the ticks) is refused, never guessed at.
+    let mut kept = Vec::new();
+    let mut reasons: Vec<(i64, &str)> = Vec::new();
+    let mut scope = None;
+    for (k, v) in &fields {
+        if let Some(n) = k.strip_prefix("keep_") {
+            kept.push(if v == "on" { n.parse::<i64>().unwrap_or(-1) } else { -1 });
+        } else if let Some(n) = k.strip_prefix("reason_") {
+            reasons.push((n.parse::<i64>().unwrap_or(-1), v.as_str()));
+        } else if k == "scope" {
+            scope = Some(v.as_str());
+        }
+    }
+    let number_of = |cid: i64| commitments.iter().find(|c| c.id == cid).map(|c| c.number.as_str()).unwrap_or("");
+    let subscription = match Subscription::from_ticks(&ids, &kept, &reasons, scope) {
+        Ok(s) => Some(s),
+        Err(errors) => {
+            for e in errors {
+                match e {
+                    SubsetError::Reason { commitment_id, .. } | SubsetError::ReasonForKept { commitment_id } => {
+                        let label = lang.tf("apply.reason_for", &[("number", number_of(commitment_id))]);
+                        form.error_labelled(&format!("reason_{commitment_id}"), &label, lang.t(e.key()).to_owned())
                     }
-                    None
+                    _ => form.error(lang, "commitments", e.key()),
                 }
             }
-        }
-        _ => {
-            form.error(lang, "scope", "error.subset.choose");
             None
         }
     };

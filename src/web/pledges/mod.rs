@@ -17,7 +17,7 @@ use super::{markdown, parse_id, query_base, redirect_with_flash, render, render_
 use crate::auth::{require_role, CurrentUser};
 use crate::db::orgs::{self, Org};
 use crate::db::pledges::{
-    self as pdb, Application, CasError, Commitment, Drafts, OrgBrief, Pledge, PledgeData, PledgeListItem,
+    self as pdb, Application, CasError, Commitment, Drafts, OrgBrief, Pledge, PledgeData, PledgeFilter, PledgeListItem,
     SignatoryFilter, Signature,
 };
 use crate::domain::pledge::{
@@ -134,6 +134,10 @@ pub struct SignatoryView {
     pub all: bool,
     /// Numbers of the commitments left out, with the reason for each.
     pub excluded: Vec<(String, String)>,
+    /// The commitments subscribed (number, text in the reader's language), in order.
+    pub subscribed: Vec<(String, String)>,
+    /// How many commitments the pledge has.
+    pub total: usize,
     pub version: i32,
     pub events: Vec<EventView>,
 }
@@ -143,13 +147,27 @@ impl SignatoryView {
         self.state.as_str()
     }
 
+    /// The numbers of the commitments subscribed, listed in the reader's language.
+    pub fn subscribed_numbers(&self, en: bool) -> String {
+        let numbers: Vec<&str> = self.subscribed.iter().map(|(n, _)| n.as_str()).collect();
+        numbers.join(if en { ", " } else { "、" })
+    }
+
     /// The commitments subscribed, in one line (for exports).
     pub fn scope_text(&self, lang: Lang) -> String {
         if self.all {
             return lang.t("signature.scope.all").to_owned();
         }
-        let parts: Vec<String> = self.excluded.iter().map(|(n, r)| format!("{n}: {r}")).collect();
-        lang.tf("signature.scope.except_export", &[("list", &parts.join("; "))])
+        let sep = if lang == Lang::En { "; " } else { "；" };
+        let parts: Vec<String> = self
+            .excluded
+            .iter()
+            .map(|(n, r)| lang.tf("signature.scope.left_out_one", &[("number", n), ("reason", r)]))
+            .collect();
+        lang.tf(
+            "signature.scope.subset_export",
+            &[("subscribed", &self.subscribed_numbers(lang == Lang::En)), ("left_out", &parts.join(sep))],
+        )
     }
 }
 
@@ -165,7 +183,7 @@ fn event_what(lang: Lang, from: Option<&str>, to: SignatureState) -> String {
     lang.t(key).to_owned()
 }
 
-fn signatory_view(lang: Lang, pledge: &Pledge, s: &pdb::Signatory) -> SignatoryView {
+fn signatory_view(lang: Lang, pledge: &Pledge, commitments: &[Commitment], s: &pdb::Signatory) -> SignatoryView {
     let en = lang == Lang::En;
     let state = s.sig.state();
     let events = s
@@ -206,6 +224,12 @@ fn signatory_view(lang: Lang, pledge: &Pledge, s: &pdb::Signatory) -> SignatoryV
         representative_title: s.sig.representative_title.clone(),
         all: s.sig.all_commitments,
         excluded: s.exclusions.iter().map(|x| (x.number.clone(), x.reason.clone())).collect(),
+        subscribed: commitments
+            .iter()
+            .filter(|c| !s.exclusions.iter().any(|x| x.commitment_id == c.id))
+            .map(|c| (c.number.clone(), c.text(en).to_owned()))
+            .collect(),
+        total: commitments.len(),
         version: s.sig.version,
         events,
     }

@@ -8,6 +8,9 @@ pub struct ShowQuery {
     kind: String,
     #[serde(default)]
     status: String,
+    /// Words in the signatory's name or its credit code.
+    #[serde(default)]
+    q: String,
     /// Page of the signatory list.
     page: Option<i64>,
 }
@@ -24,12 +27,26 @@ impl ShowQuery {
         }
     }
 
+    fn name(&self) -> String {
+        self.q.trim().chars().take(100).collect()
+    }
+
+    fn filter(&self) -> SignatoryFilter {
+        SignatoryFilter {
+            states: self.states(),
+            org_kind: self.kind().map(|k| k.as_str().to_owned()),
+            name: self.name(),
+            ..Default::default()
+        }
+    }
+
     fn query_string(&self) -> String {
         let base = query_base(
             "",
             &[
                 ("kind", self.kind().map(|k| k.as_str()).unwrap_or("")),
                 ("status", if self.states().len() == 1 { self.status.trim() } else { "" }),
+                ("q", &self.name()),
             ],
         );
         base.trim_end_matches(['&', '?']).to_owned()
@@ -94,6 +111,7 @@ struct ShowPage {
     public_states: [SignatureState; 3],
     filter_kind: String,
     filter_status: String,
+    filter_q: String,
     export_query: String,
     manager: bool,
     pending: Vec<(Signature, OrgBrief)>,
@@ -115,8 +133,7 @@ pub async fn show(
 async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let user = viewer(&ctx);
-    let filter =
-        SignatoryFilter { states: q.states(), org_kind: q.kind().map(|k| k.as_str().to_owned()), ..Default::default() };
+    let filter = q.filter();
     let d = load_pledge(state, id, user.as_ref(), filter, true).await?;
     let lang = ctx.lang;
     let en = ctx.is_en();
@@ -145,9 +162,9 @@ async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppR
         .iter()
         .skip(first)
         .take(SIGNATORIES_PER_PAGE as usize)
-        .map(|s| signatory_view(lang, &d.pledge, s))
+        .map(|s| signatory_view(lang, &d.pledge, &d.commitments, s))
         .collect();
-    let own = d.own.iter().map(|s| signatory_view(lang, &d.pledge, s)).collect();
+    let own = d.own.iter().map(|s| signatory_view(lang, &d.pledge, &d.commitments, s)).collect();
     let page = ShowPage {
         text_html,
         text_zh_only,
@@ -158,6 +175,7 @@ async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppR
         public_states: SignatureState::PUBLIC,
         filter_kind: q.kind().map(|k| k.as_str().to_owned()).unwrap_or_default(),
         filter_status: if q.states().len() == 1 { q.status.trim().to_owned() } else { String::new() },
+        filter_q: q.name(),
         export_query: q.query_string(),
         manager,
         pending: d.pending,
@@ -181,8 +199,7 @@ fn iso_date(utc: chrono::NaiveDateTime) -> String {
 
 async fn export_table(state: &AppState, ctx: &Ctx, id: i64, q: &ShowQuery) -> AppResult<Table> {
     let user = viewer(ctx);
-    let filter =
-        SignatoryFilter { states: q.states(), org_kind: q.kind().map(|k| k.as_str().to_owned()), ..Default::default() };
+    let filter = q.filter();
     let d = load_pledge(state, id, user.as_ref(), filter, false).await?;
     let lang = ctx.lang;
     let header = [
@@ -205,7 +222,7 @@ async fn export_table(state: &AppState, ctx: &Ctx, id: i64, q: &ShowQuery) -> Ap
         .signatories
         .iter()
         .map(|s| {
-            let v = signatory_view(lang, &d.pledge, s);
+            let v = signatory_view(lang, &d.pledge, &d.commitments, s);
             let scope = v.scope_text(lang);
             let signed =
                 if v.signed.is_empty() { String::new() } else { s.sig.decided_at.map(iso_date).unwrap_or_default() };

@@ -62,7 +62,7 @@ async fn signature_view(
 ) -> AppResult<HttpResponse> {
     let user = viewer(&ctx);
     let u = user.clone();
-    let (pledge, s) = state
+    let (pledge, s, commitments) = state
         .db(move |c| {
             let sig = pdb::signature(c, id)?.ok_or(AppError::NotFound)?;
             let pledge = pdb::get(c, sig.pledge_id)?.ok_or(AppError::NotFound)?;
@@ -72,7 +72,8 @@ async fn signature_view(
             let filter =
                 SignatoryFilter { states: SignatureState::ALL.to_vec(), signature_id: Some(id), ..Default::default() };
             let s = pdb::signatories(c, pledge.id, &filter)?.pop().ok_or(AppError::NotFound)?;
-            Ok((pledge, s))
+            let commitments = pdb::commitments(c, pledge.id)?;
+            Ok((pledge, s, commitments))
         })
         .await?;
     let actions = match &user {
@@ -82,7 +83,7 @@ async fn signature_view(
             .collect(),
         None => Vec::new(),
     };
-    let r = signatory_view(ctx.lang, &pledge, &s);
+    let r = signatory_view(ctx.lang, &pledge, &commitments, &s);
     render_status(status, &SignaturePage { ctx, pledge, r, form, actions })
 }
 
