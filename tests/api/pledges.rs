@@ -1028,12 +1028,12 @@ async fn signatories_are_found_by_name_and_nested_pages_have_breadcrumbs() {
     let (filer, editor, public) = clients(&app).await;
     let p = pledge_id(&app, CONVENTION);
     let (_, html) = public.get_html(&format!("/pledges/{p}")).await;
-    assert!(html.contains("<span class=\"muted\">(10)</span>"), "every public signatory counted");
+    assert!(html.contains("<span class=\"muted\">（10）</span>"), "every public signatory counted");
     let (_, html) = public.get_html(&format!("/pledges/{p}?q=平台10")).await;
-    assert!(html.contains("示例平台10") && html.contains("<span class=\"muted\">(1)</span>"), "by name");
+    assert!(html.contains("示例平台10") && html.contains("<span class=\"muted\">（1）</span>"), "by name");
     assert!(html.contains("value=\"平台10\""));
     let (_, html) = public.get_html(&format!("/pledges/{p}?q=sample+PLATFORM+10")).await;
-    assert!(html.contains("<span class=\"muted\">(1)</span>"), "by English name");
+    assert!(html.contains("<span class=\"muted\">（1）</span>"), "by English name");
     let (_, html) = public.get_html(&format!("/pledges/{p}?q=没有这个单位")).await;
     assert!(html.contains("暂无符合条件的签署单位"));
     let (_, html) = public.get_html(&format!("/pledges/{p}/signatories.csv?q=平台10")).await;

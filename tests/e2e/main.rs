@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod harness;
+mod pledges;
 
 use harness::{scenario, World};
 
