@@ -7,6 +7,8 @@ mod admin;
 mod auth;
 mod badinput;
 mod cli;
+mod pledge_forms;
+mod pledge_lists;
 mod pledges;
 mod reports;
 mod security;
