@@ -3,8 +3,8 @@
 
 pub mod attachments;
 pub mod audit;
-pub mod dashboard;
 pub mod auditnames;
+pub mod dashboard;
 pub mod orgs;
 pub mod pledges;
 pub mod querycount;

@@ -38,10 +38,20 @@ struct ListPage {
 
 pub async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let offset = Pager::offset(q.page, PER_PAGE);
-    let search = q.q.chars().take(100).collect::<String>();
+    let search = q.q.trim().chars().take(100).collect::<String>();
     let (orgs, total) = {
         let search = search.clone();
-        state.db(move |c| Ok(orgs::search(c, &search, PER_PAGE, offset)?)).await?
+        state
+            .db(move |c| {
+                let (rows, total) = orgs::search(c, &search, PER_PAGE, offset)?;
+                // A page past the end shows the last page (as the pager says), not an empty list.
+                let last = Pager::offset(Some((total + PER_PAGE - 1) / PER_PAGE), PER_PAGE);
+                if rows.is_empty() && total > 0 && offset > last {
+                    return Ok(orgs::search(c, &search, PER_PAGE, last)?);
+                }
+                Ok((rows, total))
+            })
+            .await?
     };
     let pager = Pager::new(q.page, PER_PAGE, total, query_base("/orgs", &[("q", &search)]));
     render(&ListPage { ctx, orgs, pager, q: search })

@@ -9,6 +9,8 @@ mod badinput;
 mod cli;
 mod dashboard;
 mod html;
+mod pledge_forms;
+mod pledge_lists;
 mod pledges;
 mod reports;
 mod security;

@@ -11,6 +11,7 @@
 #[macro_use]
 mod harness;
 mod dashboard;
+mod pledges;
 
 use harness::{scenario, World};
 

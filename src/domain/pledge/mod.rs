@@ -11,6 +11,10 @@ use std::fmt;
 
 use super::{text, Role};
 
+mod commitments;
+
+pub use commitments::*;
+
 /// Why a move is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransitionError {
@@ -304,30 +308,71 @@ pub enum Subscription {
     Except(Vec<Exclusion>),
 }
 
-/// Why a subset is refused: the catalog key, and the commitment it is about.
+/// Why the scope of an application is refused. The scope follows exactly
+/// what is ticked; anything that contradicts the ticks is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubsetError {
+    /// Nothing is ticked.
     NothingSubscribed,
-    NothingLeftOut,
+    /// A commitment left out needs a reason (catalog key: missing or too long).
     Reason { commitment_id: i64, key: &'static str },
+    /// A reason was given for a commitment that is ticked.
+    ReasonForKept { commitment_id: i64 },
+    /// A commitment that is not one of the pledge's (or given twice).
     UnknownCommitment,
+    /// A stated scope ("all" or "subset") that disagrees with the ticks.
+    ScopeContradiction,
+}
+
+impl SubsetError {
+    /// The catalog key that explains the refusal.
+    pub fn key(&self) -> &'static str {
+        match self {
+            SubsetError::NothingSubscribed => "error.subset.nothing_subscribed",
+            SubsetError::Reason { key, .. } => key,
+            SubsetError::ReasonForKept { .. } => "error.subset.reason_for_kept",
+            SubsetError::UnknownCommitment => "error.subset.unknown",
+            SubsetError::ScopeContradiction => "error.subset.contradiction",
+        }
+    }
 }
 
 impl Subscription {
-    /// A subset of `commitments` (all ids of the pledge): `excluded` gives the
-    /// ids left out with the stated reason (each required).
-    pub fn subset(commitments: &[i64], excluded: &[(i64, &str)]) -> Result<Subscription, Vec<SubsetError>> {
+    /// The subscription exactly as ticked. `commitments` are all ids of the
+    /// pledge in order; `kept` the ticked ones; `reasons` every reason field
+    /// sent (blank ones included); `scope` a stated scope, if the request
+    /// carries one, which must agree with the ticks. Every commitment left
+    /// out needs a reason, a ticked one must have none, at least one must be
+    /// ticked. All ticked is [`Subscription::All`].
+    pub fn from_ticks(
+        commitments: &[i64],
+        kept: &[i64],
+        reasons: &[(i64, &str)],
+        scope: Option<&str>,
+    ) -> Result<Subscription, Vec<SubsetError>> {
         let mut errors = Vec::new();
+        let unknown = kept.iter().chain(reasons.iter().map(|(id, _)| id)).any(|id| !commitments.contains(id));
+        let mut seen = std::collections::HashSet::new();
+        let repeated = reasons.iter().any(|(id, _)| !seen.insert(*id));
+        if unknown || repeated {
+            errors.push(SubsetError::UnknownCommitment);
+        }
+        let reason_of = |id: i64| reasons.iter().find(|(r, _)| *r == id).map(|(_, t)| *t).unwrap_or("");
         let mut out = Vec::new();
-        for (id, r) in excluded {
-            if !commitments.contains(id) {
-                errors.push(SubsetError::UnknownCommitment);
+        let mut left_out = 0;
+        let any_kept = commitments.iter().any(|id| kept.contains(id));
+        for id in commitments {
+            if kept.contains(id) {
+                if !reason_of(*id).trim().is_empty() {
+                    errors.push(SubsetError::ReasonForKept { commitment_id: *id });
+                }
                 continue;
             }
-            if out.iter().any(|e: &Exclusion| e.commitment_id == *id) {
+            left_out += 1;
+            if !any_kept {
                 continue;
             }
-            match text::bounded(r, true, REASON_MAX) {
+            match text::bounded(reason_of(*id), true, REASON_MAX) {
                 Ok(reason) => out.push(Exclusion { commitment_id: *id, reason }),
                 Err(key) => errors.push(SubsetError::Reason {
                     commitment_id: *id,
@@ -335,17 +380,22 @@ impl Subscription {
                 }),
             }
         }
-        let left_out = excluded.iter().filter(|(id, _)| commitments.contains(id)).map(|(id, _)| *id);
-        let left_out: std::collections::HashSet<i64> = left_out.collect();
-        if left_out.is_empty() {
-            errors.push(SubsetError::NothingLeftOut);
-        } else if left_out.len() >= commitments.len() {
+        if !any_kept {
             errors.push(SubsetError::NothingSubscribed);
         }
-        if errors.is_empty() {
-            Ok(Subscription::Except(out))
-        } else {
-            Err(errors)
+        let agrees = match scope.map(str::trim) {
+            None => true,
+            Some("all") => left_out == 0,
+            Some("subset") => left_out > 0,
+            Some(_) => false,
+        };
+        if !agrees {
+            errors.push(SubsetError::ScopeContradiction);
+        }
+        match (errors.is_empty(), out.is_empty()) {
+            (false, _) => Err(errors),
+            (true, true) => Ok(Subscription::All),
+            (true, false) => Ok(Subscription::Except(out)),
         }
     }
 
@@ -359,94 +409,6 @@ impl Subscription {
             Subscription::Except(e) => e,
         }
     }
-}
-
-/// A commitment's number: digits separated by dots, e.g. `1`, `2.3`.
-pub fn commitment_number(input: &str) -> Result<String, &'static str> {
-    let s = input.trim();
-    let ok = !s.is_empty()
-        && s.len() <= 12
-        && s.split('.').all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()));
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err("error.commitment.number")
-    }
-}
-
-/// One commitment as typed in the pledge form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitmentDraft {
-    pub number: String,
-    pub area_zh: String,
-    pub area_en: String,
-    pub text_zh: String,
-    pub text_en: String,
-}
-
-/// Parse the commitments textarea: one commitment a line,
-/// `number | area (zh) | area (en) | text (zh) | text (en)`. Blank lines are
-/// skipped. Errors name the line (1-based) and a catalog key.
-pub fn parse_commitments(input: &str) -> Result<Vec<CommitmentDraft>, Vec<(usize, &'static str)>> {
-    let mut out: Vec<CommitmentDraft> = Vec::new();
-    let mut errors = Vec::new();
-    for (i, line) in input.lines().enumerate() {
-        let n = i + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
-        if parts.len() != 5 {
-            errors.push((n, "error.commitment.columns"));
-            continue;
-        }
-        let number = match commitment_number(parts[0]) {
-            Ok(v) => v,
-            Err(k) => {
-                errors.push((n, k));
-                continue;
-            }
-        };
-        if out.iter().any(|c| c.number == number) {
-            errors.push((n, "error.commitment.duplicate"));
-            continue;
-        }
-        let fields: Result<Vec<String>, &'static str> =
-            [(parts[1], 100), (parts[2], 200), (parts[3], 2000), (parts[4], 4000)]
-                .iter()
-                .map(|(v, max)| text::bounded(v, true, *max))
-                .collect();
-        match fields {
-            Ok(f) => out.push(CommitmentDraft {
-                number,
-                area_zh: f[0].clone(),
-                area_en: f[1].clone(),
-                text_zh: f[2].clone(),
-                text_en: f[3].clone(),
-            }),
-            Err(k) => errors.push((n, if k == "error.required" { "error.commitment.empty_part" } else { k })),
-        }
-    }
-    if out.is_empty() && errors.is_empty() {
-        errors.push((0, "error.commitment.none"));
-    }
-    if out.len() > 200 {
-        errors.push((0, "error.commitment.too_many"));
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// The textarea form of commitments (what [`parse_commitments`] reads).
-pub fn format_commitments(items: &[CommitmentDraft]) -> String {
-    items
-        .iter()
-        .map(|c| format!("{} | {} | {} | {} | {}", c.number, c.area_zh, c.area_en, c.text_zh, c.text_en))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]
@@ -576,54 +538,68 @@ mod tests {
     }
 
     #[test]
-    fn subsets_need_a_reason_for_each_commitment_left_out() {
+    fn the_scope_follows_exactly_what_is_ticked() {
         let all = [1, 2, 3];
+        let none: [(i64, &str); 0] = [];
+        // Everything ticked, blank reason fields: all commitments.
         assert_eq!(
-            Subscription::subset(&all, &[(2, "不经营直播业务")]),
+            Subscription::from_ticks(&all, &[1, 2, 3], &[(1, ""), (2, " "), (3, "")], None),
+            Ok(Subscription::All)
+        );
+        assert_eq!(Subscription::from_ticks(&all, &[1, 2, 3], &none, Some("all")), Ok(Subscription::All));
+        // One unticked with a reason: exactly that one left out.
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 3], &[(1, ""), (2, " 不经营直播业务 "), (3, "")], None),
             Ok(Subscription::Except(vec![Exclusion { commitment_id: 2, reason: "不经营直播业务".into() }]))
         );
+        // Unticked without a reason.
         assert_eq!(
-            Subscription::subset(&all, &[(2, ""), (3, "x")]),
+            Subscription::from_ticks(&all, &[1, 3], &[(2, "")], None),
             Err(vec![SubsetError::Reason { commitment_id: 2, key: "error.exclusion.reason_required" }])
         );
-        assert_eq!(Subscription::subset(&all, &[]), Err(vec![SubsetError::NothingLeftOut]));
         assert_eq!(
-            Subscription::subset(&all, &[(1, "a"), (2, "b"), (3, "c")]),
+            Subscription::from_ticks(&all, &[1, 3], &[(2, &"长".repeat(REASON_MAX + 1))], None),
+            Err(vec![SubsetError::Reason { commitment_id: 2, key: "error.too_long" }])
+        );
+        // The issue: "all" stated while one is unticked is a contradiction, not "all".
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 3], &[(2, "理由")], Some("all")),
+            Err(vec![SubsetError::ScopeContradiction])
+        );
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 2, 3], &none, Some("subset")),
+            Err(vec![SubsetError::ScopeContradiction])
+        );
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 2, 3], &none, Some("everything")),
+            Err(vec![SubsetError::ScopeContradiction])
+        );
+        // A reason for a ticked commitment.
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 2, 3], &[(3, "理由")], None),
+            Err(vec![SubsetError::ReasonForKept { commitment_id: 3 }])
+        );
+        // Unknown ids, ticked or with a reason, and a reason given twice.
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 2, 3, 9], &none, None),
+            Err(vec![SubsetError::UnknownCommitment])
+        );
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 2], &[(9, "x"), (3, "y")], None),
+            Err(vec![SubsetError::UnknownCommitment])
+        );
+        assert_eq!(
+            Subscription::from_ticks(&all, &[1, 2], &[(3, "y"), (3, "z")], None),
+            Err(vec![SubsetError::UnknownCommitment])
+        );
+        // Nothing ticked.
+        assert_eq!(
+            Subscription::from_ticks(&all, &[], &[(1, "a"), (2, "b"), (3, "c")], None),
             Err(vec![SubsetError::NothingSubscribed])
         );
-        assert_eq!(Subscription::subset(&all, &[(9, "a"), (1, "b")]), Err(vec![SubsetError::UnknownCommitment]));
         assert!(Subscription::All.is_all() && Subscription::All.exclusions().is_empty());
-    }
-
-    #[test]
-    fn commitment_lines() {
-        let ok = parse_commitments(
-            "1.1 | 落实平台责任 | Platform responsibility | 核验主播资质 | Verify hosts\n\n2 | 消费者 | Consumers | 及时处理投诉 | Handle complaints",
-        )
-        .unwrap();
-        assert_eq!(ok.len(), 2);
-        assert_eq!(ok[0].number, "1.1");
-        assert_eq!(ok[1].text_en, "Handle complaints");
-        assert_eq!(parse_commitments(&format_commitments(&ok)), Ok(ok));
-        let bad = parse_commitments(
-            "1.1 | a | b | c\nx.1 | a | b | c | d\n1 | a | | c | d\n1 | a | b | c | d\n1 | a | b | c | d",
-        )
-        .unwrap_err();
-        assert_eq!(
-            bad,
-            vec![
-                (1, "error.commitment.columns"),
-                (2, "error.commitment.number"),
-                (3, "error.commitment.empty_part"),
-                (5, "error.commitment.duplicate"),
-            ]
-        );
-        assert_eq!(parse_commitments("  \n"), Err(vec![(0, "error.commitment.none")]));
-        for n in ["1", "1.2", "10.12.3"] {
-            assert!(commitment_number(n).is_ok(), "{n}");
-        }
-        for n in ["", "a", "1.", ".1", "1..2", "1,2", "1234"] {
-            assert!(commitment_number(n).is_err(), "{n}");
+        for e in [SubsetError::NothingSubscribed, SubsetError::UnknownCommitment, SubsetError::ScopeContradiction] {
+            assert!(e.key().starts_with("error."));
         }
     }
 }

@@ -1,0 +1,307 @@
+//! Reading pledges, commitments and signatures: a fixed number of queries per page.
+
+use std::collections::HashMap;
+
+use super::*;
+
+// ---------------------------------------------------------------- reading
+
+pub fn list(conn: &mut DbConn, drafts: Drafts) -> QueryResult<Vec<PledgeListItem>> {
+    let mut q = pledges::table.inner_join(organizations::table).into_boxed();
+    q = match drafts {
+        Drafts::All => q,
+        Drafts::OfOrg(org) => {
+            q.filter(pledges::state.ne(PledgeState::Draft.as_str()).or(pledges::organization_id.eq(org)))
+        }
+        Drafts::None => q.filter(pledges::state.ne(PledgeState::Draft.as_str())),
+    };
+    let rows: Vec<(Pledge, OrgBrief)> =
+        q.select((pledges::all_columns, ORG_COLUMNS)).order(pledges::id.desc()).load(conn)?;
+    let counts: Vec<(i64, i64)> = signatures::table
+        .filter(signatures::state.eq(SignatureState::Verified.as_str()))
+        .group_by(signatures::pledge_id)
+        .select((signatures::pledge_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counts: HashMap<i64, i64> = counts.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|(pledge, issuer)| {
+            let verified = counts.get(&pledge.id).copied().unwrap_or(0);
+            PledgeListItem { pledge, issuer, verified }
+        })
+        .collect())
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// What the list of pledges is narrowed to (every part optional).
+#[derive(Debug, Clone, Default)]
+pub struct PledgeFilter {
+    pub kind: Option<PledgeKind>,
+    pub state: Option<PledgeState>,
+    pub issuer: Option<i64>,
+    /// Words in the title, the guiding body or the issuer's name (either language).
+    pub text: String,
+}
+
+type ListQuery<'a> = diesel::helper_types::IntoBoxed<
+    'a,
+    diesel::helper_types::InnerJoin<pledges::table, organizations::table>,
+    <DbConn as diesel::Connection>::Backend,
+>;
+
+fn filtered<'a>(drafts: Drafts, f: &PledgeFilter) -> ListQuery<'a> {
+    let mut q = pledges::table.inner_join(organizations::table).into_boxed();
+    q = match drafts {
+        Drafts::All => q,
+        Drafts::OfOrg(org) => {
+            q.filter(pledges::state.ne(PledgeState::Draft.as_str()).or(pledges::organization_id.eq(org)))
+        }
+        Drafts::None => q.filter(pledges::state.ne(PledgeState::Draft.as_str())),
+    };
+    if let Some(k) = f.kind {
+        q = q.filter(pledges::kind.eq(k.as_str()));
+    }
+    if let Some(st) = f.state {
+        q = q.filter(pledges::state.eq(st.as_str()));
+    }
+    if let Some(org) = f.issuer {
+        q = q.filter(pledges::organization_id.eq(org));
+    }
+    let text = f.text.trim();
+    if !text.is_empty() {
+        let p = format!("%{}%", super::super::orgs::escape_like(text));
+        let lp = p.to_lowercase();
+        q = q.filter(
+            pledges::title_zh
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(pledges::title_en).like(lp.clone()).escape('\\'))
+                .or(pledges::guiding_body_zh.like(p.clone()).escape('\\'))
+                .or(lower(pledges::guiding_body_en).like(lp.clone()).escape('\\'))
+                .or(organizations::name_zh.like(p).escape('\\'))
+                .or(lower(organizations::name_en).like(lp).escape('\\')),
+        );
+    }
+    q
+}
+
+/// One page of the pledges a viewer may see, narrowed by `f`, newest first,
+/// and how many there are in all (three queries).
+pub fn search(
+    conn: &mut DbConn,
+    drafts: Drafts,
+    f: &PledgeFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<PledgeListItem>, i64)> {
+    let total: i64 = filtered(drafts, f).count().get_result(conn)?;
+    let rows: Vec<(Pledge, OrgBrief)> = filtered(drafts, f)
+        .select((pledges::all_columns, ORG_COLUMNS))
+        .order(pledges::id.desc())
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
+    let counts: Vec<(i64, i64)> = signatures::table
+        .filter(signatures::state.eq(SignatureState::Verified.as_str()))
+        .filter(signatures::pledge_id.eq_any(ids))
+        .group_by(signatures::pledge_id)
+        .select((signatures::pledge_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    let counts: HashMap<i64, i64> = counts.into_iter().collect();
+    let items = rows
+        .into_iter()
+        .map(|(pledge, issuer)| {
+            let verified = counts.get(&pledge.id).copied().unwrap_or(0);
+            PledgeListItem { pledge, issuer, verified }
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// The associations that issue a pledge the viewer may see (for the list's filter).
+pub fn issuers(conn: &mut DbConn, drafts: Drafts) -> QueryResult<Vec<OrgBrief>> {
+    let mut rows: Vec<OrgBrief> =
+        filtered(drafts, &PledgeFilter::default()).select(ORG_COLUMNS).order(organizations::name_zh).load(conn)?;
+    rows.dedup_by_key(|o| o.id);
+    Ok(rows)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Pledge>> {
+    pledges::table.find(id).first(conn).optional()
+}
+
+/// A pledge with its issuing association (one query).
+pub fn get_with_issuer(conn: &mut DbConn, id: i64) -> QueryResult<Option<(Pledge, OrgBrief)>> {
+    pledges::table
+        .inner_join(organizations::table)
+        .filter(pledges::id.eq(id))
+        .select((pledges::all_columns, ORG_COLUMNS))
+        .first(conn)
+        .optional()
+}
+
+pub fn commitments(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<Commitment>> {
+    pledge_commitments::table
+        .filter(pledge_commitments::pledge_id.eq(pledge_id))
+        .order((pledge_commitments::position, pledge_commitments::id))
+        .load(conn)
+}
+
+/// Which signatures of a pledge to load.
+#[derive(Debug, Clone, Default)]
+pub struct SignatoryFilter {
+    /// States to include (empty: none).
+    pub states: Vec<SignatureState>,
+    pub org_kind: Option<String>,
+    pub org_id: Option<i64>,
+    pub signature_id: Option<i64>,
+    /// Words in the organization's name (either language) or its credit code.
+    pub name: String,
+}
+
+/// Signatures of a pledge with their organizations, exclusions and events:
+/// three queries, whatever their number.
+pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> QueryResult<Vec<Signatory>> {
+    let states: Vec<&'static str> = f.states.iter().map(|s| s.as_str()).collect();
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = signatures::table
+        .inner_join(organizations::table)
+        .filter(signatures::pledge_id.eq(pledge_id))
+        .filter(signatures::state.eq_any(states.clone()))
+        .into_boxed();
+    if let Some(kind) = &f.org_kind {
+        q = q.filter(organizations::kind.eq(kind.clone()));
+    }
+    if let Some(org) = f.org_id {
+        q = q.filter(signatures::organization_id.eq(org));
+    }
+    if let Some(id) = f.signature_id {
+        q = q.filter(signatures::id.eq(id));
+    }
+    let name = f.name.trim();
+    if !name.is_empty() {
+        let p = format!("%{}%", super::super::orgs::escape_like(name));
+        q = q.filter(
+            organizations::name_zh
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(organizations::name_en).like(p.to_lowercase()).escape('\\'))
+                .or(organizations::credit_code.like(p.to_ascii_uppercase()).escape('\\')),
+        );
+    }
+    let rows: Vec<(Signature, OrgBrief)> = q
+        .select((signatures::all_columns, ORG_COLUMNS))
+        .order((organizations::kind, organizations::name_zh, signatures::id))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    // Exclusions and events of the same signatures, filtered the same way in SQL
+    // (by pledge and state, and by organization or id when asked) rather than by
+    // a long list of ids.
+    let mut xq = signature_exclusions::table
+        .inner_join(signatures::table)
+        .inner_join(pledge_commitments::table)
+        .filter(signatures::pledge_id.eq(pledge_id))
+        .filter(signatures::state.eq_any(states.clone()))
+        .into_boxed();
+    let mut eq = signature_events::table
+        .inner_join(signatures::table)
+        .filter(signatures::pledge_id.eq(pledge_id))
+        .filter(signatures::state.eq_any(states))
+        .into_boxed();
+    if let Some(org) = f.org_id {
+        xq = xq.filter(signatures::organization_id.eq(org));
+        eq = eq.filter(signatures::organization_id.eq(org));
+    }
+    if let Some(id) = f.signature_id {
+        xq = xq.filter(signatures::id.eq(id));
+        eq = eq.filter(signatures::id.eq(id));
+    }
+    let exclusions: Vec<ExclusionRow> = xq
+        .select((
+            signature_exclusions::signature_id,
+            signature_exclusions::commitment_id,
+            pledge_commitments::number,
+            signature_exclusions::reason,
+        ))
+        .order((signature_exclusions::signature_id, pledge_commitments::position))
+        .load(conn)?;
+    let events: Vec<Event> = eq
+        .select(signature_events::all_columns)
+        .order((signature_events::signature_id, signature_events::at, signature_events::id))
+        .load(conn)?;
+
+    let mut by_sig_x: HashMap<i64, Vec<ExclusionRow>> = HashMap::new();
+    for x in exclusions {
+        by_sig_x.entry(x.signature_id).or_default().push(x);
+    }
+    let mut by_sig_e: HashMap<i64, Vec<Event>> = HashMap::new();
+    for e in events {
+        by_sig_e.entry(e.signature_id).or_default().push(e);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(sig, org)| {
+            let exclusions = by_sig_x.remove(&sig.id).unwrap_or_default();
+            let events = by_sig_e.remove(&sig.id).unwrap_or_default();
+            Signatory { sig, org, exclusions, events }
+        })
+        .collect())
+}
+
+pub fn signature(conn: &mut DbConn, id: i64) -> QueryResult<Option<Signature>> {
+    signatures::table.find(id).first(conn).optional()
+}
+
+/// The organization's live (applied, verified or suspended) signature of a pledge.
+pub fn live_signature(conn: &mut DbConn, pledge_id: i64, org_id: i64) -> QueryResult<Option<Signature>> {
+    let live: Vec<&str> = SignatureState::LIVE.iter().map(|s| s.as_str()).collect();
+    signatures::table
+        .filter(signatures::pledge_id.eq(pledge_id))
+        .filter(signatures::organization_id.eq(org_id))
+        .filter(signatures::state.eq_any(live))
+        .first(conn)
+        .optional()
+}
+
+/// An organization's signatures in the given states, newest first (one query).
+pub fn org_signatures(
+    conn: &mut DbConn,
+    org_id: i64,
+    states: &[SignatureState],
+) -> QueryResult<Vec<(Signature, PledgeBrief)>> {
+    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    signatures::table
+        .inner_join(pledges::table)
+        .filter(signatures::organization_id.eq(org_id))
+        .filter(signatures::state.eq_any(states))
+        .select((signatures::all_columns, (pledges::id, pledges::kind, pledges::title_zh, pledges::title_en)))
+        .order((signatures::applied_at.desc(), signatures::id.desc()))
+        .load(conn)
+}
+
+/// Public pledges issued by an association, newest first (one query).
+pub fn issued_by(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<Pledge>> {
+    pledges::table
+        .filter(pledges::organization_id.eq(org_id))
+        .filter(pledges::state.ne(PledgeState::Draft.as_str()))
+        .order(pledges::id.desc())
+        .load(conn)
+}
+
+/// Pending applications of a pledge (for its editors), oldest first.
+pub fn pending(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<(Signature, OrgBrief)>> {
+    signatures::table
+        .inner_join(organizations::table)
+        .filter(signatures::pledge_id.eq(pledge_id))
+        .filter(signatures::state.eq(SignatureState::Applied.as_str()))
+        .select((signatures::all_columns, ORG_COLUMNS))
+        .order((signatures::applied_at, signatures::id))
+        .load(conn)
+}
