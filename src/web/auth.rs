@@ -67,8 +67,9 @@ fn locked_page(ctx: Ctx, input: &LoginInput, until: NaiveDateTime) -> AppResult<
     Ok(res)
 }
 
+/// The security log's detail of a delay: `{rule}@{until, UTC}` (shown in words on the log page).
 fn until_detail(rule: &throttle::Rule, until: NaiveDateTime) -> String {
-    format!("{} until {}", rule.name, until.format("%Y-%m-%d %H:%M:%S UTC"))
+    format!("{}@{}", rule.name, until.format("%Y-%m-%dT%H:%M:%S"))
 }
 
 pub async fn login(
@@ -127,10 +128,8 @@ pub async fn login(
     let user = match user {
         Some(u) if verified.ok && u.active => u,
         other => {
-            let failed = event(
-                Some(if trusted { "trusted device".into() } else { "untrusted".into() }),
-                other.as_ref().map(|u| u.id),
-            );
+            let failed =
+                event(Some(if trusted { "trusted".into() } else { "untrusted".into() }), other.as_ref().map(|u| u.id));
             let locked = failed.clone();
             let attempt = attempt.clone();
             let until = state

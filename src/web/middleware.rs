@@ -255,7 +255,7 @@ pub async fn session_and_csrf(
         let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (fetch_site, origin) = (header("sec-fetch-site"), header("origin"));
         if hosts.iter().all(|h| csrf::cross_site(fetch_site.as_deref(), origin.as_deref(), h)) {
-            let event = refused_event(&req, user.as_ref(), address, "cross-site request");
+            let event = refused_event(&req, user.as_ref(), address, "cross_site");
             security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("cross-site request")));
         }
@@ -296,7 +296,7 @@ pub async fn session_and_csrf(
         // A new anonymous cookie cannot match any token yet.
         let ok = new_anon_cookie.is_none() && given.as_deref().is_some_and(|g| csrf::tokens_match(&csrf_token, g));
         if !ok {
-            let event = refused_event(&req, user.as_ref(), address, "missing or wrong form token");
+            let event = refused_event(&req, user.as_ref(), address, "token");
             security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("missing or wrong token")));
         }

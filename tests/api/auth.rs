@@ -267,6 +267,8 @@ async fn failed_sign_ins_lockouts_and_refusals_are_in_the_security_log_for_admin
         assert!(html.contains(text), "{text} in the security log");
     }
     assert!(html.contains("GET /admin/users"), "the refused request");
+    assert!(html.contains("此账号在此地址暂停登录至北京时间"), "the delay in words");
+    assert!(html.contains("未登录过的浏览器") && html.contains("缺少表单令牌或令牌不符"));
     assert!(html.contains("10."), "client addresses");
     // Newest first: the 403 came after the failed sign-ins.
     assert!(html.find("无权操作").unwrap() < html.find("登录失败").unwrap());
