@@ -166,9 +166,21 @@ impl Segments {
     }
 }
 
-#[derive(Default)]
+/// Renderings of pages with parameters (searches, filters) that may run at
+/// once, so that a flood of distinct searches cannot take every database
+/// connection from the other pages; beyond it they wait up to [`RENDER_WAIT`], then 503.
+const QUERY_RENDERS: usize = 3;
+const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub struct PageCache {
     pages: Mutex<Segments>,
+    query_renders: tokio::sync::Semaphore,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache { pages: Mutex::default(), query_renders: tokio::sync::Semaphore::new(QUERY_RENDERS) }
+    }
 }
 
 /// What a handler needs to keep the page it renders.
@@ -237,6 +249,15 @@ impl PageCache {
             Err(kept) => Ok(kept),
             Ok(None) => render(ctx.clone()).await,
             Ok(Some((slot, render_ctx))) => {
+                let _permit = if slot.key.0.contains('?') {
+                    let permit = tokio::time::timeout(RENDER_WAIT, self.query_renders.acquire()).await;
+                    match permit {
+                        Ok(Ok(p)) => Some(p),
+                        _ => return Err(crate::error::AppError::Unavailable("too many searches at once".into())),
+                    }
+                } else {
+                    None
+                };
                 let res = render(render_ctx).await?;
                 let status = res.status();
                 let bytes = actix_web::body::to_bytes(res.into_body())
@@ -272,24 +293,50 @@ const STAMP_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 /// at once and on other instances within a second.
 #[derive(Default)]
 pub struct StampCache {
-    last: Mutex<Option<(String, std::time::Instant)>>,
+    last: Mutex<StampState>,
 }
+
+#[derive(Default)]
+struct StampState {
+    value: Option<(String, std::time::Instant)>,
+    /// Since when one request has been reading the stamp again.
+    refreshing: Option<std::time::Instant>,
+}
+
+/// While one request reads the stamp again, the others go on with the one
+/// they have, if it is not older than this (the database may be slow under load).
+const STAMP_STALE_MAX: std::time::Duration = std::time::Duration::from_secs(5);
+/// A read taking longer than this is presumed failed; another request tries.
+const STAMP_READ_MAX: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl StampCache {
     pub fn forget(&self) {
         if let Ok(mut s) = self.last.lock() {
-            *s = None;
+            *s = StampState::default();
         }
     }
 
+    /// The stamp if this instance may use it without reading it again; `None`
+    /// tells the caller to read it (and [`remember`](Self::remember) it): one
+    /// caller at a time, the others keep the previous stamp meanwhile.
     pub fn fresh(&self) -> Option<String> {
-        let s = self.last.lock().ok()?;
-        s.as_ref().filter(|(_, at)| at.elapsed() < STAMP_TTL).map(|(v, _)| v.clone())
+        let mut s = self.last.lock().ok()?;
+        if let Some((v, at)) = &s.value {
+            if at.elapsed() < STAMP_TTL {
+                return Some(v.clone());
+            }
+            let someone_reads = s.refreshing.is_some_and(|since| since.elapsed() < STAMP_READ_MAX);
+            if someone_reads && at.elapsed() < STAMP_STALE_MAX {
+                return Some(v.clone());
+            }
+        }
+        s.refreshing = Some(std::time::Instant::now());
+        None
     }
 
     pub fn remember(&self, v: &str) {
         if let Ok(mut s) = self.last.lock() {
-            *s = Some((v.to_owned(), std::time::Instant::now()));
+            *s = StampState { value: Some((v.to_owned(), std::time::Instant::now())), refreshing: None };
         }
     }
 }
@@ -297,6 +344,24 @@ impl StampCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_request_reads_a_stale_stamp_while_the_others_keep_theirs() {
+        let c = StampCache::default();
+        assert_eq!(c.fresh(), None, "nothing yet: read it");
+        c.remember("1");
+        assert_eq!(c.fresh().as_deref(), Some("1"));
+        // Make it stale.
+        if let Ok(mut s) = c.last.lock() {
+            s.value = Some(("1".into(), std::time::Instant::now() - STAMP_TTL));
+        }
+        assert_eq!(c.fresh(), None, "the first to see it stale reads it");
+        assert_eq!(c.fresh().as_deref(), Some("1"), "the others keep it meanwhile");
+        c.remember("2");
+        assert_eq!(c.fresh().as_deref(), Some("2"));
+        c.forget();
+        assert_eq!(c.fresh(), None, "after a write here: read at once");
+    }
 
     #[test]
     fn keys_hold_only_the_parameters_a_page_reads() {
