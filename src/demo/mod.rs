@@ -25,8 +25,12 @@ pub fn load_if_empty(conn: &mut DbConn) -> anyhow::Result<bool> {
     if !orgs::all(conn)?.is_empty() {
         return Ok(false);
     }
-    // Each account its own salt: one hash per account.
-    let hashes: Vec<String> = ACCOUNTS.iter().map(|_| crate::auth::password::hash_blocking(DEMO_PASSWORD)).collect();
+    // Each account its own salt: one hash per account, side by side.
+    let hashes: Vec<String> = std::thread::scope(|s| {
+        let jobs: Vec<_> =
+            ACCOUNTS.iter().map(|_| s.spawn(|| crate::auth::password::hash_blocking(DEMO_PASSWORD))).collect();
+        jobs.into_iter().map(|j| j.join().expect("hashing does not panic")).collect()
+    });
     let loaded = db::write(conn, |c| -> anyhow::Result<bool> {
         if !orgs::all(c)?.is_empty() {
             return Ok(false);
