@@ -10,6 +10,7 @@
 
 #[macro_use]
 mod harness;
+mod security;
 
 use harness::{scenario, World};
 
