@@ -120,7 +120,8 @@ fn user(opts: &Options, cmd: UserCommand) -> anyhow::Result<()> {
     std::io::stdin().read_to_string(&mut input).context("cannot read the password from standard input")?;
     let input = input.strip_suffix('\n').unwrap_or(&input);
     let input = input.strip_suffix('\r').unwrap_or(input);
-    let password = Password::new(input).map_err(|k| anyhow::anyhow!("password: {}", crate::i18n::Lang::En.t(k)))?;
+    let password = Password::new_for(input, &[email.as_str(), name.as_str()])
+        .map_err(|k| anyhow::anyhow!("password: {}", crate::i18n::Lang::En.t(k)))?;
     let hash = crate::auth::password::hash_blocking(password.expose());
     let new =
         users::NewUser { email: &email, display_name: &name, organization_id: org.id, role, password_hash: &hash };

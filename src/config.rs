@@ -47,6 +47,15 @@ pub struct Options {
     #[arg(long, env = "SELFREG_TRUST_PROXY", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true", global = true)]
     pub trust_proxy: bool,
 
+    /// The site's public address (scheme, host and port, e.g. https://registry.example.gov), used for
+    /// absolute links such as those in feeds. Default: http:// and the --bind address.
+    #[arg(long, env = "SELFREG_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url, global = true)]
+    pub public_url: Option<String>,
+
+    /// A request body (a form) must arrive within this many seconds; slower ones get 408.
+    #[arg(long, env = "SELFREG_BODY_TIMEOUT_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=600), global = true)]
+    pub body_timeout_seconds: u32,
+
     /// Sessions end after this many minutes without activity.
     #[arg(long, env = "SELFREG_SESSION_IDLE_MINUTES", default_value_t = 480, value_parser = clap::value_parser!(u32).range(1..=10080), global = true)]
     pub session_idle_minutes: u32,
@@ -62,6 +71,40 @@ pub struct Options {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SELFREG_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub workers: Option<u16>,
+}
+
+/// `http(s)://host[:port]` with nothing after it (a trailing `/` is dropped).
+fn parse_public_url(s: &str) -> Result<String, String> {
+    let s = s.trim().trim_end_matches('/');
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or("must start with http:// or https://")?;
+    let host_ok =
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !host_ok {
+        return Err("must be http(s)://host[:port] without a path".into());
+    }
+    Ok(s.to_owned())
+}
+
+impl Options {
+    /// The public base URL: --public-url, else http:// and the bind address
+    /// (127.0.0.1 for an unspecified address).
+    pub fn base_url(&self) -> String {
+        if let Some(u) = &self.public_url {
+            return u.clone();
+        }
+        let ip = self.bind.ip();
+        let host = if ip.is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else if ip.is_ipv6() {
+            format!("[{ip}]")
+        } else {
+            ip.to_string()
+        };
+        format!("http://{host}:{}", self.bind.port())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +225,11 @@ mod tests {
         assert_eq!(cli.options.database_url, DbTarget::Sqlite("selfreg.db".into()));
         assert!(!cli.options.no_demo);
         assert!(cli.command.is_none());
+        assert_eq!(cli.options.base_url(), "http://127.0.0.1:8080");
+        let cli = Cli::try_parse_from(["selfreg", "--public-url", "https://reg.example.gov/"]).unwrap();
+        assert_eq!(cli.options.base_url(), "https://reg.example.gov");
+        let cli = Cli::try_parse_from(["selfreg", "--bind", "0.0.0.0:9000"]).unwrap();
+        assert_eq!(cli.options.base_url(), "http://127.0.0.1:9000");
     }
 
     #[test]
@@ -197,6 +245,8 @@ mod tests {
         assert!(e.to_string().lines().next().unwrap().contains("--bind"));
         let e = Cli::try_parse_from(["selfreg", "--database-url", "mysql://x/y"]).unwrap_err();
         assert!(e.to_string().lines().next().unwrap().contains("--database-url"));
+        let e = Cli::try_parse_from(["selfreg", "--public-url", "ftp://x"]).unwrap_err();
+        assert!(e.to_string().lines().next().unwrap().contains("--public-url"));
         let e = Cli::try_parse_from(["selfreg", "--session-idle-minutes", "0"]).unwrap_err();
         assert!(e.to_string().lines().next().unwrap().contains("--session-idle-minutes"));
     }

@@ -17,6 +17,8 @@ use crate::web::{self as site, middleware, AppState, Settings};
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+pub const HSTS: &str = "max-age=31536000";
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -43,9 +45,21 @@ impl Application {
         let target = opts.database_url.clone();
         let pool_size = if target.is_postgres() { opts.db_pool_size } else { opts.db_pool_size.min(16) };
         let demo = !opts.no_demo;
+        let bind = opts.bind;
         let (pool, secret, demo_loaded) = web::block(move || -> anyhow::Result<_> {
             let pool = db::connect(&target, pool_size)?;
             let secret = secret_key(&pool)?;
+            if !bind.ip().is_loopback() {
+                // The demo accounts' password is published: never on a reachable address.
+                let mut conn = db::get(&pool)?;
+                let usable = crate::demo::accounts_that_sign_in(&mut conn, demo)?;
+                anyhow::ensure!(
+                    usable.is_empty(),
+                    "refusing to listen on {bind}: the demo accounts ({}) can sign in with the published password; \
+                     start with --no-demo on a database without them, or disable them (or give them new passwords) first",
+                    usable.join(", ")
+                );
+            }
             let demo_loaded = if demo {
                 let mut conn = db::get(&pool)?;
                 crate::demo::load_if_empty(&mut conn)?
@@ -59,6 +73,11 @@ impl Application {
 
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let hasher = web::block(move || Hasher::new(cores, Duration::from_secs(2))).await?;
+        let listener =
+            TcpListener::bind(opts.bind).with_context(|| format!("cannot listen on {} (--bind)", opts.bind))?;
+        let local = listener.local_addr()?;
+        // Without --public-url, links name the address actually bound (port 0 becomes the real port).
+        let public_url = Options { bind: local, ..opts.clone() }.base_url();
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             stamp: Default::default(),
@@ -69,18 +88,30 @@ impl Application {
             settings: Settings {
                 secure_cookies: opts.secure_cookies,
                 trust_proxy: opts.trust_proxy,
-                demo,
+                // Only a loopback server can still offer the demo accounts (see above).
+                demo: demo && opts.bind.ip().is_loopback(),
                 session_idle: chrono::Duration::minutes(opts.session_idle_minutes.into()),
                 session_lifetime: chrono::Duration::hours(opts.session_lifetime_hours.into()),
                 session_lifetime_hours: opts.session_lifetime_hours,
+                public_url,
+                body_timeout: Duration::from_secs(opts.body_timeout_seconds.into()),
             },
         });
 
-        let listener =
-            TcpListener::bind(opts.bind).with_context(|| format!("cannot listen on {} (--bind)", opts.bind))?;
-        let port = listener.local_addr()?.port();
+        let port = local.port();
         let workers = opts.workers.map(usize::from).unwrap_or(cores);
+        let hsts = opts.secure_cookies;
         let server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add(("Content-Security-Policy", CSP))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"));
+            if hsts {
+                // Served over https (--secure-cookies): browsers keep to https for a year.
+                headers = headers.add(("Strict-Transport-Security", HSTS));
+            }
             App::new()
                 .app_data(state.clone())
                 .app_data(web::FormConfig::default().limit(4 * 1024 * 1024))
@@ -89,18 +120,14 @@ impl Application {
                 .default_service(web::to(site::not_found))
                 .wrap(from_fn(middleware::session_and_csrf))
                 .wrap(from_fn(middleware::error_pages))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("Content-Security-Policy", CSP))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()")),
-                )
+                .wrap(headers)
                 .wrap(actix_web::middleware::Logger::default())
                 .wrap(Condition::new(db::querycount::enabled(), from_fn(middleware::count_queries)))
         })
         .workers(workers)
+        // Request heads must arrive within 5 s (408); bodies have their own deadline (--body-timeout-seconds).
+        .client_request_timeout(Duration::from_secs(5))
+        .client_disconnect_timeout(Duration::from_secs(2))
         .shutdown_timeout(30)
         .listen(listener)?
         .run();

@@ -2,8 +2,10 @@
 //! authorization helpers every handler uses.
 
 pub mod csrf;
+pub mod device;
 pub mod password;
 pub mod session;
+pub mod throttle;
 
 pub use session::{require_role, require_same_organization, CurrentUser};
 

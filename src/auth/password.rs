@@ -1,5 +1,8 @@
 //! Password hashing with argon2id (OWASP parameters), bounded in concurrency so
-//! that a flood of logins cannot starve page serving.
+//! that a flood of logins cannot starve page serving. Two lanes: untrusted
+//! sign-in attempts share one hash per core; trusted work (a browser with a
+//! device cookie, an admin setting a password) may also use one more, so it
+//! goes ahead of a flood of untrusted attempts.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,45 +59,75 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
-/// Runs argon2 on the blocking pool, at most `permits` at a time.
+/// Which lane a hash runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Sign-in attempts of browsers without a device cookie for the account.
+    Untrusted,
+    /// Device-cookie sign-ins and signed-in admins: never wait behind untrusted work.
+    Trusted,
+}
+
+/// Runs argon2 on the blocking pool: untrusted work at most `permits` at a
+/// time, all work at most `permits + 1`, so one hash is always free for trusted work.
 #[derive(Clone)]
 pub struct Hasher {
-    permits: Arc<Semaphore>,
+    all: Arc<Semaphore>,
+    untrusted: Arc<Semaphore>,
     wait: Duration,
     dummy_hash: Arc<str>,
 }
 
+fn saturated() -> AppError {
+    AppError::Unavailable("password hashing is saturated".into())
+}
+
 impl Hasher {
     pub fn new(permits: usize, wait: Duration) -> Self {
+        let permits = permits.max(1);
         Hasher {
-            permits: Arc::new(Semaphore::new(permits.max(1))),
+            all: Arc::new(Semaphore::new(permits + 1)),
+            untrusted: Arc::new(Semaphore::new(permits)),
             wait,
             dummy_hash: hash_blocking("selfreg timing equaliser").into(),
         }
     }
 
-    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+    async fn run<T: Send + 'static>(&self, lane: Lane, f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+        let deadline = tokio::time::Instant::now() + self.wait;
+        let share = match lane {
+            Lane::Untrusted => Some(
+                tokio::time::timeout_at(deadline, self.untrusted.clone().acquire_owned())
+                    .await
+                    .map_err(|_| saturated())?
+                    .map_err(|_| saturated())?,
+            ),
+            Lane::Trusted => None,
+        };
+        // Trusted work waits longer: it is never behind more than one untrusted hash per core.
+        let deadline = if lane == Lane::Trusted { deadline + self.wait } else { deadline };
+        let permit = tokio::time::timeout_at(deadline, self.all.clone().acquire_owned())
             .await
-            .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
-            .map_err(|_| AppError::Unavailable("hasher closed".into()))?;
+            .map_err(|_| saturated())?
+            .map_err(|_| saturated())?;
         let out = actix_web::web::block(move || {
-            let _permit = permit;
+            let _permits = (permit, share);
             f()
         })
         .await?;
         Ok(out)
     }
 
+    /// Hash a new password (trusted work: an admin or the CLI sets it).
     pub async fn hash(&self, password: String) -> AppResult<String> {
-        self.run(move || hash_blocking(&password)).await
+        self.run(Lane::Trusted, move || hash_blocking(&password)).await
     }
 
     /// Verify `password` against `stored`; without a stored hash (unknown
     /// account) verify against a dummy so both cost the same time.
-    pub async fn verify(&self, stored: Option<String>, password: String) -> AppResult<Verified> {
+    pub async fn verify(&self, lane: Lane, stored: Option<String>, password: String) -> AppResult<Verified> {
         let dummy = self.dummy_hash.clone();
-        self.run(move || match stored {
+        self.run(lane, move || match stored {
             Some(h) => Verified { ok: verify_blocking(&h, &password), needs_rehash: needs_rehash(&h) },
             None => {
                 let _ = verify_blocking(&dummy, &password);
@@ -118,20 +151,24 @@ mod tests {
         assert!(!needs_rehash(&h));
     }
 
-    /// Beyond the bound, requests wait briefly and then get 503 instead of piling up.
+    /// Beyond the bound, untrusted attempts wait briefly and then get 503
+    /// instead of piling up, while trusted work still goes ahead.
     #[actix_web::test]
-    async fn saturated_hashing_answers_unavailable() {
+    async fn saturated_hashing_refuses_untrusted_work_but_not_trusted() {
         let hasher = Hasher::new(1, Duration::from_millis(20));
         let slow = hasher.clone();
-        // Hold the only permit for a while.
-        let busy =
-            actix_web::rt::spawn(async move { slow.run(|| std::thread::sleep(Duration::from_millis(300))).await });
+        // Hold the only untrusted permit for a while.
+        let busy = actix_web::rt::spawn(async move {
+            slow.run(Lane::Untrusted, || std::thread::sleep(Duration::from_millis(300))).await
+        });
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let refused = hasher.hash("a long password 2".into()).await;
-        assert!(matches!(refused, Err(AppError::Unavailable(_))), "second hash must not wait for ever");
+        let refused = hasher.verify(Lane::Untrusted, None, "a long password 2".into()).await;
+        assert!(matches!(refused, Err(AppError::Unavailable(_))), "second untrusted hash must not wait for ever");
+        let trusted = hasher.verify(Lane::Trusted, None, "a long password 2".into()).await;
+        assert!(trusted.is_ok(), "the trusted lane is free during an untrusted flood");
         assert!(busy.await.unwrap().is_ok());
         // Once free, hashing works again.
-        assert!(hasher.hash("a long password 3".into()).await.is_ok());
+        assert!(hasher.verify(Lane::Untrusted, None, "a long password 3".into()).await.is_ok());
     }
 
     #[test]

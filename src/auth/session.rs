@@ -43,6 +43,8 @@ pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
     pub org_id: i64,
+    /// The client address of this request (audit rows record it).
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl CurrentUser {
@@ -53,11 +55,13 @@ impl CurrentUser {
             display_name: s.display_name.clone(),
             role: Role::parse(&s.role).ok()?,
             org_id: s.org_id,
+            address: s.client_address.parse().ok(),
         })
     }
 
+    /// The user as the audit log records them: who, for which organization, from which address.
     pub fn actor(&self) -> crate::db::audit::Actor {
-        crate::db::audit::Actor { user_id: Some(self.id), org_id: Some(self.org_id) }
+        crate::db::audit::Actor { user_id: Some(self.id), org_id: Some(self.org_id), address: self.address }
     }
 }
 
@@ -134,7 +138,7 @@ mod tests {
     }
 
     fn user(role: Role, org_id: i64) -> CurrentUser {
-        CurrentUser { id: 1, email: "u@example.org".into(), display_name: "U".into(), role, org_id }
+        CurrentUser { id: 1, email: "u@example.org".into(), display_name: "U".into(), role, org_id, address: None }
     }
 
     #[test]

@@ -7,15 +7,28 @@ use serde::Serialize;
 use super::schema::audit_log;
 use super::DbConn;
 
-/// Who did something: a signed-in user of an organization, or the system/CLI (both `None`).
+/// Who did something: a signed-in user of an organization, or the system/CLI
+/// (both `None`), and the network address the request came from (if any).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Actor {
     pub user_id: Option<i64>,
     pub org_id: Option<i64>,
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl Actor {
-    pub const SYSTEM: Actor = Actor { user_id: None, org_id: None };
+    pub const SYSTEM: Actor = Actor { user_id: None, org_id: None, address: None };
+
+    /// A user of an organization, address unknown (demo data, tools).
+    pub const fn user(user_id: i64, org_id: i64) -> Actor {
+        Actor { user_id: Some(user_id), org_id: Some(org_id), address: None }
+    }
+
+    /// The same actor, acting from `address` (a client address as the request
+    /// context has it; anything that is not an IP address is left out).
+    pub fn from_address(self, address: &str) -> Actor {
+        Actor { address: address.parse().ok(), ..self }
+    }
 }
 
 /// Append one row; call it inside the same transaction as the change it records.
@@ -38,6 +51,7 @@ pub fn record<B: Serialize, A: Serialize>(
             audit_log::action.eq(action),
             audit_log::before_json.eq(before.map(to_json)),
             audit_log::after_json.eq(after.map(to_json)),
+            audit_log::source_address.eq(actor.address.map(|a| a.to_string())),
         ))
         .execute(conn)?;
     // Every change moves the data stamp, which cached renderings are checked against.
@@ -60,6 +74,7 @@ pub struct AuditRow {
     pub action: String,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    pub source_address: Option<String>,
 }
 
 /// Filters of the admin's audit browser; empty fields do not filter.

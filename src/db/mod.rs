@@ -10,6 +10,7 @@ pub mod pledges;
 pub mod querycount;
 pub mod reports;
 pub mod schema;
+pub mod security_log;
 pub mod sessions;
 pub mod settings;
 pub mod standards;

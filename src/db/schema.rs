@@ -65,6 +65,21 @@ diesel::table! {
         action -> Text,
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
+        source_address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    security_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        email -> Nullable<Text>,
+        user_id -> Nullable<BigInt>,
+        address -> Text,
+        user_agent -> Text,
+        path -> Text,
+        detail -> Nullable<Text>,
     }
 }
 
@@ -377,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     throttle_events,
     audit_log,
+    security_log,
     standards,
     standard_codrafters,
     standard_events,

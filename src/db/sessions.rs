@@ -21,6 +21,8 @@ pub struct SessionUser {
     pub org_kind: String,
     pub org_name_zh: String,
     pub org_name_en: String,
+    /// The client address of the request (set by the request pipeline, not stored).
+    pub client_address: String,
 }
 
 pub fn create(conn: &mut DbConn, id_hash: &str, user_id: i64, csrf_token: &str) -> QueryResult<()> {
@@ -80,6 +82,7 @@ pub fn lookup(
         org_kind: r.8,
         org_name_zh: r.9,
         org_name_en: r.10,
+        client_address: String::new(),
     }))
 }
 

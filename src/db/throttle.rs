@@ -3,7 +3,7 @@
 //! sees the same counts and they survive restarts.
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{count_star, min};
+use diesel::dsl::{count_star, max, min};
 use diesel::prelude::*;
 
 use super::schema::throttle_events;
@@ -22,6 +22,15 @@ pub fn count_since(conn: &mut DbConn, scope: &str, since: NaiveDateTime) -> Quer
         .filter(throttle_events::scope.eq(scope))
         .filter(throttle_events::at.ge(since))
         .select((count_star(), min(throttle_events::at)))
+        .first(conn)
+}
+
+/// How many events `scope` had since `since`, and when the latest of them happened.
+pub fn latest_since(conn: &mut DbConn, scope: &str, since: NaiveDateTime) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    throttle_events::table
+        .filter(throttle_events::scope.eq(scope))
+        .filter(throttle_events::at.ge(since))
+        .select((count_star(), max(throttle_events::at)))
         .first(conn)
 }
 

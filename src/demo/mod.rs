@@ -17,17 +17,47 @@ fn code(first17: &str) -> CreditCode {
     CreditCode::complete(first17).expect("demo credit codes use the GB 32100 alphabet")
 }
 
+/// The demo accounts, all with the published password [`DEMO_PASSWORD`].
+pub const ACCOUNTS: [&str; 5] =
+    ["admin@example.org", "editor@example.org", "reviewer@example.org", "filer@example.org", "filer2@example.org"];
+
 /// Load the demo data if the database holds no organization yet. Returns whether it loaded.
 pub fn load_if_empty(conn: &mut DbConn) -> anyhow::Result<bool> {
-    let hash = crate::auth::password::hash_blocking(DEMO_PASSWORD);
+    if !orgs::all(conn)?.is_empty() {
+        return Ok(false);
+    }
+    // Each account its own salt: one hash per account, side by side.
+    let hashes: Vec<String> = std::thread::scope(|s| {
+        let jobs: Vec<_> =
+            ACCOUNTS.iter().map(|_| s.spawn(|| crate::auth::password::hash_blocking(DEMO_PASSWORD))).collect();
+        jobs.into_iter().map(|j| j.join().expect("hashing does not panic")).collect()
+    });
     let loaded = db::write(conn, |c| -> anyhow::Result<bool> {
         if !orgs::all(c)?.is_empty() {
             return Ok(false);
         }
-        load(c, &hash)?;
+        load(c, &hashes)?;
         Ok(true)
     })?;
     Ok(loaded)
+}
+
+/// The demo accounts that can sign in with the published password: all of
+/// them if `loading` and the database is empty (they would be loaded), else
+/// those that are active and still have it.
+pub fn accounts_that_sign_in(conn: &mut DbConn, loading: bool) -> anyhow::Result<Vec<String>> {
+    if loading && orgs::all(conn)?.is_empty() {
+        return Ok(ACCOUNTS.iter().map(|a| a.to_string()).collect());
+    }
+    let mut usable = Vec::new();
+    for email in ACCOUNTS {
+        if let Some(u) = users::by_email(conn, email)? {
+            if u.active && crate::auth::password::verify_blocking(&u.password_hash, DEMO_PASSWORD) {
+                usable.push(email.to_owned());
+            }
+        }
+    }
+    Ok(usable)
 }
 
 fn org(
@@ -63,8 +93,8 @@ pub struct DemoIds {
     pub filer2: i64,
 }
 
-fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
-    let ids = load_people(c, hash)?;
+fn load(c: &mut DbConn, hashes: &[String]) -> anyhow::Result<()> {
+    let ids = load_people(c, hashes)?;
     // Each area adds its demo data here, in dependency order.
     standards::load(c, &ids)?;
     pledges::load(c, &ids)?;
@@ -72,7 +102,7 @@ fn load(c: &mut DbConn, hash: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn load_people(c: &mut DbConn, hash: &str) -> anyhow::Result<DemoIds> {
+fn load_people(c: &mut DbConn, hashes: &[String]) -> anyhow::Result<DemoIds> {
     let regulator = org(
         c,
         OrgKind::Regulator,
@@ -104,10 +134,10 @@ fn load_people(c: &mut DbConn, hash: &str) -> anyhow::Result<DemoIds> {
         )?;
         platforms.push(id);
     }
-    let admin = user(c, "admin@example.org", "系统管理员", regulator, Role::Admin, hash)?;
-    let editor = user(c, "editor@example.org", "协会秘书处 王编辑", association, Role::Editor, hash)?;
-    let reviewer = user(c, "reviewer@example.org", "监管局 李审查", regulator, Role::Reviewer, hash)?;
-    let filer = user(c, "filer@example.org", "示例平台01 合规专员", platforms[0], Role::Filer, hash)?;
-    let filer2 = user(c, "filer2@example.org", "示例平台02 合规专员", platforms[1], Role::Filer, hash)?;
+    let admin = user(c, ACCOUNTS[0], "系统管理员", regulator, Role::Admin, &hashes[0])?;
+    let editor = user(c, ACCOUNTS[1], "协会秘书处 王编辑", association, Role::Editor, &hashes[1])?;
+    let reviewer = user(c, ACCOUNTS[2], "监管局 李审查", regulator, Role::Reviewer, &hashes[2])?;
+    let filer = user(c, ACCOUNTS[3], "示例平台01 合规专员", platforms[0], Role::Filer, &hashes[3])?;
+    let filer2 = user(c, ACCOUNTS[4], "示例平台02 合规专员", platforms[1], Role::Filer, &hashes[4])?;
     Ok(DemoIds { regulator, association, platforms, admin, editor, reviewer, filer, filer2 })
 }

@@ -212,7 +212,7 @@ fn period(
     opens: NaiveDate,
     due: NaiveDate,
 ) -> anyhow::Result<i64> {
-    let editor = Actor { user_id: Some(ids.editor), org_id: Some(ids.association) };
+    let editor = Actor::user(ids.editor, ids.association);
     let d = PeriodData {
         label_zh: zh.into(),
         label_en: en.into(),

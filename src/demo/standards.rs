@@ -63,8 +63,8 @@ fn walk(
     start_days_ago: i64,
     path: &[(&str, StandardState, &str)],
 ) -> QueryResult<()> {
-    let editor = Actor { user_id: Some(ids.editor), org_id: Some(ids.association) };
-    let reviewer = Actor { user_id: Some(ids.reviewer), org_id: Some(ids.regulator) };
+    let editor = Actor::user(ids.editor, ids.association);
+    let reviewer = Actor::user(ids.reviewer, ids.regulator);
     let mut from = StandardState::Proposed;
     let step = (start_days_ago / (path.len() as i64 + 1)).max(1);
     for (i, (action, to, note)) in path.iter().enumerate() {
@@ -129,7 +129,7 @@ fn d(s: &str) -> NaiveDate {
 pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     use StandardState as S;
     let today = crate::i18n::beijing_today();
-    let editor = Actor { user_id: Some(ids.editor), org_id: Some(ids.association) };
+    let editor = Actor::user(ids.editor, ids.association);
     let p = &ids.platforms;
 
     // The withdrawn one, superseded by the group standard in force.

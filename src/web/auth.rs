@@ -2,23 +2,20 @@
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{Duration, NaiveDateTime};
 use serde::Deserialize;
 
 use super::forms::Form;
 use super::{redirect, render, render_status, AppState, Ctx, LANG_COOKIE};
+use crate::auth::password::Lane;
 use crate::auth::session::{self, safe_next};
-use crate::db::{self, audit, sessions, throttle, users, DbConn};
+use crate::auth::{device, throttle};
+use crate::db::{self, audit, security_log, sessions, users};
 use crate::error::{AppError, AppResult};
 
-/// Failed logins allowed per account and per address within [`WINDOW_MINUTES`].
-pub const MAX_FAILURES: i64 = 5;
-pub const WINDOW_MINUTES: i64 = 15;
-
-pub const DEMO_ACCOUNTS: [&str; 5] =
-    ["admin@example.org", "editor@example.org", "reviewer@example.org", "filer@example.org", "filer2@example.org"];
+pub use crate::demo::ACCOUNTS as DEMO_ACCOUNTS;
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
@@ -59,26 +56,6 @@ pub struct LoginInput {
     next: String,
 }
 
-/// When the lock on `scope` ends, if it has reached the failure limit.
-fn locked_until(conn: &mut DbConn, scope: &str, now: NaiveDateTime) -> AppResult<Option<NaiveDateTime>> {
-    let since = now - Duration::minutes(WINDOW_MINUTES);
-    let (n, _) = throttle::count_since(conn, scope, since)?;
-    if n < MAX_FAILURES {
-        return Ok(None);
-    }
-    let nth = throttle::nth_latest_since(conn, scope, since, MAX_FAILURES)?;
-    Ok(nth.map(|t| t + Duration::minutes(WINDOW_MINUTES)))
-}
-
-fn lock_state(conn: &mut DbConn, scopes: &[String]) -> AppResult<Option<NaiveDateTime>> {
-    let now = db::now();
-    let mut until = None;
-    for s in scopes {
-        until = until.max(locked_until(conn, s, now)?);
-    }
-    Ok(until)
-}
-
 fn locked_page(ctx: Ctx, input: &LoginInput, until: NaiveDateTime) -> AppResult<HttpResponse> {
     let mut form = Form::new().with("email", &input.email);
     form.message = Some(ctx.tf("login.locked", &[("time", &ctx.lang.time(until))]));
@@ -90,7 +67,17 @@ fn locked_page(ctx: Ctx, input: &LoginInput, until: NaiveDateTime) -> AppResult<
     Ok(res)
 }
 
-pub async fn login(state: web::Data<AppState>, ctx: Ctx, input: web::Form<LoginInput>) -> AppResult<HttpResponse> {
+/// The security log's detail of a delay: `{rule}@{until, UTC}` (shown in words on the log page).
+fn until_detail(rule: &throttle::Rule, until: NaiveDateTime) -> String {
+    format!("{}@{}", rule.name, until.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    req: HttpRequest,
+    input: web::Form<LoginInput>,
+) -> AppResult<HttpResponse> {
     let input = input.into_inner();
     let lang = ctx.lang;
     let mut form = Form::new().with("email", &input.email);
@@ -109,33 +96,55 @@ pub async fn login(state: web::Data<AppState>, ctx: Ctx, input: web::Form<LoginI
     }
 
     let email = input.email.trim().to_lowercase();
-    let scopes = vec![format!("login:acct:{email}"), format!("login:ip:{}", ctx.client_ip)];
-    let (until, user) = {
-        let (scopes, email) = (scopes.clone(), email.clone());
-        state.db(move |c| Ok((lock_state(c, &scopes)?, users::by_email(c, &email)?))).await?
+    let device = req.cookie(device::COOKIE).and_then(|c| device::verify(&state.secret, c.value()));
+    let attempt = throttle::Attempt { email: email.clone(), address: ctx.client_ip.clone(), device };
+    let event = |detail: Option<String>, user_id: Option<i64>| security_log::NewEvent {
+        email: Some(email.clone()),
+        user_id,
+        detail,
+        ..ctx.security_event()
     };
-    if let Some(until) = until {
+    let (user, trusted, wait) = {
+        let attempt = attempt.clone();
+        state
+            .db(move |c| {
+                let now = db::now();
+                let user = users::by_email(c, &attempt.email)?;
+                let trusted = throttle::is_trusted(c, &attempt, user.as_ref().filter(|u| u.active).map(|u| u.id), now)?;
+                let wait = throttle::check(c, &attempt, trusted, now)?;
+                Ok((user, trusted, wait))
+            })
+            .await?
+    };
+    if let Some((until, rule)) = wait {
+        let e = event(Some(until_detail(&rule, until)), user.as_ref().map(|u| u.id));
+        state.tx(move |c| Ok(security_log::record(c, security_log::Kind::LoginLocked, &e)?)).await?;
         return locked_page(ctx, &input, until);
     }
 
     let stored = user.as_ref().filter(|u| u.active).map(|u| u.password_hash.clone());
-    let verified = state.hasher.verify(stored, input.password.clone()).await?;
+    let lane = if trusted { Lane::Trusted } else { Lane::Untrusted };
+    let verified = state.hasher.verify(lane, stored, input.password.clone()).await?;
     let user = match user {
         Some(u) if verified.ok && u.active => u,
-        _ => {
-            let until = {
-                let scopes = scopes.clone();
-                state
-                    .tx(move |c| {
-                        let now = db::now();
-                        for s in &scopes {
-                            throttle::record(c, s, now)?;
-                        }
-                        lock_state(c, &scopes)
-                    })
-                    .await?
-            };
-            if let Some(until) = until {
+        other => {
+            let failed =
+                event(Some(if trusted { "trusted".into() } else { "untrusted".into() }), other.as_ref().map(|u| u.id));
+            let locked = failed.clone();
+            let attempt = attempt.clone();
+            let until = state
+                .tx(move |c| {
+                    let now = db::now();
+                    let until = throttle::failed(c, &attempt, trusted, now)?;
+                    security_log::record(c, security_log::Kind::LoginFailed, &failed)?;
+                    if let Some((until, rule)) = until {
+                        let e = security_log::NewEvent { detail: Some(until_detail(&rule, until)), ..locked };
+                        security_log::record(c, security_log::Kind::Lockout, &e)?;
+                    }
+                    Ok(until)
+                })
+                .await?;
+            if let Some((until, _)) = until {
                 return locked_page(ctx, &input, until);
             }
             form.message = Some(ctx.t("login.failed").to_owned());
@@ -148,28 +157,31 @@ pub async fn login(state: web::Data<AppState>, ctx: Ctx, input: web::Form<LoginI
     let csrf = crate::auth::random_hex(32);
     let old_session = ctx.user.as_ref().map(|u| u.session_hash.clone());
     let (idle, lifetime) = (state.settings.session_idle, state.settings.session_lifetime);
-    let account_scope = scopes[0].clone();
+    let actor = audit::Actor::user(user.id, user.organization_id).from_address(&ctx.client_ip);
+    let user_id = user.id;
     state
         .tx(move |c| {
             let now = db::now();
-            let actor = audit::Actor { user_id: Some(user.id), org_id: Some(user.organization_id) };
-            throttle::clear(c, &account_scope)?;
+            throttle::succeeded(c, &attempt)?;
             if let Some(h) = new_hash {
-                users::set_password_hash(c, actor, user.id, &h, false)?;
+                users::set_password_hash(c, actor, user_id, &h, false)?;
             }
             if let Some(old) = old_session {
                 sessions::delete(c, &old)?;
             }
-            sessions::create(c, &token_hash, user.id, &csrf)?;
+            sessions::create(c, &token_hash, user_id, &csrf)?;
             sessions::purge_expired(c, now, idle, lifetime)?;
-            throttle::purge(c, now - Duration::days(1))?;
-            audit::record::<(), ()>(c, actor, "session", Some(user.id), "login", None, None)?;
+            db::throttle::purge(c, now - Duration::days(1))?;
+            security_log::purge(c, now)?;
+            audit::record::<(), ()>(c, actor, "session", Some(user_id), "login", None, None)?;
             Ok(())
         })
         .await?;
     let target = safe_next(&input.next).unwrap_or("/");
     let mut res = super::redirect_with_flash(target, "flash.signed_in");
-    res.add_cookie(&session::cookie(token, state.settings.secure_cookies, state.settings.session_lifetime_hours))
+    let secure = state.settings.secure_cookies;
+    res.add_cookie(&session::cookie(token, secure, state.settings.session_lifetime_hours))
+        .and_then(|_| res.add_cookie(&device::cookie(device::issue(&state.secret, user_id), secure)))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("cookie: {e}")))?;
     Ok(res)
 }
@@ -179,7 +191,7 @@ pub async fn logout(state: web::Data<AppState>, ctx: Ctx) -> AppResult<HttpRespo
         state
             .tx(move |c| {
                 sessions::delete(c, &u.session_hash)?;
-                let actor = audit::Actor { user_id: Some(u.user_id), org_id: Some(u.org_id) };
+                let actor = audit::Actor::user(u.user_id, u.org_id).from_address(&u.client_address);
                 audit::record::<(), ()>(c, actor, "session", Some(u.user_id), "logout", None, None)?;
                 Ok(())
             })

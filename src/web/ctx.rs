@@ -23,6 +23,8 @@ pub struct RequestCtx {
     /// Path and query of this request, for the language switch and `next`.
     pub path: String,
     pub client_ip: String,
+    /// The browser's User-Agent (for the security log).
+    pub user_agent: String,
     pub demo: bool,
 }
 
@@ -38,6 +40,18 @@ impl std::ops::Deref for Ctx {
 }
 
 impl RequestCtx {
+    /// A security-log event about this request: address, user agent, path and signed-in user.
+    pub fn security_event(&self) -> crate::db::security_log::NewEvent {
+        crate::db::security_log::NewEvent {
+            email: self.user.as_ref().map(|u| u.email.clone()),
+            user_id: self.user.as_ref().map(|u| u.user_id),
+            address: self.client_ip.clone(),
+            user_agent: self.user_agent.clone(),
+            path: self.path.clone(),
+            detail: None,
+        }
+    }
+
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.t(key)
     }
@@ -120,6 +134,7 @@ impl RequestCtx {
                 ("/admin/users", "nav.users"),
                 ("/admin/orgs", "nav.admin_orgs"),
                 ("/admin/audit", "nav.audit"),
+                ("/admin/security", "nav.security"),
             ],
             None => &[],
         }
@@ -205,6 +220,7 @@ pub fn current(req: &HttpRequest) -> Ctx {
         request_id: req.extensions().get::<super::middleware::RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
         client_ip: String::new(),
+        user_agent: String::new(),
         demo: false,
     }))
 }

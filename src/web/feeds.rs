@@ -71,8 +71,11 @@ pub fn atom(
     alternate: &str,
     entries: &[Entry],
 ) -> AppResult<HttpResponse> {
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
+    // Absolute links come from --public-url, never from request headers (Host, X-Forwarded-Host).
+    let base = req
+        .app_data::<actix_web::web::Data<super::AppState>>()
+        .map(|s| s.settings.public_url.clone())
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
     let updated = rfc3339(entries.first().map(|e| e.updated).unwrap_or_else(crate::db::now));
     let body = Feed {
         ctx,

@@ -3,6 +3,14 @@
 
 use std::rc::Rc;
 
+use super::body;
+use super::ctx::{Ctx, RequestCtx};
+use super::{AppState, FLASH_COOKIE, LANG_COOKIE};
+use crate::auth::{csrf, session};
+use crate::db::security_log;
+use crate::db::sessions::SessionUser;
+use crate::error::{AppError, ErrorInfo};
+use crate::i18n::Lang;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -11,13 +19,6 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use askama::Template;
-use futures_util::StreamExt;
-
-use super::ctx::{Ctx, RequestCtx};
-use super::{AppState, FLASH_COOKIE, LANG_COOKIE};
-use crate::auth::{csrf, session};
-use crate::error::{AppError, ErrorInfo};
-use crate::i18n::Lang;
 
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -51,6 +52,7 @@ fn default_info(status: StatusCode) -> ErrorInfo {
         400 | 405 | 411 | 414 | 415 | 431 => "error.400",
         403 => "error.403",
         404 => "error.404",
+        408 => "error.408",
         409 => "error.409",
         413 => "error.413",
         422 => "error.422",
@@ -120,11 +122,6 @@ fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Largest urlencoded form body the site accepts on `path`.
-fn form_limit(path: &str) -> usize {
-    super::body_limit_for(path)
-}
-
 fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> String {
     if trust_proxy {
         if let Some(ip) = req
@@ -141,13 +138,60 @@ fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> String {
     req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
+/// The hosts this site answers as: the Host the request was sent to, the
+/// `--public-url`'s, and behind a trusted proxy the forwarded one.
+fn own_hosts(req: &ServiceRequest, public_url: &str, trust_proxy: bool) -> Vec<String> {
+    let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut hosts = Vec::with_capacity(3);
+    if let Some(h) = header("host").or_else(|| req.uri().authority().map(|a| a.to_string())) {
+        hosts.push(h);
+    }
+    hosts.push(public_url.split_once("://").map(|(_, h)| h).unwrap_or(public_url).to_owned());
+    if trust_proxy {
+        if let Some(h) = header("x-forwarded-host") {
+            hosts.push(h.split(',').next().unwrap_or("").trim().to_owned());
+        }
+    }
+    hosts
+}
+
 fn error_response(req: ServiceRequest, e: AppError) -> ServiceResponse<BoxBody> {
     let res = e.error_response();
     ServiceResponse::new(req.into_parts().0, res)
 }
 
-/// Resolves the session and language, issues the anonymous CSRF cookie, and
-/// refuses unsafe requests without a valid CSRF token or from another site.
+/// Write a security-log row; a failure to write is logged, never shown.
+async fn security_log(state: &AppState, kind: security_log::Kind, event: security_log::NewEvent) {
+    if let Err(e) = state.tx(move |c| Ok(security_log::record(c, kind, &event)?)).await {
+        log::warn!("security log not written: {e}");
+    }
+}
+
+/// A refused request's security-log event, before the request context exists.
+fn refused_event(
+    req: &ServiceRequest,
+    user: Option<&SessionUser>,
+    address: String,
+    detail: &str,
+) -> security_log::NewEvent {
+    security_log::NewEvent {
+        email: user.map(|u| u.email.clone()),
+        user_id: user.map(|u| u.user_id),
+        address,
+        user_agent: user_agent(req),
+        path: format!("{} {}", req.method(), req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/")),
+        detail: Some(detail.to_owned()),
+    }
+}
+
+fn user_agent(req: &ServiceRequest) -> String {
+    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
+
+/// Resolves the session and language, issues the anonymous CSRF cookie,
+/// reads and checks query strings and form bodies (size, deadline, control
+/// characters), and refuses unsafe requests without a valid CSRF token or
+/// from another site.
 pub async fn session_and_csrf(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -155,8 +199,12 @@ pub async fn session_and_csrf(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(error_response(req, AppError::Internal(anyhow::anyhow!("application state missing"))));
     };
+    if body::query_has_forbidden_chars(req.query_string()) {
+        return Ok(error_response(req, AppError::BadRequest("error.request.control_chars")));
+    }
     let lang = lang_of(req.headers(), req.cookie(LANG_COOKIE).as_ref().map(|c| c.value()));
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+    let address = client_ip(&req, state.settings.trust_proxy);
 
     // The signed-in user, if the cookie names a live session.
     let session_cookie = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
@@ -165,7 +213,10 @@ pub async fn session_and_csrf(
         Some(token) if token.len() == 64 => {
             let hash = crate::auth::sha256_hex(&token);
             match state.load_session(hash).await {
-                Ok(Some(u)) => Some(u),
+                Ok(Some(mut u)) => {
+                    u.client_address = address.clone();
+                    Some(u)
+                }
                 Ok(None) => {
                     clear_session_cookie = true;
                     None
@@ -200,9 +251,12 @@ pub async fn session_and_csrf(
     };
 
     if is_unsafe(req.method()) && !csrf::EXEMPT.contains(&req.path()) {
-        let host = req.connection_info().host().to_owned();
+        let hosts = own_hosts(&req, &state.settings.public_url, state.settings.trust_proxy);
         let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        if csrf::cross_site(header("sec-fetch-site").as_deref(), header("origin").as_deref(), &host) {
+        let (fetch_site, origin) = (header("sec-fetch-site"), header("origin"));
+        if hosts.iter().all(|h| csrf::cross_site(fetch_site.as_deref(), origin.as_deref(), h)) {
+            let event = refused_event(&req, user.as_ref(), address, "cross_site");
+            security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("cross-site request")));
         }
         let mut given = header(csrf::HEADER).or_else(|| {
@@ -210,42 +264,40 @@ pub async fn session_and_csrf(
                 .ok()
                 .and_then(|q| q.0.into_iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v))
         });
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if given.is_none() && is_form {
-            let limit = form_limit(req.path());
-            let declared = req
-                .headers()
-                .get(header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<usize>().ok());
+        let content_type = header("content-type").unwrap_or_default();
+        // Multipart bodies (uploads) are read and bounded by their handlers.
+        if !content_type.starts_with("multipart/form-data") {
+            // Every other body is read here, whatever carries the token: one limit, one deadline.
+            let limit = super::body_limit_for(req.path());
+            let declared = header("content-length").and_then(|v| v.parse::<usize>().ok());
             if declared.is_some_and(|n| n > limit) {
                 return Ok(error_response(req, AppError::PayloadTooLarge));
             }
             let mut payload = req.take_payload();
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let Ok(chunk) = chunk else {
-                    return Ok(error_response(req, AppError::BadRequest("error.400")));
+            let body = match body::read(&mut payload, limit, state.settings.body_timeout).await {
+                Ok(b) => b,
+                Err(body::BodyError::TooLarge) => return Ok(error_response(req, AppError::PayloadTooLarge)),
+                Err(body::BodyError::Timeout) => return Ok(error_response(req, AppError::RequestTimeout)),
+                Err(body::BodyError::Broken) => return Ok(error_response(req, AppError::BadRequest("error.400"))),
+            };
+            if content_type.starts_with("application/x-www-form-urlencoded") {
+                let Ok(fields) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+                    return Ok(error_response(req, AppError::BadRequest("error.form_encoding")));
                 };
-                if body.len() + chunk.len() > limit {
-                    return Ok(error_response(req, AppError::PayloadTooLarge));
+                if body::pairs_have_forbidden_chars(&fields) {
+                    return Ok(error_response(req, AppError::BadRequest("error.request.control_chars")));
                 }
-                body.extend_from_slice(&chunk);
-            }
-            let body = body.freeze();
-            match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
-                Ok(fields) => given = fields.into_iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v),
-                Err(_) => return Ok(error_response(req, AppError::BadRequest("error.form_encoding"))),
+                if given.is_none() {
+                    given = fields.into_iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v);
+                }
             }
             req.set_payload(actix_web::dev::Payload::from(body));
         }
         // A new anonymous cookie cannot match any token yet.
         let ok = new_anon_cookie.is_none() && given.as_deref().is_some_and(|g| csrf::tokens_match(&csrf_token, g));
         if !ok {
+            let event = refused_event(&req, user.as_ref(), address, "token");
+            security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("missing or wrong token")));
         }
     }
@@ -253,19 +305,25 @@ pub async fn session_and_csrf(
     let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| k.starts_with("flash."));
     let had_flash = req.cookie(FLASH_COOKIE).is_some();
     let signed_in = user.is_some();
-    let ctx = RequestCtx {
+    let ctx = Ctx(Rc::new(RequestCtx {
         lang,
         user,
         csrf_token,
         flash: flash.map(|k| lang.t(&k).to_owned()),
         request_id,
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
-        client_ip: client_ip(&req, state.settings.trust_proxy),
+        client_ip: address,
+        user_agent: user_agent(&req),
         demo: state.settings.demo,
-    };
-    req.extensions_mut().insert(Ctx(Rc::new(ctx)));
+    }));
+    req.extensions_mut().insert(ctx.clone());
 
     let mut res = next.call(req).await?.map_into_boxed_body();
+    if res.status() == StatusCode::FORBIDDEN {
+        let mut event = ctx.security_event();
+        event.path = format!("{} {}", res.request().method(), ctx.path);
+        security_log(&state, security_log::Kind::Forbidden, event).await;
+    }
     let secure = state.settings.secure_cookies;
     if let Some(v) = new_anon_cookie {
         let c = Cookie::build(csrf::ANON_COOKIE, v)
@@ -280,10 +338,24 @@ pub async fn session_and_csrf(
     if clear_session_cookie && !replaced_session {
         let _ = res.response_mut().add_cookie(&session::removal_cookie(secure));
     }
+    // The flash cookie gets the attributes of the others, whoever set it.
+    let flashes: Vec<Cookie<'static>> =
+        res.response().cookies().filter(|c| c.name() == FLASH_COOKIE).map(|c| c.into_owned()).collect();
+    let sets_flash = !flashes.is_empty();
+    if sets_flash {
+        res.response_mut().del_cookie(FLASH_COOKIE);
+        for mut c in flashes {
+            c.set_http_only(true);
+            c.set_same_site(SameSite::Lax);
+            c.set_secure(secure);
+            c.set_path("/");
+            let _ = res.response_mut().add_cookie(&c);
+        }
+    }
     // A flash is shown once: drop it with the first page (not with a redirect).
-    let sets_flash = res.response().cookies().any(|c| c.name() == FLASH_COOKIE);
     if had_flash && !res.status().is_redirection() && !sets_flash {
-        let mut c = Cookie::build(FLASH_COOKIE, "").path("/").finish();
+        let mut c =
+            Cookie::build(FLASH_COOKIE, "").path("/").http_only(true).same_site(SameSite::Lax).secure(secure).finish();
         c.make_removal();
         let _ = res.response_mut().add_cookie(&c);
     }

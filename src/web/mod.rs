@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod body;
 pub mod ctx;
 pub mod diffview;
 pub mod export;
@@ -17,6 +18,7 @@ pub mod orgs;
 pub mod pagecache;
 pub mod pledges;
 pub mod reports;
+pub mod security_log;
 pub mod standards;
 
 use actix_web::cookie::Cookie;
@@ -60,6 +62,10 @@ pub struct Settings {
     pub session_idle: Duration,
     pub session_lifetime: Duration,
     pub session_lifetime_hours: u32,
+    /// Scheme, host and port of absolute links (`--public-url`), no trailing slash.
+    pub public_url: String,
+    /// How long a form body may take to arrive.
+    pub body_timeout: std::time::Duration,
 }
 
 /// Shared by every worker.
@@ -268,6 +274,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))
         .configure(admin::routes)
+        .configure(security_log::routes)
         .configure(standards::routes)
         .configure(pledges::routes)
         .configure(orgs::routes)

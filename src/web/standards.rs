@@ -158,7 +158,7 @@ pub fn badge(lang: Lang, s: &sdb::Standard, period: Option<&sdb::Period>, positi
 
 // ------------------------------------------------------------------ list
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default, Clone)]
 pub struct ListQuery {
     #[serde(default)]
     q: String,
@@ -226,7 +226,9 @@ pub fn list_row(lang: Lang, r: ListRow, today: NaiveDate) -> Row {
 
 pub async fn list(state: web::Data<AppState>, ctx: Ctx, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let st = &state;
-    state.pages.through(&state, &ctx, |c| list_page(st, c, q.into_inner())).await
+    let q = q.into_inner();
+    let reads = q.clone();
+    state.pages.through(&state, &ctx, &reads, |c| list_page(st, c, q)).await
 }
 
 async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpResponse> {
@@ -511,7 +513,12 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
     let id = parse_id(&id)?;
     let user = viewer(&ctx);
     let st = &state;
-    state.pages.through(&state, &ctx, |c| show_page(st, c, user, id, ShowForms::default(), StatusCode::OK)).await
+    state
+        .pages
+        .through(&state, &ctx, super::pagecache::NO_PARAMS, |c| {
+            show_page(st, c, user, id, ShowForms::default(), StatusCode::OK)
+        })
+        .await
 }
 
 // ------------------------------------------------------------------ proposal and metadata

@@ -369,9 +369,9 @@ async fn the_audit_log_filters_by_actor_object_and_dates_pages_and_exports() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = r.text().await.unwrap();
-    assert!(
-        csv.starts_with("\u{feff}编号,时间（北京时间）,操作人,操作人电子邮箱,对象类型,对象编号,操作,说明,变更内容\r\n")
-    );
+    assert!(csv.starts_with(
+        "\u{feff}编号,时间（北京时间）,操作人,操作人电子邮箱,来源地址,对象类型,对象编号,操作,说明,变更内容\r\n"
+    ));
     assert_eq!(csv.lines().count(), 1 + 30 + 2, "header, the demo's 30 organizations and the two new ones");
     assert!(csv.contains("系统管理员 系统管理员（示例市场监督管理局）登记了单位「审计乙」"));
     assert!(csv.contains("统一社会信用代码：91110000802100433B"));

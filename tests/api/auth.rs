@@ -61,49 +61,75 @@ async fn wrong_password_rerenders_with_message_and_kept_email() {
     assert!(summary.contains("<a href=\"#f-password\">密码：此项为必填项。</a>"));
 }
 
+/// A client that shares another's network address (colleagues behind one office address).
+fn client_at(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", reqwest::header::HeaderValue::from_str(address).unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+fn at(app: &TestApp, client: reqwest::Client) -> TestApp {
+    let mut c = app.other_client();
+    c.client = client;
+    c
+}
+
 #[tokio::test]
-async fn account_is_locked_after_five_failures_and_success_resets_it() {
+async fn failures_from_one_address_delay_only_that_address_not_the_owner_elsewhere() {
     let app = spawn_app().await;
+    let attacker = app.other_client();
     for _ in 0..4 {
-        let r = app.login_as("filer@example.org", "not the password").await;
+        let r = attacker.login_as("admin@example.org", "not the password").await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    // A success resets the account's counter…
-    app.login("filer@example.org").await;
-    app.logout().await;
-    // …so four more failures (from another address) still do not lock it.
-    let other = app.other_client();
-    for _ in 0..4 {
-        assert_eq!(
-            other.login_as("filer@example.org", "not the password").await.status(),
-            StatusCode::UNPROCESSABLE_ENTITY
-        );
-    }
-    // The fifth does; then even the right password is refused, in any language.
-    let r = other.login_as("filer@example.org", "not the password").await;
+    // The fifth failure starts a delay for this account from this address…
+    let r = attacker.login_as("admin@example.org", "not the password").await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    let third = app.other_client();
-    let r = third.login_as("filer@example.org", DEMO_PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.headers().contains_key("retry-after"));
+    let r = attacker.login_as("admin@example.org", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits there");
+    let retry: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "one minute at first: {retry}");
     let html = r.text().await.unwrap();
     assert!(html.contains("登录失败次数过多，请于北京时间"), "{html}");
-    let r = third.client.get(third.url("/login")).header("accept-language", "en").send().await.unwrap();
+    // …and nowhere else: the admin signs in from another address, with the right password.
+    let admin = app.other_client();
+    admin.login("admin@example.org").await;
+    // In English too.
+    let r = attacker.client.get(attacker.url("/login")).header("accept-language", "en").send().await.unwrap();
     let token = csrf_in(&r.text().await.unwrap());
-    let r = third
+    let r = attacker
         .client
-        .post(third.url("/login"))
+        .post(attacker.url("/login"))
         .header("accept-language", "en")
-        .form(&[("email", "filer@example.org"), ("password", DEMO_PASSWORD), ("csrf_token", &token)])
+        .form(&[("email", "admin@example.org"), ("password", DEMO_PASSWORD), ("csrf_token", &token)])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text().await.unwrap().contains("Please try again after"));
+}
 
-    // Counted in the database: once the window has passed, the account opens again.
+#[tokio::test]
+async fn delays_double_with_each_further_failure_and_end() {
+    let app = spawn_app().await;
+    let c = app.other_client();
+    for _ in 0..5 {
+        c.login_as("filer@example.org", "not the password").await;
+    }
+    // Wait out the first minute (moved in the database), fail once more: two minutes.
+    shift_throttle_back(&app, 1);
+    let r = c.login_as("filer@example.org", "not the password").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((61..=120).contains(&retry), "doubled: {retry}");
+    // Counted in the database: once the window has passed, the right password works again.
     shift_throttle_back(&app, 16);
-    assert_eq!(third.login_as("filer@example.org", DEMO_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.login_as("filer@example.org", DEMO_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
 
 /// Move every throttle event `minutes` into the past.
@@ -121,20 +147,134 @@ fn shift_throttle_back(app: &TestApp, minutes: i64) {
 }
 
 #[tokio::test]
-async fn client_address_is_locked_after_five_failures_on_any_accounts() {
+async fn one_persons_typos_do_not_lock_out_colleagues_behind_the_same_address() {
     let app = spawn_app().await;
-    for i in 0..4 {
-        let r = app.login_as(&format!("guess{i}@example.org"), "not the password").await;
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let office = "10.200.0.1";
+    let typist = at(&app, client_at(office));
+    for _ in 0..6 {
+        typist.login_as("filer@example.org", "not the password").await;
     }
-    // The fifth failure already says when to try again.
-    let r = app.login_as("guess5@example.org", "not the password").await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    let r = app.login_as("admin@example.org", DEMO_PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    // Another address is not affected.
-    let other = app.other_client();
-    other.login("admin@example.org").await;
+    assert_eq!(typist.login_as("filer@example.org", DEMO_PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A colleague at the same address signs in to their own account.
+    let colleague = at(&app, client_at(office));
+    colleague.login("filer2@example.org").await;
+    // Failures on many accounts from one address stay below its limit for a while too.
+    let guesser = at(&app, client_at("10.200.0.2"));
+    for i in 0..8 {
+        assert_eq!(
+            guesser.login_as(&format!("guess{i}@example.org"), "not the password").await.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    at(&app, client_at("10.200.0.2")).login("reviewer@example.org").await;
+}
+
+#[tokio::test]
+async fn a_browser_that_signed_in_before_is_never_locked_out_by_others() {
+    let app = spawn_app().await;
+    // The owner signs in once: the browser gets a device cookie for the sign-in page.
+    let owner = app.other_client();
+    let r = owner.login_as("editor@example.org", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let device = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("selfreg_device="))
+        .expect("device cookie");
+    assert!(device.contains("HttpOnly") && device.contains("Path=/login") && device.contains("Max-Age="), "{device}");
+    owner.logout().await;
+
+    // Attackers from many addresses: untrusted sign-ins to the account wait…
+    for i in 0..25 {
+        at(&app, client_at(&format!("10.201.0.{i}"))).login_as("editor@example.org", "guess").await;
+    }
+    let stranger = app.other_client();
+    assert_eq!(stranger.login_as("editor@example.org", DEMO_PASSWORD).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    // …but the owner's browser goes in.
+    owner.login("editor@example.org").await;
+
+    // A forged device cookie (another user's id) is worth nothing.
+    let value = &device["selfreg_device=".len()..device.find(';').unwrap()];
+    let forged = value.replacen(value.split('.').next().unwrap(), "1", 1);
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/login"))
+        .header("x-forwarded-for", "10.202.0.1")
+        .send()
+        .await
+        .unwrap();
+    let anon = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("selfreg_csrf="))
+        .unwrap();
+    let anon = &anon[..anon.find(';').unwrap()];
+    let token = csrf_in(&r.text().await.unwrap());
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/login"))
+        .header("x-forwarded-for", "10.202.0.1")
+        .header("cookie", format!("{anon}; selfreg_device={forged}"))
+        .form(&[("email", "editor@example.org"), ("password", DEMO_PASSWORD), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "a forged device cookie is untrusted");
+}
+
+#[tokio::test]
+async fn failed_sign_ins_lockouts_and_refusals_are_in_the_security_log_for_admins() {
+    let app = spawn_app().await;
+    let attacker = app.other_client();
+    for _ in 0..6 {
+        attacker
+            .client
+            .post(attacker.url("/login"))
+            .header("user-agent", "guessbot/1.0")
+            .form(&[("email", "x"), ("password", "y")])
+            .send()
+            .await
+            .unwrap();
+        attacker.login_as("reviewer@example.org", "not the password").await;
+    }
+    let filer = app.other_client();
+    filer.login("filer@example.org").await;
+    assert_eq!(filer.get("/admin/users").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(filer.get("/admin/security").await.status(), StatusCode::NOT_FOUND, "not for filers");
+    assert_eq!(app.get("/admin/security").await.status(), StatusCode::SEE_OTHER, "sign in first");
+
+    app.login("admin@example.org").await;
+    let (status, html) = app.get_html("/admin/security").await;
+    assert_eq!(status, StatusCode::OK);
+    let html = &html[html.find("<tbody>").expect("a table of events")..];
+    for text in [
+        "登录失败",
+        "开始限制登录",
+        "限制期间的登录",
+        "表单令牌无效",
+        "无权操作",
+        "reviewer@example.org",
+        "guessbot/1.0",
+    ] {
+        assert!(html.contains(text), "{text} in the security log");
+    }
+    assert!(html.contains("GET /admin/users"), "the refused request");
+    assert!(html.contains("此账号在此地址暂停登录至北京时间"), "the delay in words");
+    assert!(html.contains("未登录过的浏览器") && html.contains("缺少表单令牌或令牌不符"));
+    assert!(html.contains("10."), "client addresses");
+    // Newest first: the 403 came after the failed sign-ins.
+    assert!(html.find("无权操作").unwrap() < html.find("登录失败").unwrap());
+    let (_, only) = app.get_html("/admin/security?kind=csrf").await;
+    let only = &only[only.find("<tbody>").unwrap()..];
+    assert!(only.contains("表单令牌无效") && !only.contains("登录失败"));
 }
 
 #[tokio::test]

@@ -76,6 +76,8 @@ pub fn options(target: DbTarget) -> Options {
         no_demo: false,
         secure_cookies: false,
         trust_proxy: true,
+        public_url: None,
+        body_timeout_seconds: 20,
         session_idle_minutes: 480,
         session_lifetime_hours: 168,
         db_pool_size: 4,

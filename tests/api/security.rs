@@ -244,3 +244,383 @@ async fn the_audit_log_is_append_only() {
     drop(conn);
     assert_eq!(app.count("audit_log"), n);
 }
+
+// ------------------------------------------------------------------ hardening (issue 10)
+
+/// A client at a known address (the app trusts X-Forwarded-For in tests).
+fn client_at(address: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", reqwest::header::HeaderValue::from_str(address).unwrap());
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+fn set_cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+}
+
+fn sql(app: &TestApp, q: &str) {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(q).execute(&mut *app.conn()).unwrap();
+}
+
+fn sql_text(app: &TestApp, q: &str) -> Option<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct V {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        v: Option<String>,
+    }
+    diesel::sql_query(q).get_results::<V>(&mut *app.conn()).unwrap().into_iter().next().and_then(|r| r.v)
+}
+
+#[tokio::test]
+async fn control_characters_in_parameters_are_refused_at_the_edge_in_the_users_language() {
+    let app = spawn_app().await;
+    for path in ["/standards?q=%00", "/orgs?q=a%00b", "/pledges?kind=%1B", "/dashboard?pledge=1%00"] {
+        let (status, html) = app.get_html(path).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(html.contains("不允许的控制字符"), "{path}: {html}");
+    }
+    let r = app.client.get(app.url("/standards?q=%00")).header("accept-language", "en").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("control characters that are not allowed"));
+    // Tabs and line breaks are fine.
+    assert_eq!(app.get("/standards?q=a%09b%0A").await.status(), StatusCode::OK);
+
+    // In forms: the login e-mail, and an admin's organization name; nothing is stored.
+    let r = app.post_from("/login", "/login", &[("email", "admin\0@example.org"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.count("sessions"), 0);
+    app.login("admin@example.org").await;
+    let orgs = app.count("organizations");
+    let r = app
+        .post_from(
+            "/admin/orgs/new",
+            "/admin/orgs",
+            &[("kind", "platform"), ("name_zh", "空\0字符"), ("name_en", "Nul"), ("credit_code", "91310000MA1FL1MMXL")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("不允许的控制字符"));
+    assert_eq!(app.count("organizations"), orgs);
+}
+
+#[tokio::test]
+async fn with_secure_cookies_hsts_is_sent_and_the_flash_cookie_is_secure_and_lax() {
+    let (target, cleanup) = fresh_database();
+    let mut opts = options(target);
+    opts.secure_cookies = true;
+    let app = spawn_with(opts, cleanup).await;
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = plain.get(app.url("/login")).header("x-forwarded-for", "10.210.0.1").send().await.unwrap();
+    assert!(r.headers()["strict-transport-security"].to_str().unwrap().contains("max-age=31536000"));
+    let anon = set_cookies(&r).into_iter().find(|c| c.starts_with("selfreg_csrf=")).unwrap();
+    let anon = anon[..anon.find(';').unwrap()].to_owned();
+    let token = csrf_in(&r.text().await.unwrap());
+    let r = plain
+        .post(app.url("/login"))
+        .header("x-forwarded-for", "10.210.0.1")
+        .header("cookie", &anon)
+        .form(&[("email", "filer@example.org"), ("password", DEMO_PASSWORD), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookies = set_cookies(&r);
+    let flash = cookies.iter().find(|c| c.starts_with("selfreg_flash=")).expect("flash cookie");
+    for attr in ["Secure", "SameSite=Lax", "HttpOnly", "Path=/"] {
+        assert!(flash.contains(attr), "{flash} lacks {attr}");
+    }
+    assert!(cookies.iter().all(|c| c.contains("Secure")), "{cookies:?}");
+
+    // Without --secure-cookies (plain http), no HSTS.
+    let app = spawn_app().await;
+    assert!(!app.get("/").await.headers().contains_key("strict-transport-security"));
+}
+
+#[tokio::test]
+async fn a_token_in_a_header_or_the_query_does_not_lift_the_body_limit() {
+    let app = spawn_app().await;
+    let (_, html) = app.get_html("/login").await;
+    let token = csrf_in(&html);
+    let big = "x".repeat(70 * 1024);
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header("x-csrf-token", token.clone())
+        .form(&[("email", big.as_str()), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "token in a header");
+    let r = app
+        .client
+        .post(app.url(&format!("/login?csrf_token={token}")))
+        .form(&[("email", big.as_str()), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "token in the query");
+    // Not a form at all: the same limit.
+    let r = app
+        .client
+        .post(app.url("/login"))
+        .header("x-csrf-token", token.clone())
+        .header("content-type", "text/plain")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "any body");
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_in_gets_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (target, cleanup) = fresh_database();
+    let mut opts = options(target);
+    opts.body_timeout_seconds = 1;
+    let app = spawn_with(opts, cleanup).await;
+    let addr = app.addr.trim_start_matches("http://").to_owned();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: 1000\r\nX-Forwarded-For: 10.211.0.1\r\n\r\nemail=a"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    // A byte now and then, never the whole body.
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        if s.write_all(b"a").await.is_err() {
+            break;
+        }
+    }
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut answer)).await.unwrap().unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[tokio::test]
+async fn user_content_holding_the_old_token_placeholder_never_receives_a_visitors_token() {
+    let app = spawn_app().await;
+    let id = sql_text(&app, "SELECT CAST(id AS TEXT) AS v FROM standards WHERE state = 'public_comment' LIMIT 1")
+        .expect("a standard open for comment");
+    sql(&app, &format!("UPDATE standards SET title_zh = '标题 CSRFSLOTf4c1a9e07b3d 结束' WHERE id = {id}"));
+    app.data_changed();
+    let path = format!("/standards/{id}");
+    let first = app.other_client();
+    let (_, first_page) = first.get_html(&path).await;
+    let first_token = csrf_in(&first_page);
+    for _ in 0..2 {
+        let visitor = app.other_client();
+        let (status, page) = visitor.get_html(&path).await;
+        assert_eq!(status, StatusCode::OK);
+        let token = csrf_in(&page);
+        assert!(page.contains("标题 CSRFSLOTf4c1a9e07b3d 结束"), "the text as written");
+        let fields = page.matches("name=\"csrf_token\"").count();
+        assert!(fields >= 1);
+        assert_eq!(page.matches(&token).count(), fields, "the token only in the form fields");
+        assert!(!page.contains(&first_token), "never another visitor's token");
+    }
+}
+
+#[tokio::test]
+async fn feed_links_come_from_the_public_url_never_from_forwarded_headers() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/feeds/standards.atom"))
+        .header("x-forwarded-host", "evil.example")
+        .header("host", "evil2.example")
+        .send()
+        .await
+        .unwrap();
+    let feed = r.text().await.unwrap();
+    assert!(!feed.contains("evil"), "{feed}");
+    assert!(feed.contains(&format!("{}/standards", app.addr)), "default: the bound address");
+
+    let (target, cleanup) = fresh_database();
+    let mut opts = options(target);
+    opts.public_url = Some("https://registry.example.gov".into());
+    let app = spawn_with(opts, cleanup).await;
+    let r = app.client.get(app.url("/feeds/standards.atom")).header("x-forwarded-host", "evil.example").send().await;
+    let feed = r.unwrap().text().await.unwrap();
+    assert!(feed.contains("https://registry.example.gov/standards") && !feed.contains("evil"), "{feed}");
+}
+
+#[tokio::test]
+async fn guessable_passwords_are_refused_with_the_reason_and_audit_rows_carry_the_address() {
+    let app = spawn_app().await;
+    let mut admin = app.other_client();
+    admin.client = client_at("10.212.0.7");
+    admin.login("admin@example.org").await;
+    let org =
+        sql_text(&app, "SELECT CAST(id AS TEXT) AS v FROM organizations WHERE kind = 'platform' LIMIT 1").unwrap();
+    let fields = |pw: &'static str| {
+        vec![
+            ("email", "filer9@example.org".to_owned()),
+            ("display_name", "Filer 9".to_owned()),
+            ("organization_id", org.clone()),
+            ("role", "filer".to_owned()),
+            ("active", "on".to_owned()),
+            ("password", pw.to_owned()),
+        ]
+    };
+    let post = |pw: &'static str| {
+        let f = fields(pw);
+        let admin = &admin;
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.post_from("/admin/users/new", "/admin/users", &f).await
+        }
+    };
+    let users = app.count("users");
+    let r = post("password123").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("这是一个常见密码"));
+    let r = post("qwertyuiop").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("users"), users);
+    let r = post("tidal granite orchard 9").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let address =
+        sql_text(&app, "SELECT source_address AS v FROM audit_log WHERE object_type = 'user' ORDER BY id DESC LIMIT 1");
+    assert_eq!(address.as_deref(), Some("10.212.0.7"), "the admin's address on the audit row");
+
+    // A reset through the admin form: the same rule, in English too.
+    let id = sql_text(&app, "SELECT CAST(id AS TEXT) AS v FROM users WHERE email = 'filer9@example.org'").unwrap();
+    let (_, page) = admin.get_html(&format!("/admin/users/{id}")).await;
+    let token = csrf_in(&page);
+    let r = admin
+        .client
+        .post(admin.url(&format!("/admin/users/{id}/password")))
+        .header("accept-language", "en")
+        .form(&[("password", "1234567890"), ("csrf_token", &token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("common password"));
+}
+
+#[test]
+fn the_cli_refuses_a_guessable_password_and_says_why() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let (target, cleanup) = fresh_database();
+    let url = match &target {
+        selfreg::db::DbTarget::Sqlite(p) => p.clone(),
+        selfreg::db::DbTarget::Postgres(u) => u.clone(),
+    };
+    let bin = env!("CARGO_BIN_EXE_selfreg");
+    let out = Command::new(bin)
+        .args(["--database-url", &url, "org", "add", "--kind", "regulator", "--name-zh", "某局", "--name-en", "Bureau"])
+        .args(["--credit-code", "91310000MA1FL1MMXL"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let add = |pw: &str| {
+        let mut child = Command::new(bin)
+            .args(["--database-url", &url, "user", "add", "--email", "ops@example.gov", "--name", "运维"])
+            .args(["--org", "91310000MA1FL1MMXL", "--role", "admin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(pw.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = add("password123\n");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("common password"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = add("ops.example.gov\n");
+    assert!(!out.status.success(), "built from the e-mail address");
+    let out = add("tidal granite orchard 9\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    drop(cleanup);
+}
+
+#[tokio::test]
+async fn kept_pages_ignore_parameters_they_do_not_read_and_survive_a_flood_of_searches() {
+    let app = spawn_app().await;
+    let id =
+        sql_text(&app, "SELECT CAST(id AS TEXT) AS v FROM standards WHERE state = 'public_comment' LIMIT 1").unwrap();
+    let path = format!("/standards/{id}");
+    // Kept pages are current for a minute: if the minute turns during a try, try again.
+    for attempt in 0..3 {
+        let minute = selfreg::db::now().and_utc().timestamp() / 60;
+        sql(&app, &format!("UPDATE standards SET title_zh = '旧标题{attempt}' WHERE id = {id}"));
+        app.data_changed();
+        assert!(app.get_html(&path).await.1.contains(&format!("旧标题{attempt}")));
+        // Changed behind the application's back (no new data stamp): only a new rendering would show it.
+        sql(&app, &format!("UPDATE standards SET title_zh = '新标题{attempt}' WHERE id = {id}"));
+        let (_, with_junk) = app.get_html(&format!("{path}?utm_source=x&page=3")).await;
+        // A flood of distinct searches.
+        let queries: Vec<String> = (0..2100).map(|i| format!("/standards?q=flood{i}")).collect();
+        for chunk in queries.chunks(16) {
+            let gets: Vec<_> = chunk
+                .iter()
+                .map(|q| {
+                    let (client, url) = (app.client.clone(), app.url(q));
+                    tokio::spawn(async move { client.get(url).send().await.unwrap().status() })
+                })
+                .collect();
+            for g in gets {
+                assert_eq!(g.await.unwrap(), StatusCode::OK);
+            }
+        }
+        let (_, after) = app.get_html(&path).await;
+        if selfreg::db::now().and_utc().timestamp() / 60 != minute {
+            continue;
+        }
+        assert!(with_junk.contains(&format!("旧标题{attempt}")), "unread parameters make no new page");
+        assert!(after.contains(&format!("旧标题{attempt}")), "the page was not pushed out by the searches");
+        return;
+    }
+    panic!("the minute turned during every try");
+}
+
+#[tokio::test]
+async fn a_server_on_a_reachable_address_refuses_to_start_while_demo_accounts_can_sign_in() {
+    // Demo mode on an empty database: it would load them.
+    let (target, cleanup) = fresh_database();
+    let mut opts = options(target.clone());
+    opts.bind = "0.0.0.0:0".parse().unwrap();
+    let err = match selfreg::startup::Application::build(&opts).await {
+        Ok(_) => panic!("must not start"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("--no-demo") && err.contains("disable") && !err.contains('\n'), "{err}");
+
+    // A demo database, restarted with --no-demo on a reachable address: still refused.
+    let demo = spawn_with(options(target.clone()), None).await;
+    let hashes = demo.count("users");
+    assert_eq!(
+        sql_text(&demo, "SELECT CAST(COUNT(DISTINCT password_hash) AS TEXT) AS v FROM users").as_deref(),
+        Some(hashes.to_string().as_str()),
+        "each demo account has its own salt"
+    );
+    opts.no_demo = true;
+    assert!(selfreg::startup::Application::build(&opts).await.is_err());
+    // Once the demo accounts are disabled, it starts.
+    sql(&demo, "UPDATE users SET active = false WHERE email LIKE '%@example.org'");
+    let app = spawn_with(opts, cleanup).await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    // --no-demo on a fresh database starts too.
+    let (target, cleanup) = fresh_database();
+    let mut opts = options(target);
+    opts.bind = "0.0.0.0:0".parse().unwrap();
+    opts.no_demo = true;
+    spawn_with(opts, cleanup).await;
+}

@@ -12,6 +12,7 @@
 mod harness;
 mod dashboard;
 mod pledges;
+mod security;
 
 use harness::{scenario, World};
 

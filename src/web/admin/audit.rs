@@ -166,10 +166,11 @@ pub async fn export_csv(
         return list(state, ctx, user, q).await;
     }
     let (lines, _, _, _) = load(&state, lang, filter, &q.actor, EXPORT_LIMIT, 0).await?;
-    let header = ["id", "at", "actor", "actor_email", "object_type", "object_id", "action", "sentence", "changes"]
-        .iter()
-        .map(|k| lang.t(&format!("audit.csv.{k}")).to_owned())
-        .collect();
+    let header =
+        ["id", "at", "actor", "actor_email", "address", "object_type", "object_id", "action", "sentence", "changes"]
+            .iter()
+            .map(|k| lang.t(&format!("audit.csv.{k}")).to_owned())
+            .collect();
     let rows = lines
         .iter()
         .map(|l| {
@@ -178,6 +179,7 @@ pub async fn export_csv(
                 lang.datetime(l.at),
                 l.actor.clone(),
                 l.actor_email.clone(),
+                l.address.clone(),
                 l.type_label.clone(),
                 l.object_id.map(|i| i.to_string()).unwrap_or_default(),
                 l.action_label.clone(),

@@ -40,6 +40,8 @@ pub struct Line {
     pub at: NaiveDateTime,
     pub actor: String,
     pub actor_email: String,
+    /// The network address the change came from, when known.
+    pub address: String,
     pub object_type: String,
     pub type_label: String,
     pub object_id: Option<i64>,
@@ -646,6 +648,7 @@ pub fn line(lang: Lang, r: &AuditRow, names: &Names) -> Line {
         at: r.at,
         actor: actor_text,
         actor_email,
+        address: r.source_address.clone().unwrap_or_default(),
         object_type: r.object_type.clone(),
         type_label: type_label(lang, &r.object_type),
         object_id: r.object_id,

@@ -17,6 +17,7 @@ fn row(object_type: &str, object_id: Option<i64>, action: &str, before: Option<&
         action: action.into(),
         before_json: before.map(Into::into),
         after_json: after.map(Into::into),
+        source_address: None,
     }
 }
 
@@ -203,7 +204,9 @@ fn every_known_type_and_action_has_a_name_in_both_languages() {
             let key = format!("audit.action.{a}");
             assert_ne!(lang.t(&key), key);
         }
-        for k in ["id", "at", "actor", "actor_email", "object_type", "object_id", "action", "sentence", "changes"] {
+        for k in
+            ["id", "at", "actor", "actor_email", "address", "object_type", "object_id", "action", "sentence", "changes"]
+        {
             let key = format!("audit.csv.{k}");
             assert_ne!(lang.t(&key), key);
         }

@@ -2,7 +2,7 @@
 
 use super::*;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, serde::Serialize, Default, Clone)]
 pub struct ShowQuery {
     #[serde(default)]
     kind: String,
@@ -127,7 +127,9 @@ pub async fn show(
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let st = &state;
-    state.pages.through(&state, &ctx, |c| show_page(st, c, id.into_inner(), q.into_inner())).await
+    let q = q.into_inner();
+    let reads = q.clone();
+    state.pages.through(&state, &ctx, &reads, |c| show_page(st, c, id.into_inner(), q)).await
 }
 
 async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppResult<HttpResponse> {

@@ -13,7 +13,7 @@ use view::*;
 
 /// The dashboard's menus and search as the URL gives them. Anything may be
 /// missing, malformed or stale: the page still answers, showing what it can.
-#[derive(Default, Clone)]
+#[derive(Default, Clone, serde::Serialize)]
 pub struct BoardQuery {
     pledge: String,
     period: String,
@@ -119,7 +119,8 @@ pub async fn dashboard(
 ) -> AppResult<HttpResponse> {
     let st = &state;
     let q = BoardQuery::from_pairs(q.into_inner());
-    state.pages.through(&state, &ctx, |c| dashboard_page(st, c, q)).await
+    let reads = q.clone();
+    state.pages.through(&state, &ctx, &reads, |c| dashboard_page(st, c, q)).await
 }
 
 /// The query of what is shown (for the export links).
