@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::super::audit::{self, Actor};
 use super::super::pledges::Commitment;
 use super::super::schema::{
-    attachments, pledge_commitments, report_entries, report_indicators, report_links, report_revisions,
+    attachments, pledge_commitments, pledges, report_entries, report_indicators, report_links, report_revisions,
     reporting_periods, reports, signature_exclusions, signatures,
 };
 use super::super::DbConn;
@@ -20,6 +20,17 @@ use crate::domain::Role;
 
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Report>> {
     reports::table.find(id).first(conn).optional()
+}
+
+/// A report and the organization that issued its pledge: what deciding who
+/// may see it needs (one query).
+pub fn get_with_issuer(conn: &mut DbConn, id: i64) -> QueryResult<Option<(Report, i64)>> {
+    reports::table
+        .inner_join(reporting_periods::table.inner_join(pledges::table))
+        .filter(reports::id.eq(id))
+        .select((reports::all_columns, pledges::organization_id))
+        .first(conn)
+        .optional()
 }
 
 pub fn for_period_and_org(conn: &mut DbConn, period_id: i64, org_id: i64) -> QueryResult<Option<Report>> {
@@ -91,7 +102,11 @@ pub fn open_or_create(
 /// A report with its period, organization and entries: seven queries.
 pub fn full(conn: &mut DbConn, id: i64) -> QueryResult<Option<Full>> {
     let Some(report) = get(conn, id)? else { return Ok(None) };
-    let period = reporting_periods::table.find(report.period_id).first(conn)?;
+    let (period, issuer_id) = reporting_periods::table
+        .inner_join(pledges::table)
+        .filter(reporting_periods::id.eq(report.period_id))
+        .select((reporting_periods::all_columns, pledges::organization_id))
+        .first(conn)?;
     let org = org_brief(conn, report.organization_id)?;
     let rows: Vec<(EntryRow, Commitment)> = report_entries::table
         .inner_join(pledge_commitments::table)
@@ -143,7 +158,7 @@ pub fn full(conn: &mut DbConn, id: i64) -> QueryResult<Option<Full>> {
             commitment,
         })
         .collect();
-    Ok(Some(Full { report, period, org, entries }))
+    Ok(Some(Full { report, period, issuer_id, org, entries }))
 }
 
 /// What the filer sends for one entry.

@@ -147,6 +147,8 @@ impl Entry {
 pub struct Full {
     pub report: Report,
     pub period: Period,
+    /// The association that issued the pledge (its editors may read submitted reports).
+    pub issuer_id: i64,
     pub org: OrgBrief,
     pub entries: Vec<Entry>,
 }

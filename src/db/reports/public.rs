@@ -8,7 +8,8 @@ use diesel::prelude::*;
 
 use super::super::pledges::Commitment;
 use super::super::schema::{
-    organizations, pledge_commitments, report_entries, reporting_periods, reports, signature_exclusions, signatures,
+    organizations, pledge_commitments, pledges, report_entries, reporting_periods, reports, signature_exclusions,
+    signatures,
 };
 use super::super::DbConn;
 use crate::domain::report::ReportState;
@@ -112,11 +113,13 @@ pub struct HistoryRow {
     pub period_label_en: String,
     pub due_on: NaiveDate,
     pub pledge_id: i64,
+    /// The association that issued the pledge.
+    pub issuer_id: i64,
 }
 
 pub fn history(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<HistoryRow>> {
     reports::table
-        .inner_join(reporting_periods::table)
+        .inner_join(reporting_periods::table.inner_join(pledges::table))
         .filter(reports::organization_id.eq(org_id))
         .order(reporting_periods::due_on.desc())
         .select((
@@ -130,6 +133,7 @@ pub fn history(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<HistoryRow>> {
             reporting_periods::label_en,
             reporting_periods::due_on,
             reporting_periods::pledge_id,
+            pledges::organization_id,
         ))
         .load(conn)
 }

@@ -70,23 +70,42 @@ fn now() -> NaiveDateTime {
     crate::db::now()
 }
 
-/// Who may read a report: everyone once accepted; before that only the
-/// platform's own users and staff (reviewers, editors, admins).
+/// How much of a report the viewer may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub enum Access {
+    /// An accepted report, as the public sees it (no review comments, no revisions).
     Public,
+    /// The filing organization's own users.
     Own,
+    /// Reviewers, the issuing association's editors (once submitted), admins.
     Staff,
 }
 
-fn access(ctx: &Ctx, org_id: i64, state: ReportState) -> AppResult<Access> {
-    match viewer(ctx) {
-        Some(u) if matches!(u.role, Role::Reviewer | Role::Editor | Role::Admin) => Ok(Access::Staff),
-        Some(u) if u.org_id == org_id => Ok(Access::Own),
-        _ if state == ReportState::Accepted => Ok(Access::Public),
-        // Unknown to others: the same answer as a report that does not exist.
-        _ => Err(AppError::NotFound),
+/// Who is looking: role and organization of the signed-in user, if any.
+pub type Viewer = Option<(Role, i64)>;
+
+pub fn viewer_of(ctx: &Ctx) -> Viewer {
+    viewer(ctx).map(|u| (u.role, u.org_id))
+}
+
+/// The rule for reports: a draft (and its evidence) only to the filing
+/// organization and admins; submitted and returned reports also to reviewers
+/// and to the editors of the association that issued the pledge; accepted
+/// reports to everyone. `None`: not visible (answer 404).
+pub fn visibility(viewer: Viewer, report_org: i64, issuer_org: i64, state: ReportState) -> Option<Access> {
+    match viewer {
+        Some((Role::Admin, _)) => Some(Access::Staff),
+        Some((_, org)) if org == report_org => Some(Access::Own),
+        Some((Role::Reviewer, _)) if state != ReportState::Draft => Some(Access::Staff),
+        Some((Role::Editor, org)) if org == issuer_org && state != ReportState::Draft => Some(Access::Staff),
+        _ if state == ReportState::Accepted => Some(Access::Public),
+        _ => None,
     }
+}
+
+fn access(ctx: &Ctx, report_org: i64, issuer_org: i64, state: ReportState) -> AppResult<Access> {
+    // Unknown to others: the same answer as a report that does not exist.
+    visibility(viewer_of(ctx), report_org, issuer_org, state).ok_or(AppError::NotFound)
 }
 
 /// A deadline instant as Beijing time; midnight shows as 24:00 of the day before.
@@ -148,6 +167,37 @@ mod tests {
         let due = rules::due_instant(NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
         assert_eq!(deadline_text(Lang::Zh, due), "2026-01-31 24:00（北京时间）");
         assert_eq!(deadline_text(Lang::En, due), "2026-01-31 24:00 (Beijing time)");
+    }
+
+    #[test]
+    fn who_sees_which_report() {
+        use ReportState::*;
+        let (platform, assoc, other_assoc, regulator) = (10, 20, 30, 40);
+        let filer = Some((Role::Filer, platform));
+        let other_filer = Some((Role::Filer, 11));
+        let editor = Some((Role::Editor, assoc));
+        let other_editor = Some((Role::Editor, other_assoc));
+        let reviewer = Some((Role::Reviewer, regulator));
+        let admin = Some((Role::Admin, regulator));
+        let see = |v: Viewer, s| visibility(v, platform, assoc, s);
+        for s in ReportState::ALL {
+            assert_eq!(see(filer, s), Some(Access::Own), "{s:?}");
+            assert_eq!(see(admin, s), Some(Access::Staff), "{s:?}");
+        }
+        for v in [None, other_filer, editor, other_editor, reviewer] {
+            assert_eq!(see(v, Draft), None, "a draft is the filer's alone: {v:?}");
+        }
+        for s in [Submitted, Returned] {
+            assert_eq!(see(reviewer, s), Some(Access::Staff));
+            assert_eq!(see(editor, s), Some(Access::Staff), "the issuing association");
+            assert_eq!(see(other_editor, s), None, "another association");
+            assert_eq!(see(other_filer, s), None);
+            assert_eq!(see(None, s), None);
+        }
+        assert_eq!(see(None, Accepted), Some(Access::Public));
+        assert_eq!(see(other_filer, Accepted), Some(Access::Public));
+        assert_eq!(see(other_editor, Accepted), Some(Access::Public));
+        assert_eq!(see(editor, Accepted), Some(Access::Staff));
     }
 
     #[test]

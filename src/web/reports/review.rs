@@ -41,6 +41,9 @@ pub async fn decide(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     require_role(&user, Role::Reviewer)?;
+    // A report the reviewer may not see (a draft) does not exist for them.
+    let (report, issuer) = state.db(move |c| rdb::get_with_issuer(c, id)?.ok_or(AppError::NotFound)).await?;
+    access(&ctx, report.organization_id, issuer, report.state())?;
     let lang = ctx.lang;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("error.form_encoding"))?;
