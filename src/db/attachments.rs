@@ -48,6 +48,38 @@ pub fn add_attachments(
     Ok(())
 }
 
+/// A stored file as listed for removal: (id, owner id, file name, SHA-256, stored at).
+pub type OwnedFile = (i64, i64, String, String, chrono::NaiveDateTime);
+
+/// Those of `ids` that belong to one of `owner_ids` (of `owner_type`).
+pub fn owned_among(conn: &mut DbConn, owner_type: &str, owner_ids: &[i64], ids: &[i64]) -> QueryResult<Vec<OwnedFile>> {
+    attachments::table
+        .filter(attachments::owner_type.eq(owner_type))
+        .filter(attachments::owner_id.eq_any(owner_ids))
+        .filter(attachments::id.eq_any(ids))
+        .order(attachments::id)
+        .select((
+            attachments::id,
+            attachments::owner_id,
+            attachments::filename,
+            attachments::sha256,
+            attachments::created_at,
+        ))
+        .load(conn)
+}
+
+/// Delete stored files for good.
+pub fn delete(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(attachments::table.filter(attachments::id.eq_any(ids))).execute(conn)
+}
+
+/// Give stored files another owner type (e.g. to keep them, out of sight, for the record).
+pub fn reassign(conn: &mut DbConn, ids: &[i64], owner_type: &str) -> QueryResult<usize> {
+    diesel::update(attachments::table.filter(attachments::id.eq_any(ids)))
+        .set(attachments::owner_type.eq(owner_type))
+        .execute(conn)
+}
+
 pub fn attachments_of(conn: &mut DbConn, owner_type: &str, owner_id: i64) -> QueryResult<Vec<AttachmentMeta>> {
     attachments::table
         .filter(attachments::owner_type.eq(owner_type))

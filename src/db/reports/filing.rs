@@ -170,6 +170,14 @@ pub struct EntryInput {
     pub measures: String,
     pub indicators: Vec<(String, String, String)>,
     pub links: Vec<(String, String)>,
+    /// Evidence files of this entry to remove.
+    pub remove_files: Vec<i64>,
+}
+
+/// A new evidence file for an entry.
+pub struct NewEvidence {
+    pub entry_id: i64,
+    pub file: NewAttachment,
 }
 
 pub(super) fn cas_editable(
@@ -187,8 +195,9 @@ pub(super) fn cas_editable(
     Ok(r)
 }
 
-/// Save a draft (a returned report becomes a draft again). Compare-and-set on
-/// the version the filer's form was built from.
+/// Save a draft (a returned report becomes a draft again) with its new
+/// evidence files and the removal of others, all in the caller's one
+/// transaction. Compare-and-set on the version the filer's form was built from.
 pub fn save(
     conn: &mut DbConn,
     actor: Actor,
@@ -196,6 +205,7 @@ pub fn save(
     id: i64,
     expected_version: i32,
     inputs: &[EntryInput],
+    files: &[NewEvidence],
 ) -> Result<(), ReportError> {
     let before = cas_editable(conn, id, expected_version, role, ReportAction::Save)?;
     let ids: Vec<i64> =
@@ -266,49 +276,54 @@ pub fn save(
         None,
         Some(&(inputs.len(), before.state.as_str())),
     )?;
+    remove_evidence(conn, actor, &before, &ids, inputs)?;
+    for (entry, group) in group_by_entry(files.iter().filter(|f| ids.contains(&f.entry_id))) {
+        for f in &group {
+            crate::db::attachments::add_attachments(conn, actor, EVIDENCE_OWNER, entry, std::slice::from_ref(&f.file))?;
+        }
+        let names: Vec<(&str, &str)> =
+            group.iter().map(|f| (f.file.filename.as_str(), f.file.sha256.as_str())).collect();
+        audit::record::<(), _>(conn, actor, "report", Some(id), "add_evidence", None, Some(&(entry, names)))?;
+    }
     Ok(())
 }
 
-/// Attach evidence files to an entry of an editable report.
-pub fn add_evidence(
+fn group_by_entry<'a>(files: impl Iterator<Item = &'a NewEvidence>) -> Vec<(i64, Vec<&'a NewEvidence>)> {
+    let mut out: Vec<(i64, Vec<&NewEvidence>)> = Vec::new();
+    for f in files {
+        match out.iter_mut().find(|(e, _)| *e == f.entry_id) {
+            Some((_, g)) => g.push(f),
+            None => out.push((f.entry_id, vec![f])),
+        }
+    }
+    out
+}
+
+/// Remove the evidence files the filer ticked. A file stored since the last
+/// submission is deleted; one that was part of a submission is only taken
+/// off the report and kept for the record.
+fn remove_evidence(
     conn: &mut DbConn,
     actor: Actor,
-    role: Role,
-    id: i64,
-    expected_version: i32,
-    entry_id: i64,
-    files: &[NewAttachment],
+    report: &Report,
+    entry_ids: &[i64],
+    inputs: &[EntryInput],
 ) -> Result<(), ReportError> {
-    let r = cas_editable(conn, id, expected_version, role, ReportAction::Save)?;
-    let belongs: i64 = report_entries::table
-        .filter(report_entries::id.eq(entry_id))
-        .filter(report_entries::report_id.eq(id))
-        .count()
-        .get_result(conn)?;
-    if belongs == 0 {
-        return Err(ReportError::NotFound);
+    let wanted: Vec<i64> = inputs
+        .iter()
+        .filter(|i| entry_ids.contains(&i.entry_id))
+        .flat_map(|i| i.remove_files.iter().copied())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
     }
-    let n = diesel::update(reports::table.filter(reports::id.eq(id)).filter(reports::version.eq(expected_version)))
-        .set((
-            reports::state.eq(ReportState::Draft.as_str()),
-            reports::version.eq(reports::version + 1),
-            reports::updated_at.eq(crate::db::now()),
-        ))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(ReportError::Conflict);
-    }
-    crate::db::attachments::add_attachments(conn, actor, EVIDENCE_OWNER, entry_id, files)?;
-    let names: Vec<(&str, &str)> = files.iter().map(|f| (f.filename.as_str(), f.sha256.as_str())).collect();
-    audit::record::<(), _>(
-        conn,
-        actor,
-        "report",
-        Some(id),
-        "add_evidence",
-        None,
-        Some(&(entry_id, names, r.state.as_str())),
-    )?;
+    let found = crate::db::attachments::owned_among(conn, EVIDENCE_OWNER, entry_ids, &wanted)?;
+    let (kept, gone): (Vec<_>, Vec<_>) =
+        found.iter().partition(|f| report.submitted_at.is_some_and(|submitted| f.4 <= submitted));
+    crate::db::attachments::delete(conn, &gone.iter().map(|f| f.0).collect::<Vec<_>>())?;
+    crate::db::attachments::reassign(conn, &kept.iter().map(|f| f.0).collect::<Vec<_>>(), REMOVED_EVIDENCE_OWNER)?;
+    let names: Vec<(i64, &str, &str)> = found.iter().map(|f| (f.1, f.2.as_str(), f.3.as_str())).collect();
+    audit::record::<_, ()>(conn, actor, "report", Some(report.id), "remove_evidence", Some(&names), None)?;
     Ok(())
 }
 

@@ -27,6 +27,9 @@ use crate::db::attachments::AttachmentMeta;
 use crate::domain::report::{self as rules, EntryDraft, Problem, ReportState, ReportTransitionError};
 
 pub const EVIDENCE_OWNER: &str = "report_entry";
+/// Evidence removed from a report after it had been submitted with it: kept,
+/// out of sight, so that what was submitted stays on record.
+pub const REMOVED_EVIDENCE_OWNER: &str = "report_entry_removed";
 
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct Period {
@@ -111,6 +114,14 @@ pub struct EvidenceLink {
     pub label: String,
 }
 
+impl EvidenceLink {
+    /// Whether the address is a web link that may be shown as one (a draft
+    /// may hold anything typed; only http and https addresses become links).
+    pub fn is_web(&self) -> bool {
+        !self.url.is_empty() && crate::domain::text::url(&self.url).is_ok()
+    }
+}
+
 #[derive(Debug, Clone, Queryable)]
 pub struct EntryRow {
     pub id: i64,
@@ -140,6 +151,7 @@ impl Entry {
             not_applicable_reason: self.row.na_reason.clone(),
             measures: self.row.measures_md.clone(),
             indicators: self.indicators.iter().map(|i| (i.name.clone(), i.value.clone(), i.unit.clone())).collect(),
+            links: self.links.iter().map(|l| (l.url.clone(), l.label.clone())).collect(),
         }
     }
 }
@@ -167,8 +179,9 @@ pub enum ReportError {
     Transition(ReportTransitionError),
     #[error("incomplete")]
     Incomplete(Vec<Problem>),
-    #[error("invalid")]
-    Invalid(Vec<Problem>),
+    /// Refused as sent (a catalog key).
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }

@@ -24,7 +24,7 @@ pub fn decide(
     let action = if accept { ReportAction::Accept } else { ReportAction::Return };
     let before = cas_editable(conn, id, expected_version, role, action)?;
     if !accept && comment.trim().is_empty() && entry_comments.iter().all(|(_, c)| c.trim().is_empty()) {
-        return Err(ReportError::Invalid(vec![(String::new(), "error.report.return_comment")]));
+        return Err(ReportError::Invalid("error.report.return_comment"));
     }
     let to = if accept { ReportState::Accepted } else { ReportState::Returned };
     let now = crate::db::now();

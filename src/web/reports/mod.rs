@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::diffview::{pieces, PieceView};
 use super::export::{csv_response, xlsx_response, Table};
-use super::files::{clean_filename, file_response, read_multipart, sniff_evidence};
+use super::files::{file_response, sniff_evidence};
 use super::forms::Form;
 use super::{markdown, parse_id, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
 use crate::auth::{require_role, require_same_organization, CurrentUser};
@@ -53,7 +53,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/{id}", web::get().to(view))
         .route("/reports/{id}/edit", web::get().to(edit))
         .route("/reports/{id}/save", web::post().to(save))
-        .route("/reports/{id}/evidence", web::post().to(evidence_upload))
         .route("/reports/{id}/files/{file}", web::get().to(evidence_file))
         .route("/reports/{id}/revisions", web::get().to(revisions))
         .route("/reports/{id}/previous", web::get().to(previous))
@@ -64,7 +63,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Evidence files: at most this many bytes each.
 pub const MAX_EVIDENCE: usize = 20 * 1024 * 1024;
-const MAX_MEASURES: usize = 20_000;
 
 fn now() -> NaiveDateTime {
     crate::db::now()

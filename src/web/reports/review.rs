@@ -81,10 +81,8 @@ pub async fn decide(
             &format!("/reports/{id}"),
             if accept { "flash.report.accepted" } else { "flash.report.returned" },
         )),
-        Err(problems) => {
-            for (_, key) in problems {
-                form.error(lang, "comment", key);
-            }
+        Err(key) => {
+            form.error(lang, "comment", key);
             view_page(&state, ctx, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

@@ -1,10 +1,13 @@
 //! Commitment reports over HTTP: filing, uploads, review, periods, visibility.
 
+use reqwest::multipart::{Form as Multipart, Part};
 use reqwest::StatusCode;
 
 use crate::helpers::*;
 
+mod filing;
 mod lifecycle;
+mod uploads;
 mod visibility;
 
 /// The id of the demo initiative's current (open) period.
@@ -132,4 +135,44 @@ pub async fn signed_in(app: &TestApp, email: &str) -> TestApp {
     let c = app.other_client();
     c.login(email).await;
     c
+}
+
+/// A file to attach: (entry id, file name, bytes).
+pub type Attach<'a> = (&'a str, &'a str, Vec<u8>);
+
+/// Post the edit form as a browser does: one multipart form, the CSRF token
+/// first, then the version, the fields, each entry's files, and the button.
+pub async fn post_upload(
+    filer: &TestApp,
+    rid: i64,
+    action: &str,
+    fields: &[(String, String)],
+    files: Vec<Attach<'_>>,
+) -> reqwest::Response {
+    let (_, html) = filer.get_html(&format!("/reports/{rid}/edit")).await;
+    let mut form = Multipart::new()
+        .text("csrf_token", csrf_in(&html))
+        .text("version", field_value(&html, "version").expect("the edit form has a version"));
+    for (k, v) in fields {
+        form = form.text(k.clone(), v.clone());
+    }
+    for (entry, name, data) in files {
+        form = form.part(format!("e_{entry}_files"), Part::bytes(data).file_name(name.to_owned()));
+    }
+    form = form.text("action", action.to_owned());
+    filer.client.post(filer.url(&format!("/reports/{rid}/save"))).multipart(form).send().await.unwrap()
+}
+
+/// The href of the first evidence file named `name` on a page.
+pub fn file_href(html: &str, name: &str) -> Option<String> {
+    let end = html.find(&format!("\">{name}</a>"))?;
+    let start = html[..end].rfind("href=\"")? + 6;
+    Some(html[start..end].to_owned())
+}
+
+/// Evidence files stored for reports (shown or removed-but-kept).
+pub fn evidence_count(app: &TestApp, owner: &str) -> i64 {
+    use diesel::prelude::*;
+    use selfreg::db::schema::attachments::dsl::*;
+    attachments.filter(owner_type.eq(owner)).count().get_result(&mut *app.conn()).unwrap()
 }
