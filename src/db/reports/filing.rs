@@ -50,6 +50,9 @@ pub fn open_or_create(
     org_id: i64,
     now: NaiveDateTime,
 ) -> Result<i64, ReportError> {
+    let pledge_id = period(conn, period_id)?.ok_or(ReportError::NotFound)?.pledge_id;
+    super::periods::share_pledge(conn, pledge_id)?;
+    // Read again under the lock: the period may have been changed or deleted meanwhile.
     let p = period(conn, period_id)?.ok_or(ReportError::NotFound)?;
     if let Some(r) = for_period_and_org(conn, period_id, org_id)? {
         return Ok(r.id);

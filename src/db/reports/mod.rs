@@ -45,6 +45,8 @@ pub struct Period {
     pub created_at: NaiveDateTime,
     #[serde(skip)]
     pub created_by: Option<i64>,
+    #[serde(skip)]
+    pub version: i32,
 }
 
 impl Period {
@@ -62,6 +64,15 @@ impl Period {
 
     pub fn opened(&self, now: NaiveDateTime) -> bool {
         now >= rules::start_instant(self.opens_on)
+    }
+
+    pub fn dates(&self) -> crate::domain::period::PeriodDates {
+        crate::domain::period::PeriodDates {
+            covers_from: self.covers_from,
+            covers_to: self.covers_to,
+            opens_on: self.opens_on,
+            due_on: self.due_on,
+        }
     }
 }
 

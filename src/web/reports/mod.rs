@@ -57,8 +57,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/{id}/revisions", web::get().to(revisions))
         .route("/reports/{id}/previous", web::get().to(previous))
         .route("/reports/{id}/decision", web::post().to(decide))
+        .route("/periods", web::get().to(overview))
         .route("/pledges/{id}/periods", web::get().to(periods))
-        .route("/pledges/{id}/periods", web::post().to(period_create));
+        .route("/pledges/{id}/periods", web::post().to(period_create))
+        .route("/pledges/{id}/periods/{period}/edit", web::get().to(period_edit))
+        .route("/pledges/{id}/periods/{period}", web::post().to(period_update))
+        .route("/pledges/{id}/periods/{period}/delete", web::post().to(period_delete));
 }
 
 /// Evidence files: at most this many bytes each.

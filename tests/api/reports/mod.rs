@@ -7,6 +7,7 @@ use crate::helpers::*;
 
 mod filing;
 mod lifecycle;
+mod periods;
 mod uploads;
 mod visibility;
 
