@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::super::audit::{self, Actor};
-use super::super::schema::{organizations, report_entries, report_revisions, reporting_periods, reports};
+use super::super::schema::{organizations, pledges, report_entries, report_revisions, reporting_periods, reports};
 use super::super::DbConn;
 use super::*;
 use crate::domain::report::{ReportAction, ReportState};
@@ -121,23 +121,65 @@ pub struct QueueItem {
     pub due_on: NaiveDate,
     pub org_name_zh: String,
     pub org_name_en: String,
+    pub pledge_title_zh: String,
+    pub pledge_title_en: String,
 }
 
-pub fn queue(conn: &mut DbConn) -> QueryResult<Vec<QueueItem>> {
-    reports::table
-        .inner_join(reporting_periods::table)
-        .inner_join(organizations::table.on(organizations::id.eq(reports::organization_id)))
-        .filter(reports::state.eq(ReportState::Submitted.as_str()))
-        .order((reports::submitted_at.asc(), reports::id.asc()))
-        .select((
-            reports::id,
-            reports::submitted_at,
-            reports::revisions,
-            reporting_periods::label_zh,
-            reporting_periods::label_en,
-            reporting_periods::due_on,
-            organizations::name_zh,
-            organizations::name_en,
-        ))
-        .load(conn)
+/// Which submitted reports the queue shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueFilter {
+    pub pledge: Option<i64>,
+    pub period: Option<i64>,
+}
+
+/// Submitted reports awaiting review, oldest submission first: one page of
+/// them and how many there are (two queries).
+pub fn queue(conn: &mut DbConn, f: QueueFilter, limit: i64, offset: i64) -> QueryResult<(Vec<QueueItem>, i64)> {
+    macro_rules! filtered {
+        () => {{
+            let mut q = reports::table
+                .inner_join(reporting_periods::table.inner_join(pledges::table))
+                .inner_join(organizations::table.on(organizations::id.eq(reports::organization_id)))
+                .filter(reports::state.eq(ReportState::Submitted.as_str()))
+                .into_boxed();
+            if let Some(p) = f.pledge {
+                q = q.filter(reporting_periods::pledge_id.eq(p));
+            }
+            if let Some(p) = f.period {
+                q = q.filter(reports::period_id.eq(p));
+            }
+            q
+        }};
+    }
+    let total: i64 = match conn {
+        DbConn::Sqlite(c) => filtered!().count().get_result(c)?,
+        DbConn::Pg(c) => filtered!().count().get_result(c)?,
+    };
+    let select = (
+        reports::id,
+        reports::submitted_at,
+        reports::revisions,
+        reporting_periods::label_zh,
+        reporting_periods::label_en,
+        reporting_periods::due_on,
+        organizations::name_zh,
+        organizations::name_en,
+        pledges::title_zh,
+        pledges::title_en,
+    );
+    let items = match conn {
+        DbConn::Sqlite(c) => filtered!()
+            .order((reports::submitted_at.asc(), reports::id.asc()))
+            .limit(limit)
+            .offset(offset)
+            .select(select)
+            .load(c)?,
+        DbConn::Pg(c) => filtered!()
+            .order((reports::submitted_at.asc(), reports::id.asc()))
+            .limit(limit)
+            .offset(offset)
+            .select(select)
+            .load(c)?,
+    };
+    Ok((items, total))
 }

@@ -92,6 +92,12 @@ pub(super) fn compare_snapshots(
 pub(super) struct ComparePage {
     ctx: Ctx,
     report_id: i64,
+    org_id: i64,
+    org_name: String,
+    /// The report, as its breadcrumb reads: organization · period.
+    report_label: String,
+    /// This page, as its breadcrumb reads.
+    crumb: String,
     title: String,
     left: String,
     right: String,
@@ -131,13 +137,13 @@ pub async fn revisions(
         return Err(AppError::NotFound);
     }
     let (period_id, org_id) = (report.period_id, report.organization_id);
-    let (revs, commitments, org) = state
+    let (revs, commitments, org, period) = state
         .db(move |c| {
             let revs = rdb::revisions(c, id)?;
             let p = rdb::period(c, period_id)?.ok_or(AppError::NotFound)?;
             let commitments = pdb::commitments(c, p.pledge_id)?;
             let org = crate::db::orgs::get(c, org_id)?.ok_or(AppError::NotFound)?;
-            Ok((revs, commitments, org))
+            Ok((revs, commitments, org, p))
         })
         .await?;
     let lang = ctx.lang;
@@ -151,6 +157,10 @@ pub async fn revisions(
     let name = if lang == Lang::En { org.name_en } else { org.name_zh };
     render(&ComparePage {
         report_id: id,
+        org_id,
+        report_label: format!("{name} · {}", period.label(lang == Lang::En)),
+        org_name: name.clone(),
+        crumb: lang.t("rpt.view.compare_revisions").to_owned(),
         title: lang.tf("rpt.compare.revisions_title", &[("org", &name)]),
         left: lang.tf("rpt.compare.revision", &[("n", &from.to_string())]),
         right: lang.tf("rpt.compare.revision", &[("n", &to.to_string())]),
@@ -184,6 +194,10 @@ pub async fn previous(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String
     let regressions = changes.iter().filter(|c| c.regression).count();
     render(&ComparePage {
         report_id: id,
+        org_id: cur.org.id,
+        org_name: cur.org.name(en).to_owned(),
+        report_label: format!("{} · {}", cur.org.name(en), cur.period.label(en)),
+        crumb: lang.t("rpt.view.compare_previous").to_owned(),
         title: lang.tf("rpt.compare.previous_title", &[("org", cur.org.name(en))]),
         left: prev_period.label(en).to_owned(),
         right: cur.period.label(en).to_owned(),

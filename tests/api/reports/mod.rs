@@ -8,6 +8,7 @@ use crate::helpers::*;
 mod filing;
 mod lifecycle;
 mod periods;
+mod queue;
 mod uploads;
 mod visibility;
 
