@@ -23,6 +23,20 @@ pub struct AttachmentMeta {
     pub sha256: String,
 }
 
+impl AttachmentMeta {
+    /// The size as people read it: 512 B, 34.5 KiB, 1.2 MiB.
+    pub fn size_text(&self) -> String {
+        let b = self.size.max(0) as f64;
+        if b < 1024.0 {
+            format!("{} B", self.size.max(0))
+        } else if b < 1024.0 * 1024.0 {
+            format!("{:.1} KiB", b / 1024.0)
+        } else {
+            format!("{:.1} MiB", b / 1024.0 / 1024.0)
+        }
+    }
+}
+
 pub fn add_attachments(
     conn: &mut DbConn,
     actor: Actor,
@@ -119,4 +133,23 @@ pub fn attachment(
     Ok(row.map(|(id, filename, content_type, size, sha256, data)| {
         (AttachmentMeta { id, filename, content_type, size, sha256 }, data)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        let m = |size| AttachmentMeta {
+            id: 1,
+            filename: String::new(),
+            content_type: String::new(),
+            size,
+            sha256: String::new(),
+        };
+        assert_eq!(m(512).size_text(), "512 B");
+        assert_eq!(m(35_328).size_text(), "34.5 KiB");
+        assert_eq!(m(1_258_291).size_text(), "1.2 MiB");
+    }
 }

@@ -202,7 +202,7 @@ fn spot_label(lang: Lang, number: &str, spot: Spot) -> String {
         Spot::Field(F::IndicatorUnit(r)) => row("rpt.spot.indicator", r, "rpt.field.unit"),
         Spot::Field(F::LinkUrl(r)) => row("rpt.spot.link", r, "rpt.field.link_url"),
         Spot::Field(F::LinkLabel(r)) => row("rpt.spot.link", r, "rpt.field.link_label"),
-        Spot::Files => lang.t("rpt.edit.evidence_files").to_owned(),
+        Spot::Files => lang.t("rpt.edit.evidence").to_owned(),
     };
     lang.tf("rpt.spot", &[("number", number), ("field", &part)])
 }

@@ -167,8 +167,8 @@ mod tests {
     #[test]
     fn deadlines_read_as_24_00_beijing() {
         let due = rules::due_instant(NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
-        assert_eq!(deadline_text(Lang::Zh, due), "2026-01-31 24:00（北京时间）");
-        assert_eq!(deadline_text(Lang::En, due), "2026-01-31 24:00 (Beijing time)");
+        assert_eq!(deadline_text(Lang::Zh, due), "北京时间 2026-01-31 24:00");
+        assert_eq!(deadline_text(Lang::En, due), "2026-01-31 24:00 Beijing time");
     }
 
     #[test]

@@ -378,7 +378,7 @@ async fn editors_create_reporting_periods() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert!(html.contains("截止日期不能早于开始填报日期") && html.contains("覆盖期间止不能早于覆盖期间起"));
+    assert!(html.contains("截止日期不能早于开放填报日期") && html.contains("覆盖期间止不能早于覆盖期间起"));
     assert_eq!(field_value(&html, "label_en").as_deref(), Some("2027 H1"));
     let r = editor
         .post_from(
@@ -396,7 +396,7 @@ async fn editors_create_reporting_periods() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = app.get_html(&page).await;
-    assert!(html.contains("2027年上半年") && html.contains("2027-07-31 24:00（北京时间）"));
+    assert!(html.contains("2027年上半年") && html.contains("北京时间 2027-07-31 24:00"));
     // Filers and the public cannot.
     let filer = app.other_client();
     filer.login("filer@example.org").await;

@@ -11,6 +11,7 @@ mod periods;
 mod queue;
 mod uploads;
 mod visibility;
+mod words;
 
 /// The id of the demo initiative's current (open) period.
 pub fn period_id(app: &TestApp, label: &str) -> i64 {
