@@ -58,20 +58,25 @@ impl PeriodData {
     }
 }
 
+/// What is wrong with a period as given, under the field it is about.
+#[derive(Debug, Clone)]
+pub enum PeriodProblem {
+    /// The dates themselves: (field, catalog key).
+    Dates(DateProblem),
+    /// Its coverage shares days with another period of the pledge (field covers_from).
+    Overlaps(Box<Period>),
+    /// Another period of the pledge has this name (the field: label_zh or label_en).
+    LabelTaken(&'static str),
+}
+
 /// Why a period cannot be created, changed or deleted.
 #[derive(Debug, thiserror::Error)]
 pub enum PeriodError {
     #[error("period not found")]
     NotFound,
-    /// The dates themselves: (field, catalog key).
-    #[error("invalid dates")]
-    Dates(Vec<DateProblem>),
-    /// Its coverage shares days with another period of the pledge.
-    #[error("coverage overlaps another period")]
-    Overlaps(Box<Period>),
-    /// Another period of the pledge has this name (the field: label_zh or label_en).
-    #[error("name taken")]
-    LabelTaken(&'static str),
+    /// Every problem of the period as given, at once.
+    #[error("invalid period")]
+    Invalid(Vec<PeriodProblem>),
     /// A report has been opened for it: it stays as it is.
     #[error("reports opened")]
     HasReports,
@@ -114,24 +119,28 @@ pub(super) fn share_pledge(conn: &mut DbConn, pledge_id: i64) -> QueryResult<()>
     Ok(())
 }
 
-/// The rules between a period and the pledge's other periods.
+/// The rules between a period and the pledge's other periods; every problem at once.
 fn check(conn: &mut DbConn, pledge_id: i64, except: Option<i64>, d: &PeriodData) -> Result<(), PeriodError> {
-    let problems = d.dates().problems();
-    if !problems.is_empty() {
-        return Err(PeriodError::Dates(problems));
-    }
+    let mut problems: Vec<PeriodProblem> = d.dates().problems().into_iter().map(PeriodProblem::Dates).collect();
     let others: Vec<Period> = periods_of(conn, pledge_id)?.into_iter().filter(|p| Some(p.id) != except).collect();
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
     if others.iter().any(|p| same(&p.label_zh, &d.label_zh)) {
-        return Err(PeriodError::LabelTaken("label_zh"));
+        problems.push(PeriodProblem::LabelTaken("label_zh"));
     }
     if others.iter().any(|p| same(&p.label_en, &d.label_en)) {
-        return Err(PeriodError::LabelTaken("label_en"));
+        problems.push(PeriodProblem::LabelTaken("label_en"));
     }
-    if let Some(p) = others.into_iter().find(|p| p.dates().overlaps(&d.dates())) {
-        return Err(PeriodError::Overlaps(Box::new(p)));
+    // A reversed coverage overlaps nothing worth naming.
+    if d.covers_from <= d.covers_to {
+        if let Some(p) = others.into_iter().find(|p| p.dates().overlaps(&d.dates())) {
+            problems.push(PeriodProblem::Overlaps(Box::new(p)));
+        }
     }
-    Ok(())
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(PeriodError::Invalid(problems))
+    }
 }
 
 pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &PeriodData) -> Result<i64, PeriodError> {

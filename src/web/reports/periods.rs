@@ -2,7 +2,7 @@
 //! periods (create, edit and delete until a report is opened), and the
 //! editors' overview of the pledges they issue (`/periods`).
 
-use crate::db::reports::PeriodError;
+use crate::db::reports::{PeriodError, PeriodProblem};
 
 use super::*;
 
@@ -153,41 +153,36 @@ fn parse_period(lang: Lang, input: &PeriodInput) -> (Form, Option<PeriodData>) {
     let label_zh = text("label_zh", &input.label_zh);
     let label_en = text("label_en", &input.label_en);
     let data = match (label_zh, label_en, covers_from, covers_to, opens_on, due_on) {
+        // The rules between the dates and with the other periods are checked in
+        // the transaction, all at once.
         (Some(label_zh), Some(label_en), Some(covers_from), Some(covers_to), Some(opens_on), Some(due_on)) => {
-            let d = PeriodData { label_zh, label_en, covers_from, covers_to, opens_on, due_on };
-            // Every problem at once: the dates' own rules now, the other periods' in the transaction.
-            for (name, key) in d.dates().problems() {
-                refuse(lang, &mut form, name, lang.t(key).to_owned());
-            }
-            Some(d)
+            Some(PeriodData { label_zh, label_en, covers_from, covers_to, opens_on, due_on })
         }
         _ => None,
     };
     (form, data)
 }
 
-/// A refusal from the transaction, placed on the form; `None` for those that
-/// are not about a field (they answer otherwise).
+/// A refusal from the transaction placed on the form's fields; false for
+/// those that are not about a field (they answer otherwise).
 fn place_refusal(lang: Lang, form: &mut Form, e: &PeriodError) -> bool {
-    match e {
-        PeriodError::Dates(problems) => {
-            for (name, key) in problems {
-                refuse(lang, form, name, lang.t(key).to_owned());
+    let PeriodError::Invalid(problems) = e else { return false };
+    for p in problems {
+        match p {
+            PeriodProblem::Dates((name, key)) => refuse(lang, form, name, lang.t(key).to_owned()),
+            PeriodProblem::Overlaps(other) => {
+                let message = lang.tf(
+                    "error.period.overlaps",
+                    &[
+                        ("label", other.label(lang == Lang::En)),
+                        ("from", &other.covers_from.to_string()),
+                        ("to", &other.covers_to.to_string()),
+                    ],
+                );
+                refuse(lang, form, "covers_from", message);
             }
+            PeriodProblem::LabelTaken(name) => refuse(lang, form, name, lang.t("error.period.label_taken").to_owned()),
         }
-        PeriodError::Overlaps(p) => {
-            let message = lang.tf(
-                "error.period.overlaps",
-                &[
-                    ("label", p.label(lang == Lang::En)),
-                    ("from", &p.covers_from.to_string()),
-                    ("to", &p.covers_to.to_string()),
-                ],
-            );
-            refuse(lang, form, "covers_from", message);
-        }
-        PeriodError::LabelTaken(name) => refuse(lang, form, name, lang.t("error.period.label_taken").to_owned()),
-        _ => return false,
     }
     true
 }
@@ -239,7 +234,7 @@ pub async fn period_create(
     let created = state
         .tx(move |c| match rdb::create_period(c, actor, id, &data) {
             Ok(_) => Ok(Ok(())),
-            Err(e @ (PeriodError::Dates(_) | PeriodError::Overlaps(_) | PeriodError::LabelTaken(_))) => Ok(Err(e)),
+            Err(e @ PeriodError::Invalid(_)) => Ok(Err(e)),
             Err(e) => Err(period_error(e)),
         })
         .await?;

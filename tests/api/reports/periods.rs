@@ -47,13 +47,15 @@ async fn overlapping_and_duplicate_periods_are_refused_under_their_fields() {
     let h1 = period_form("2030年上半年", "2030 H1", "2030-01-01", "2030-06-30", "2030-07-01", "2030-07-31");
     assert_eq!(editor.post_from(&page, &page, &h1).await.status(), StatusCode::SEE_OTHER);
 
-    // A reversed coverage is said under 覆盖期间止, in its own words.
-    let reversed = period_form("2030年下半年", "2030 H2", "2030-12-31", "2030-07-01", "2031-01-01", "2031-01-31");
+    // A reversed coverage is said under 覆盖期间止, in its own words; a taken
+    // name under its field, at the same time.
+    let reversed = period_form("2030年上半年", "2030 H2", "2030-12-31", "2030-07-01", "2031-01-01", "2031-01-31");
     let r = editor.post_from(&page, &page, &reversed).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert_eq!(message_under(&html, "covers_to"), "覆盖期间止不能早于覆盖期间起。");
     assert!(html.contains("href=\"#f-covers_to\">覆盖期间止："), "the summary names the field");
+    assert_eq!(message_under(&html, "label_zh"), "本公约或倡议已有同名的报告期。", "every problem at once");
     assert_eq!(message_under(&html, "due_on"), "");
 
     // Overlapping coverage (one shared day is enough).
