@@ -22,17 +22,29 @@ async fn drafts_are_the_filers_alone_submitted_reports_the_issuers_and_reviewers
     let platform = org_id(&app, "示例平台01");
     let rid = open_report(&filer, period_id(&app, "第三期（本期）")).await;
     assert_eq!(post_report(&filer, rid, "save", complete).await.status(), StatusCode::SEE_OTHER);
+    let e = entry_ids(&filer.get_html(&format!("/reports/{rid}/edit")).await.1)[0].clone();
+    let r = post_upload(&filer, rid, "save", &[], vec![(&e, "证明.pdf", b"%PDF-1.4 private".to_vec())]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let file = file_href(&filer.get_html(&format!("/reports/{rid}/edit")).await.1, "证明.pdf").unwrap();
 
     // A draft: the filing organization and admins only.
     let view = format!("/reports/{rid}");
     assert_eq!(filer.get(&view).await.status(), StatusCode::OK);
     assert_eq!(admin.get(&view).await.status(), StatusCode::OK);
     for (who, c) in [("reviewer", &reviewer), ("editor", &editor), ("editor2", &editor2), ("filer2", &filer2)] {
-        for path in [view.clone(), format!("{view}/revisions"), format!("{view}/previous"), format!("{view}/edit")] {
+        for path in [
+            view.clone(),
+            format!("{view}/revisions"),
+            format!("{view}/previous"),
+            format!("{view}/edit"),
+            file.clone(),
+        ] {
             assert_eq!(c.get(&path).await.status(), StatusCode::NOT_FOUND, "{who} {path}");
         }
     }
     assert_eq!(public.get(&view).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(public.get(&file).await.status(), StatusCode::NOT_FOUND, "a draft's evidence");
+    assert_eq!(filer.get(&file).await.status(), StatusCode::OK);
     // Nor can a reviewer decide on it: it does not exist for them.
     let token = csrf_in(&reviewer.get_html("/review").await.1);
     let r = reviewer
@@ -55,10 +67,11 @@ async fn drafts_are_the_filers_alone_submitted_reports_the_issuers_and_reviewers
     assert_eq!(post_report(&filer, rid, "submit", complete).await.status(), StatusCode::SEE_OTHER);
     for (who, c) in [("reviewer", &reviewer), ("editor", &editor), ("admin", &admin), ("filer", &filer)] {
         assert_eq!(c.get(&view).await.status(), StatusCode::OK, "{who}");
+        assert_eq!(c.get(&file).await.status(), StatusCode::OK, "{who}: the evidence");
         assert_eq!(c.get(&format!("{view}/revisions")).await.status(), StatusCode::OK, "{who}");
     }
     for (who, c) in [("editor2", &editor2), ("filer2", &filer2), ("public", &public)] {
-        for path in [view.clone(), format!("{view}/revisions"), format!("{view}/previous")] {
+        for path in [view.clone(), format!("{view}/revisions"), format!("{view}/previous"), file.clone()] {
             assert_eq!(c.get(&path).await.status(), StatusCode::NOT_FOUND, "{who} {path}");
         }
         let (_, h) = c.get_html(&history).await;
