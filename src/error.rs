@@ -24,8 +24,10 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("payload too large")]
     PayloadTooLarge,
-    #[error("request body too slow")]
+    #[error("request body stalled")]
     RequestTimeout,
+    #[error("too many uploads at once")]
+    UploadsBusy,
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
@@ -52,6 +54,7 @@ impl AppError {
             AppError::TooManyRequests(msg) => (StatusCode::TOO_MANY_REQUESTS, "error.429", Some(msg.clone())),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.413", None),
             AppError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "error.408", None),
+            AppError::UploadsBusy => (StatusCode::SERVICE_UNAVAILABLE, "error.uploads_busy", None),
             AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "error.503", None),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.500", None),
         };

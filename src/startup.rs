@@ -84,6 +84,7 @@ impl Application {
             list_counts: Default::default(),
             pages: Default::default(),
             hasher,
+            uploads: Default::default(),
             secret,
             settings: Settings {
                 secure_cookies: opts.secure_cookies,

@@ -14,6 +14,29 @@ pub const ANON_COOKIE: &str = "selfreg_csrf";
 /// every state-changing request of the site is a form of the site.
 pub const EXEMPT: &[&str] = &[];
 
+/// Uploads (multipart forms) carry the token as the FIRST part of the body,
+/// never in the URL. On these paths only, the middleware leaves the check to
+/// the handler's upload reader, which verifies the first part before it reads
+/// any other ([`Deferred`]): `/reports/{id}/save`, `/standards/{id}/versions`.
+pub fn checked_in_first_part(path: &str) -> bool {
+    let numbered = |rest: &str, tail: &str| {
+        rest.strip_suffix(tail).is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    };
+    path.strip_prefix("/reports/").is_some_and(|r| numbered(r, "/save"))
+        || path.strip_prefix("/standards/").is_some_and(|r| numbered(r, "/versions"))
+}
+
+/// A CSRF check the middleware left to the upload reader: the token the
+/// first part must carry (empty when none can match, e.g. a new visitor).
+#[derive(Debug, Clone)]
+pub struct Deferred(pub String);
+
+impl Deferred {
+    pub fn accepts(&self, given: &str) -> bool {
+        tokens_match(&self.0, given)
+    }
+}
+
 /// The form token of an anonymous visitor with this cookie value.
 pub fn anon_token(secret: &[u8], cookie_value: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
@@ -59,6 +82,20 @@ mod tests {
         assert!(tokens_match(&a, &a.clone()));
         assert!(!tokens_match(&a, ""));
         assert!(!tokens_match("", ""));
+    }
+
+    #[test]
+    fn only_upload_paths_check_the_first_part() {
+        assert!(checked_in_first_part("/reports/12/save"));
+        assert!(checked_in_first_part("/standards/3/versions"));
+        for p in
+            ["/reports/12/decision", "/reports//save", "/reports/x/save", "/standards/3/versions/new", "/login", "/"]
+        {
+            assert!(!checked_in_first_part(p), "{p}");
+        }
+        assert!(Deferred("abc".into()).accepts("abc"));
+        assert!(!Deferred("abc".into()).accepts("abd"));
+        assert!(!Deferred(String::new()).accepts(""));
     }
 
     #[test]

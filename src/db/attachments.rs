@@ -23,6 +23,20 @@ pub struct AttachmentMeta {
     pub sha256: String,
 }
 
+impl AttachmentMeta {
+    /// The size as people read it: 512 B, 34.5 KiB, 1.2 MiB.
+    pub fn size_text(&self) -> String {
+        let b = self.size.max(0) as f64;
+        if b < 1024.0 {
+            format!("{} B", self.size.max(0))
+        } else if b < 1024.0 * 1024.0 {
+            format!("{:.1} KiB", b / 1024.0)
+        } else {
+            format!("{:.1} MiB", b / 1024.0 / 1024.0)
+        }
+    }
+}
+
 pub fn add_attachments(
     conn: &mut DbConn,
     actor: Actor,
@@ -46,6 +60,38 @@ pub fn add_attachments(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// A stored file as listed for removal: (id, owner id, file name, SHA-256, stored at).
+pub type OwnedFile = (i64, i64, String, String, chrono::NaiveDateTime);
+
+/// Those of `ids` that belong to one of `owner_ids` (of `owner_type`).
+pub fn owned_among(conn: &mut DbConn, owner_type: &str, owner_ids: &[i64], ids: &[i64]) -> QueryResult<Vec<OwnedFile>> {
+    attachments::table
+        .filter(attachments::owner_type.eq(owner_type))
+        .filter(attachments::owner_id.eq_any(owner_ids))
+        .filter(attachments::id.eq_any(ids))
+        .order(attachments::id)
+        .select((
+            attachments::id,
+            attachments::owner_id,
+            attachments::filename,
+            attachments::sha256,
+            attachments::created_at,
+        ))
+        .load(conn)
+}
+
+/// Delete stored files for good.
+pub fn delete(conn: &mut DbConn, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(attachments::table.filter(attachments::id.eq_any(ids))).execute(conn)
+}
+
+/// Give stored files another owner type (e.g. to keep them, out of sight, for the record).
+pub fn reassign(conn: &mut DbConn, ids: &[i64], owner_type: &str) -> QueryResult<usize> {
+    diesel::update(attachments::table.filter(attachments::id.eq_any(ids)))
+        .set(attachments::owner_type.eq(owner_type))
+        .execute(conn)
 }
 
 pub fn attachments_of(conn: &mut DbConn, owner_type: &str, owner_id: i64) -> QueryResult<Vec<AttachmentMeta>> {
@@ -87,4 +133,23 @@ pub fn attachment(
     Ok(row.map(|(id, filename, content_type, size, sha256, data)| {
         (AttachmentMeta { id, filename, content_type, size, sha256 }, data)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        let m = |size| AttachmentMeta {
+            id: 1,
+            filename: String::new(),
+            content_type: String::new(),
+            size,
+            sha256: String::new(),
+        };
+        assert_eq!(m(512).size_text(), "512 B");
+        assert_eq!(m(35_328).size_text(), "34.5 KiB");
+        assert_eq!(m(1_258_291).size_text(), "1.2 MiB");
+    }
 }

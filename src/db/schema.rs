@@ -292,6 +292,7 @@ diesel::table! {
         due_on -> Date,
         created_at -> Timestamp,
         created_by -> Nullable<BigInt>,
+        version -> Integer,
     }
 }
 

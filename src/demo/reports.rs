@@ -257,7 +257,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
             initiative,
             "第二期（下半年度）",
             "Period 2 (second half)",
-            (d(-220), d(-40)),
+            (d(-219), d(-40)),
             d(-39),
             d(-10),
         )?,
@@ -265,7 +265,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         round: 1,
     };
     let p3 = PeriodPlan {
-        id: period(c, ids, initiative, "第三期（本期）", "Period 3 (current)", (d(-40), d(-1)), d(-25), d(5))?,
+        id: period(c, ids, initiative, "第三期（本期）", "Period 3 (current)", (d(-39), d(-1)), d(-25), d(5))?,
         due: d(5),
         round: 2,
     };

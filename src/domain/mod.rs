@@ -5,6 +5,7 @@ pub mod credit_code;
 pub mod email;
 pub mod org;
 pub mod password;
+pub mod period;
 pub mod pledge;
 pub mod report;
 pub mod role;

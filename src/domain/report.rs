@@ -144,10 +144,41 @@ pub struct EntryDraft {
     pub measures: String,
     /// (name, value, unit) rows; blank rows are ignored.
     pub indicators: Vec<(String, String, String)>,
+    /// (url, label) rows; blank rows are ignored.
+    pub links: Vec<(String, String)>,
 }
 
-/// What is missing or wrong in one entry: (commitment number, catalog key).
-pub type Problem = (String, &'static str);
+/// Which field of an entry a problem is about (rows counted from 0 among the
+/// entry's non-blank rows, as they are stored and shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryField {
+    Status,
+    NaReason,
+    Measures,
+    IndicatorName(usize),
+    IndicatorValue(usize),
+    IndicatorUnit(usize),
+    LinkUrl(usize),
+    LinkLabel(usize),
+}
+
+/// What is missing or wrong in one field of an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub number: String,
+    pub field: EntryField,
+    /// Catalog key of the message.
+    pub key: &'static str,
+}
+
+/// Longest text each field holds (characters), drafts included.
+pub const MAX_MEASURES: usize = 20_000;
+pub const MAX_NA_REASON: usize = 2_000;
+pub const MAX_INDICATOR_NAME: usize = 100;
+pub const MAX_INDICATOR_VALUE: usize = 30;
+pub const MAX_INDICATOR_UNIT: usize = 20;
+pub const MAX_LINK_URL: usize = 500;
+pub const MAX_LINK_LABEL: usize = 200;
 
 /// Parse an indicator value: a decimal number (e.g. 98.5), not NaN or infinite.
 pub fn parse_value(s: &str) -> Option<f64> {
@@ -158,50 +189,87 @@ pub fn parse_value(s: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() < 1e15)
 }
 
-/// Problems that prevent saving at all (malformed values), entry by entry.
+fn blank3(r: &(String, String, String)) -> bool {
+    r.0.trim().is_empty() && r.1.trim().is_empty() && r.2.trim().is_empty()
+}
+
+fn too_long(s: &str, max: usize) -> bool {
+    s.chars().count() > max
+}
+
+/// What even a draft cannot hold: a status outside the list (only a tampered
+/// form sends one) and text longer than its field. Anything else typed is
+/// kept as it is until submission.
 pub fn save_problems(entries: &[EntryDraft]) -> Vec<Problem> {
+    use EntryField as F;
     let mut out = Vec::new();
     for e in entries {
-        if !e.status.is_empty() && EntryStatus::parse(&e.status).is_none() {
-            out.push((e.commitment_number.clone(), "error.report.status"));
+        let mut p = |field, key| out.push(Problem { number: e.commitment_number.clone(), field, key });
+        if !e.status.trim().is_empty() && EntryStatus::parse(&e.status).is_none() {
+            p(F::Status, "error.report.status");
         }
-        for (name, value, unit) in &e.indicators {
-            if name.trim().is_empty() && value.trim().is_empty() && unit.trim().is_empty() {
-                continue;
+        if too_long(&e.not_applicable_reason, MAX_NA_REASON) {
+            p(F::NaReason, "error.too_long");
+        }
+        if too_long(&e.measures, MAX_MEASURES) {
+            p(F::Measures, "error.too_long");
+        }
+        for (i, r) in e.indicators.iter().filter(|r| !blank3(r)).enumerate() {
+            if too_long(&r.0, MAX_INDICATOR_NAME) {
+                p(F::IndicatorName(i), "error.too_long");
             }
-            if !value.trim().is_empty() && parse_value(value).is_none() {
-                out.push((e.commitment_number.clone(), "error.report.indicator_value"));
+            if too_long(&r.1, MAX_INDICATOR_VALUE) {
+                p(F::IndicatorValue(i), "error.too_long");
+            }
+            if too_long(&r.2, MAX_INDICATOR_UNIT) {
+                p(F::IndicatorUnit(i), "error.too_long");
+            }
+        }
+        for (i, (url, label)) in
+            e.links.iter().filter(|l| !(l.0.trim().is_empty() && l.1.trim().is_empty())).enumerate()
+        {
+            if too_long(url, MAX_LINK_URL) {
+                p(F::LinkUrl(i), "error.too_long");
+            }
+            if too_long(label, MAX_LINK_LABEL) {
+                p(F::LinkLabel(i), "error.too_long");
             }
         }
     }
     out
 }
 
-/// Everything missing for a submission, every entry at once.
+/// Everything a submission still needs, every entry and field at once.
 pub fn submit_problems(entries: &[EntryDraft]) -> Vec<Problem> {
+    use EntryField as F;
     let mut out = save_problems(entries);
     for e in entries {
-        let n = || e.commitment_number.clone();
+        let mut p = |field, key| out.push(Problem { number: e.commitment_number.clone(), field, key });
         match EntryStatus::parse(&e.status) {
-            None if e.status.is_empty() => out.push((n(), "error.report.status_missing")),
+            None if e.status.trim().is_empty() => p(F::Status, "error.report.status_missing"),
             None => {}
             Some(EntryStatus::NotApplicable) if e.not_applicable_reason.trim().is_empty() => {
-                out.push((n(), "error.report.na_reason"))
+                p(F::NaReason, "error.report.na_reason")
             }
             Some(EntryStatus::NotApplicable) => {}
-            Some(_) if e.measures.trim().is_empty() => out.push((n(), "error.report.measures")),
+            Some(_) if e.measures.trim().is_empty() => p(F::Measures, "error.report.measures"),
             Some(_) => {}
         }
-        for (name, value, unit) in &e.indicators {
-            let (name, value, unit) = (name.trim(), value.trim(), unit.trim());
-            if name.is_empty() && value.is_empty() && unit.is_empty() {
-                continue;
+        for (i, (name, value, _)) in e.indicators.iter().filter(|r| !blank3(r)).enumerate() {
+            if name.trim().is_empty() {
+                p(F::IndicatorName(i), "error.report.indicator_name");
             }
-            if name.is_empty() {
-                out.push((n(), "error.report.indicator_name"));
+            if value.trim().is_empty() {
+                p(F::IndicatorValue(i), "error.report.indicator_value_missing");
+            } else if parse_value(value).is_none() {
+                p(F::IndicatorValue(i), "error.report.indicator_value");
             }
-            if value.is_empty() {
-                out.push((n(), "error.report.indicator_value_missing"));
+        }
+        for (i, (url, _)) in e.links.iter().filter(|l| !(l.0.trim().is_empty() && l.1.trim().is_empty())).enumerate() {
+            if url.trim().is_empty() {
+                p(F::LinkUrl(i), "error.report.link_missing");
+            } else if super::text::url(url).is_err() {
+                p(F::LinkUrl(i), "error.report.link");
             }
         }
     }
@@ -251,22 +319,32 @@ mod tests {
 
     #[test]
     fn submission_lists_every_missing_piece() {
+        use EntryField as F;
         let mut na = entry("3", "not_applicable", "");
         na.indicators = vec![("核验率".into(), "".into(), "%".into()), ("".into(), "".into(), "".into())];
         let mut bad = entry("4", "implemented", "已落实");
-        bad.indicators = vec![("".into(), "abc".into(), "".into())];
+        bad.indicators = vec![("".into(), "".into(), "".into()), ("".into(), "abc".into(), "".into())];
+        bad.links = vec![("www.example.com".into(), "公示".into()), ("".into(), "只有说明".into())];
         let entries =
             vec![entry("1", "", ""), entry("2", "in_progress", "  "), na, bad, entry("5", "implemented", "措施")];
         let p = submit_problems(&entries);
-        assert!(p.contains(&("1".into(), "error.report.status_missing")));
-        assert!(p.contains(&("2".into(), "error.report.measures")));
-        assert!(p.contains(&("3".into(), "error.report.na_reason")));
-        assert!(p.contains(&("3".into(), "error.report.indicator_value_missing")));
-        assert!(p.contains(&("4".into(), "error.report.indicator_value")));
-        assert!(p.contains(&("4".into(), "error.report.indicator_name")));
-        assert!(!p.iter().any(|(n, _)| n == "5"));
-        // Saving a draft only refuses malformed values.
-        assert_eq!(save_problems(&entries), vec![("4".into(), "error.report.indicator_value")]);
+        let has = |n: &str, field, key| p.contains(&Problem { number: n.into(), field, key });
+        assert!(has("1", F::Status, "error.report.status_missing"));
+        assert!(has("2", F::Measures, "error.report.measures"));
+        assert!(has("3", F::NaReason, "error.report.na_reason"));
+        assert!(has("3", F::IndicatorValue(0), "error.report.indicator_value_missing"));
+        assert!(has("4", F::IndicatorValue(0), "error.report.indicator_value"), "rows counted without blank ones");
+        assert!(has("4", F::IndicatorName(0), "error.report.indicator_name"));
+        assert!(has("4", F::LinkUrl(0), "error.report.link"));
+        assert!(has("4", F::LinkUrl(1), "error.report.link_missing"));
+        assert!(!p.iter().any(|p| p.number == "5"));
+        assert_eq!(p.len(), 8, "{p:?}");
+        // A draft keeps all of that: only impossible values are refused.
+        assert_eq!(save_problems(&entries), vec![]);
+        let mut tampered = entry("6", "done", &"长".repeat(MAX_MEASURES + 1));
+        tampered.indicators = vec![("名".repeat(MAX_INDICATOR_NAME + 1), "1".into(), "".into())];
+        let s = save_problems(&[tampered]);
+        assert_eq!(s.iter().map(|p| p.field).collect::<Vec<_>>(), [F::Status, F::Measures, F::IndicatorName(0)]);
     }
 
     #[test]

@@ -259,11 +259,8 @@ pub async fn session_and_csrf(
             security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("cross-site request")));
         }
-        let mut given = header(csrf::HEADER).or_else(|| {
-            web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-                .ok()
-                .and_then(|q| q.0.into_iter().find(|(k, _)| k == csrf::FIELD).map(|(_, v)| v))
-        });
+        // Never from the URL: a token there would land in logs and history.
+        let mut given = header(csrf::HEADER);
         let content_type = header("content-type").unwrap_or_default();
         // Multipart bodies (uploads) are read and bounded by their handlers.
         if !content_type.starts_with("multipart/form-data") {
@@ -294,8 +291,12 @@ pub async fn session_and_csrf(
             req.set_payload(actix_web::dev::Payload::from(body));
         }
         // A new anonymous cookie cannot match any token yet.
-        let ok = new_anon_cookie.is_none() && given.as_deref().is_some_and(|g| csrf::tokens_match(&csrf_token, g));
-        if !ok {
+        let expected = if new_anon_cookie.is_none() { csrf_token.as_str() } else { "" };
+        let upload = content_type.starts_with("multipart/form-data") && csrf::checked_in_first_part(req.path());
+        if given.is_none() && upload {
+            // The upload reader checks the body's first part before anything else.
+            req.extensions_mut().insert(csrf::Deferred(expected.to_owned()));
+        } else if !given.as_deref().is_some_and(|g| csrf::tokens_match(expected, g)) {
             let event = refused_event(&req, user.as_ref(), address, "token");
             security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("missing or wrong token")));

@@ -78,6 +78,8 @@ pub struct AppState {
     /// Totals of standards lists per filter: (data stamp, Beijing date, total).
     pub list_counts: std::sync::Mutex<std::collections::HashMap<String, (String, chrono::NaiveDate, i64)>>,
     pub hasher: Hasher,
+    /// Slots of concurrent uploads (see `files::UPLOAD_SLOTS`).
+    pub uploads: files::UploadGate,
     pub secret: Vec<u8>,
     pub settings: Settings,
 }

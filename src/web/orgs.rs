@@ -93,8 +93,7 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
     let lang = ctx.lang;
     let today = crate::i18n::beijing_today();
     let at = crate::db::now();
-    let reports_private =
-        user.as_ref().is_some_and(|u| u.org_id == id || matches!(u.role, Role::Reviewer | Role::Editor | Role::Admin));
+    let reports_viewer = user.as_ref().map(|u| (u.role, u.org_id));
     type Loaded = (
         Org,
         Vec<Pledge>,
@@ -108,7 +107,7 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
             let issued = pdb::issued_by(c, id)?;
             let sigs = pdb::org_signatures(c, id, &states)?;
             let std_rows = crate::db::standards::of_org(c, id, today)?;
-            let reports = super::reports::org_history_items(c, lang, id, reports_private, at)?;
+            let reports = super::reports::org_history_items(c, lang, id, reports_viewer, at)?;
             Ok((org, issued, sigs, std_rows, reports))
         })
         .await?;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::diffview::{pieces, PieceView};
 use super::export::{csv_response, xlsx_response, Table};
-use super::files::{file_response, read_multipart, sniff_document};
+use super::files::{file_response, read_multipart, sniff_document, UploadLimits};
 use super::forms::Form;
 use super::{parse_id, query_base, redirect_with_flash, render, render_status, viewer, AppState, Ctx, Pager};
 use crate::auth::{require_role, CurrentUser};
@@ -1057,14 +1057,17 @@ pub async fn version_upload(
     ctx: Ctx,
     user: CurrentUser,
     id: web::Path<String>,
-    payload: actix_multipart::Multipart,
+    req: actix_web::HttpRequest,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     require_role(&user, Role::Editor)?;
     let lang = ctx.lang;
     let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
     require_editor_of(&user, &s)?;
-    let up = read_multipart(payload, "attachments", MAX_ATTACHMENT, MAX_BODY, 5).await?;
+    // Rights checked: now the body, its CSRF token first (see files::MultipartReader).
+    let limits = UploadLimits { max_file: MAX_ATTACHMENT, max_text: MAX_BODY, max_files: 5, ..UploadLimits::DEFAULT };
+    let up = read_multipart(&req, payload, &state.uploads, "attachments", limits).await?;
     let get = |k: &str| up.fields.get(k).map(String::as_str).unwrap_or("");
     let mut form = Form::new().with("label", get("label")).with("body", get("body")).with("note", get("note"));
     let label = form.check(lang, "label", VersionLabel::parse(get("label")));

@@ -50,24 +50,16 @@ async fn act(app: &TestApp, sid: i64, action: &str, extra: &[(&str, &str)]) -> r
 
 async fn upload(app: &TestApp, sid: i64, body: &str, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
     let (_, html) = app.get_html(&format!("/standards/{sid}/versions/new")).await;
-    let token = csrf_in_query(&html);
-    let mut form =
-        Multipart::new().text("label", "comment_draft").text("body", body.to_owned()).text("note", "测试版本");
+    let token = csrf_in(&html);
+    let mut form = Multipart::new()
+        .text("csrf_token", token)
+        .text("label", "comment_draft")
+        .text("body", body.to_owned())
+        .text("note", "测试版本");
     for (name, data) in files {
         form = form.part("attachments", Part::bytes(data).file_name(name.to_owned()));
     }
-    app.client
-        .post(app.url(&format!("/standards/{sid}/versions?csrf_token={token}")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn csrf_in_query(html: &str) -> String {
-    let i = html.find("csrf_token=").expect("form action carries the token");
-    let rest = &html[i + 11..];
-    rest[..rest.find('"').unwrap()].to_owned()
+    app.client.post(app.url(&format!("/standards/{sid}/versions"))).multipart(form).send().await.unwrap()
 }
 
 async fn propose(app: &TestApp, title: &str, kind: &str) -> i64 {

@@ -12,6 +12,7 @@
 mod harness;
 mod dashboard;
 mod pledges;
+mod reports;
 mod security;
 
 use harness::{scenario, World};
@@ -114,9 +115,9 @@ async fn editor_disposes_the_comment() {
 /// Entry ids of the report form in page order (from the status selects).
 async fn entry_ids(w: &World) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
-    for e in w.browser.find_all(fantoccini::Locator::Css("fieldset.entry select[id^='s-']")).await? {
+    for e in w.browser.find_all(fantoccini::Locator::Css("fieldset.entry select[id$='_status']")).await? {
         if let Some(id) = e.attr("id").await? {
-            ids.push(id.trim_start_matches("s-").to_owned());
+            ids.push(id.trim_start_matches("f-e_").trim_end_matches("_status").to_owned());
         }
     }
     Ok(ids)
@@ -146,27 +147,26 @@ async fn filer_report_return_resubmit_accept_dashboard() {
         let ids = entry_ids(w).await?;
         check!(ids.len() >= 3, "the report has {} entries", ids.len());
         for (i, e) in ids.iter().enumerate() {
-            w.select(&format!("#s-{e}"), if i == 1 { "in_progress" } else { "implemented" }).await?;
-            w.fill(&format!("#m-{e}"), &format!("第 {} 项：建立台账并按月复核。", i + 1)).await?;
+            w.select(&format!("#f-e_{e}_status"), if i == 1 { "in_progress" } else { "implemented" }).await?;
+            w.fill(&format!("#f-e_{e}_measures"), &format!("第 {} 项：建立台账并按月复核。", i + 1)).await?;
         }
         let first = &ids[0];
         w.fill(&format!("input[name='e_{first}_iname_0']"), "商家资质核验率").await?;
         w.fill(&format!("input[name='e_{first}_ivalue_0']"), "98.5").await?;
         w.fill(&format!("input[name='e_{first}_iunit_0']"), "%").await?;
-        w.click("button[name=action][value=save]").await?;
+        w.click("p.actions button[name=action][value=save]").await?;
         check!(!w.text(".flash").await?.trim().is_empty(), "no confirmation after saving the draft");
 
         // Evidence: a PDF for the first commitment.
         let pdf = std::env::temp_dir().join(format!("selfreg-e2e-{}.pdf", std::process::id()));
         std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")?;
-        w.select("#ev-entry", first).await?;
-        w.css("#ev-files").await?.send_keys(&pdf.display().to_string()).await?;
-        w.click("form[enctype='multipart/form-data'] button[type=submit]").await?;
+        w.css(&format!("#f-e_{first}_files")).await?.send_keys(&pdf.display().to_string()).await?;
+        reports::press(w, &format!("button[name=action][value='upload:{first}']")).await?;
         let page = w.body_text().await?;
         let name = pdf.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         check!(page.contains(&name) && page.contains("SHA-256"), "the uploaded PDF is not listed: {page}");
 
-        w.click("button[name=action][value=submit]").await?;
+        w.click("p.actions button[name=action][value=submit]").await?;
         check!(w.here().await? == format!("/reports/{report}"), "submitting did not show the report");
         check!(w.body_text().await?.contains("98.5"), "the indicator is not shown");
         w.sign_out().await?;
@@ -187,8 +187,8 @@ async fn filer_report_return_resubmit_accept_dashboard() {
         w.goto(&format!("/reports/{report}/edit")).await?;
         let entry = w.text(&format!("fieldset#e{first}")).await?;
         check!(entry.contains(comment), "the reviewer's comment is not beside the entry: {entry}");
-        w.fill(&format!("#m-{first}"), "第 1 项：建立台账并按月复核；核验率按月度抽样统计。").await?;
-        w.click("button[name=action][value=submit]").await?;
+        w.fill(&format!("#f-e_{first}_measures"), "第 1 项：建立台账并按月复核；核验率按月度抽样统计。").await?;
+        w.click("p.actions button[name=action][value=submit]").await?;
         check!(w.body_text().await?.contains("已提交"), "the revision was not submitted");
         w.sign_out().await?;
 

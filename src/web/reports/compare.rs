@@ -92,6 +92,12 @@ pub(super) fn compare_snapshots(
 pub(super) struct ComparePage {
     ctx: Ctx,
     report_id: i64,
+    org_id: i64,
+    org_name: String,
+    /// The report, as its breadcrumb reads: organization · period.
+    report_label: String,
+    /// This page, as its breadcrumb reads.
+    crumb: String,
     title: String,
     left: String,
     right: String,
@@ -125,19 +131,21 @@ pub async fn revisions(
     q: web::Query<RevQuery>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let (report, revs, commitments, org) = state
-        .db(move |c| {
-            let r = rdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            let revs = rdb::revisions(c, id)?;
-            let p = rdb::period(c, r.period_id)?.ok_or(AppError::NotFound)?;
-            let commitments = pdb::commitments(c, p.pledge_id)?;
-            let org = crate::db::orgs::get(c, r.organization_id)?.ok_or(AppError::NotFound)?;
-            Ok((r, revs, commitments, org))
-        })
-        .await?;
-    if access(&ctx, report.organization_id, report.state())? == Access::Public {
+    let (report, issuer) = state.db(move |c| rdb::get_with_issuer(c, id)?.ok_or(AppError::NotFound)).await?;
+    // Revisions (and the reviewers' comments in them) are never public.
+    if access(&ctx, report.organization_id, issuer, report.state())? == Access::Public {
         return Err(AppError::NotFound);
     }
+    let (period_id, org_id) = (report.period_id, report.organization_id);
+    let (revs, commitments, org, period) = state
+        .db(move |c| {
+            let revs = rdb::revisions(c, id)?;
+            let p = rdb::period(c, period_id)?.ok_or(AppError::NotFound)?;
+            let commitments = pdb::commitments(c, p.pledge_id)?;
+            let org = crate::db::orgs::get(c, org_id)?.ok_or(AppError::NotFound)?;
+            Ok((revs, commitments, org, p))
+        })
+        .await?;
     let lang = ctx.lang;
     let last = revs.last().map(|r| r.n).ok_or(AppError::NotFound)?;
     let to = q.to.unwrap_or(last);
@@ -149,6 +157,10 @@ pub async fn revisions(
     let name = if lang == Lang::En { org.name_en } else { org.name_zh };
     render(&ComparePage {
         report_id: id,
+        org_id,
+        report_label: format!("{name} · {}", period.label(lang == Lang::En)),
+        org_name: name.clone(),
+        crumb: lang.t("rpt.view.compare_revisions").to_owned(),
         title: lang.tf("rpt.compare.revisions_title", &[("org", &name)]),
         left: lang.tf("rpt.compare.revision", &[("n", &from.to_string())]),
         right: lang.tf("rpt.compare.revision", &[("n", &to.to_string())]),
@@ -173,16 +185,19 @@ pub async fn previous(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String
             Ok((cur, prev_full, pp, commitments))
         })
         .await?;
-    let a = access(&ctx, cur.report.organization_id, cur.report.state())?;
-    if a == Access::Public && prev.report.state() != ReportState::Accepted {
-        return Err(AppError::NotFound);
-    }
+    // Both reports must be visible to the viewer.
+    access(&ctx, cur.report.organization_id, cur.issuer_id, cur.report.state())?;
+    access(&ctx, prev.report.organization_id, prev.issuer_id, prev.report.state())?;
     let lang = ctx.lang;
     let en = lang == Lang::En;
     let changes = compare_snapshots(lang, &commitments, &rdb::snapshot(&prev.entries), &rdb::snapshot(&cur.entries));
     let regressions = changes.iter().filter(|c| c.regression).count();
     render(&ComparePage {
         report_id: id,
+        org_id: cur.org.id,
+        org_name: cur.org.name(en).to_owned(),
+        report_label: format!("{} · {}", cur.org.name(en), cur.period.label(en)),
+        crumb: lang.t("rpt.view.compare_previous").to_owned(),
         title: lang.tf("rpt.compare.previous_title", &[("org", cur.org.name(en))]),
         left: prev_period.label(en).to_owned(),
         right: cur.period.label(en).to_owned(),

@@ -12,12 +12,13 @@ pub struct HistoryItem {
 }
 
 /// An organization's reporting across every period of every pledge it signed,
-/// newest first, with the standing of each. Fixed number of queries.
+/// newest first, with the standing of each; a report's state and link only
+/// where `viewer` may see the report. Fixed number of queries.
 pub fn org_history_items(
     conn: &mut crate::db::DbConn,
     lang: Lang,
     org_id: i64,
-    private: bool,
+    viewer: Viewer,
     at: NaiveDateTime,
 ) -> AppResult<Vec<HistoryItem>> {
     let sigs = pdb::org_signatures(conn, org_id, &crate::domain::pledge::SignatureState::PUBLIC)?;
@@ -35,7 +36,8 @@ pub fn org_history_items(
         let r = reports.iter().find(|r| r.period_id == p.id);
         let rs = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
         let d = derive(&sig.state, sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
-        let readable = r.filter(|r| private || r.state == "accepted").map(|r| r.report_id);
+        let visible = r.is_some_and(|r| rs.is_some_and(|s| visibility(viewer, org_id, r.issuer_id, s).is_some()));
+        let readable = r.filter(|_| visible).map(|r| r.report_id);
         out.push(HistoryItem {
             report_id: readable,
             pledge_title: pledge.title(en).to_owned(),
@@ -43,9 +45,7 @@ pub fn org_history_items(
             deadline: deadline_text(lang, p.due()),
             standing: standing_view(lang, d, r.and_then(|r| implementation.get(&r.report_id))),
             state_label: match rs {
-                Some(s) if private || s == ReportState::Accepted => {
-                    lang.t(&format!("rpt.state.{}", s.as_str())).to_owned()
-                }
+                Some(s) if visible => lang.t(&format!("rpt.state.{}", s.as_str())).to_owned(),
                 Some(_) => lang.t("rpt.state.in_progress_public").to_owned(),
                 None => lang.t("rpt.state.none").to_owned(),
             },
@@ -66,13 +66,12 @@ pub(super) struct HistoryPage {
 pub async fn org_history(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let lang = ctx.lang;
-    let private =
-        viewer(&ctx).is_some_and(|u| u.org_id == id || matches!(u.role, Role::Reviewer | Role::Editor | Role::Admin));
+    let who = viewer_of(&ctx);
     let at = now();
     let (org, items) = state
         .db(move |c| {
             let org = crate::db::orgs::get(c, id)?.ok_or(AppError::NotFound)?;
-            Ok((org, org_history_items(c, lang, id, private, at)?))
+            Ok((org, org_history_items(c, lang, id, who, at)?))
         })
         .await?;
     let org_name = if lang == Lang::En { org.name_en } else { org.name_zh };

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 use super::diffview::{pieces, PieceView};
 use super::export::{csv_response, xlsx_response, Table};
-use super::files::{clean_filename, file_response, read_multipart, sniff_evidence};
+use super::files::{file_response, sniff_evidence};
 use super::forms::Form;
 use super::{markdown, parse_id, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
 use crate::auth::{require_role, require_same_organization, CurrentUser};
@@ -25,7 +25,7 @@ use crate::domain::report::{self as rules, EntryStatus, ReportState, ReportTrans
 use crate::domain::standing::{self as st, Implementation, ReportFacts, Standing};
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
-use crate::i18n::{beijing, Lang};
+use crate::i18n::Lang;
 
 mod compare;
 mod dashboard;
@@ -55,52 +55,67 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/reports/{id}", web::get().to(view))
         .route("/reports/{id}/edit", web::get().to(edit))
         .route("/reports/{id}/save", web::post().to(save))
-        .route("/reports/{id}/evidence", web::post().to(evidence_upload))
         .route("/reports/{id}/files/{file}", web::get().to(evidence_file))
         .route("/reports/{id}/revisions", web::get().to(revisions))
         .route("/reports/{id}/previous", web::get().to(previous))
         .route("/reports/{id}/decision", web::post().to(decide))
+        .route("/periods", web::get().to(overview))
         .route("/pledges/{id}/periods", web::get().to(periods))
-        .route("/pledges/{id}/periods", web::post().to(period_create));
+        .route("/pledges/{id}/periods", web::post().to(period_create))
+        .route("/pledges/{id}/periods/{period}/edit", web::get().to(period_edit))
+        .route("/pledges/{id}/periods/{period}", web::post().to(period_update))
+        .route("/pledges/{id}/periods/{period}/delete", web::post().to(period_delete));
 }
 
 /// Evidence files: at most this many bytes each.
 pub const MAX_EVIDENCE: usize = 20 * 1024 * 1024;
-const MAX_MEASURES: usize = 20_000;
 
 fn now() -> NaiveDateTime {
     crate::db::now()
 }
 
-/// Who may read a report: everyone once accepted; before that only the
-/// platform's own users and staff (reviewers, editors, admins).
+/// How much of a report the viewer may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub enum Access {
+    /// An accepted report, as the public sees it (no review comments, no revisions).
     Public,
+    /// The filing organization's own users.
     Own,
+    /// Reviewers, the issuing association's editors (once submitted), admins.
     Staff,
 }
 
-fn access(ctx: &Ctx, org_id: i64, state: ReportState) -> AppResult<Access> {
-    match viewer(ctx) {
-        Some(u) if matches!(u.role, Role::Reviewer | Role::Editor | Role::Admin) => Ok(Access::Staff),
-        Some(u) if u.org_id == org_id => Ok(Access::Own),
-        _ if state == ReportState::Accepted => Ok(Access::Public),
-        // Unknown to others: the same answer as a report that does not exist.
-        _ => Err(AppError::NotFound),
+/// Who is looking: role and organization of the signed-in user, if any.
+pub type Viewer = Option<(Role, i64)>;
+
+pub fn viewer_of(ctx: &Ctx) -> Viewer {
+    viewer(ctx).map(|u| (u.role, u.org_id))
+}
+
+/// The rule for reports: a draft (and its evidence) only to the filing
+/// organization and admins; submitted and returned reports also to reviewers
+/// and to the editors of the association that issued the pledge; accepted
+/// reports to everyone. `None`: not visible (answer 404).
+pub fn visibility(viewer: Viewer, report_org: i64, issuer_org: i64, state: ReportState) -> Option<Access> {
+    match viewer {
+        Some((Role::Admin, _)) => Some(Access::Staff),
+        Some((_, org)) if org == report_org => Some(Access::Own),
+        Some((Role::Reviewer, _)) if state != ReportState::Draft => Some(Access::Staff),
+        Some((Role::Editor, org)) if org == issuer_org && state != ReportState::Draft => Some(Access::Staff),
+        _ if state == ReportState::Accepted => Some(Access::Public),
+        _ => None,
     }
+}
+
+fn access(ctx: &Ctx, report_org: i64, issuer_org: i64, state: ReportState) -> AppResult<Access> {
+    // Unknown to others: the same answer as a report that does not exist.
+    visibility(viewer_of(ctx), report_org, issuer_org, state).ok_or(AppError::NotFound)
 }
 
 /// An instant as Beijing date and clock time, e.g. `2026年12月06日 24:00（北京时间）`
 /// or `6 Dec 2026 24:00 (Beijing time)`; midnight shows as 24:00 of the day before.
 pub fn deadline_text(lang: Lang, at: NaiveDateTime) -> String {
-    let local = at.and_utc().with_timezone(&beijing()).naive_local();
-    let (date, time) = if local.hour() == 0 && local.minute() == 0 {
-        (local.date().pred_opt().unwrap_or(local.date()), "24:00".to_owned())
-    } else {
-        (local.date(), format!("{:02}:{:02}", local.hour(), local.minute()))
-    };
-    lang.tf("rpt.deadline", &[("date", &lang.plain_date(date)), ("time", &time)])
+    lang.deadline(at)
 }
 
 /// A signatory's standing for a period, ready to show: the filing standing's
@@ -202,6 +217,37 @@ mod tests {
         // A minute after midnight is the new day.
         let t = rules::due_instant(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()) + chrono::Duration::minutes(1);
         assert_eq!(deadline_text(Lang::Zh, t), "2026年12月06日 00:01（北京时间）");
+    }
+
+    #[test]
+    fn who_sees_which_report() {
+        use ReportState::*;
+        let (platform, assoc, other_assoc, regulator) = (10, 20, 30, 40);
+        let filer = Some((Role::Filer, platform));
+        let other_filer = Some((Role::Filer, 11));
+        let editor = Some((Role::Editor, assoc));
+        let other_editor = Some((Role::Editor, other_assoc));
+        let reviewer = Some((Role::Reviewer, regulator));
+        let admin = Some((Role::Admin, regulator));
+        let see = |v: Viewer, s| visibility(v, platform, assoc, s);
+        for s in ReportState::ALL {
+            assert_eq!(see(filer, s), Some(Access::Own), "{s:?}");
+            assert_eq!(see(admin, s), Some(Access::Staff), "{s:?}");
+        }
+        for v in [None, other_filer, editor, other_editor, reviewer] {
+            assert_eq!(see(v, Draft), None, "a draft is the filer's alone: {v:?}");
+        }
+        for s in [Submitted, Returned] {
+            assert_eq!(see(reviewer, s), Some(Access::Staff));
+            assert_eq!(see(editor, s), Some(Access::Staff), "the issuing association");
+            assert_eq!(see(other_editor, s), None, "another association");
+            assert_eq!(see(other_filer, s), None);
+            assert_eq!(see(None, s), None);
+        }
+        assert_eq!(see(None, Accepted), Some(Access::Public));
+        assert_eq!(see(other_filer, Accepted), Some(Access::Public));
+        assert_eq!(see(other_editor, Accepted), Some(Access::Public));
+        assert_eq!(see(editor, Accepted), Some(Access::Staff));
     }
 
     #[test]

@@ -1,15 +1,72 @@
-//! Reporting periods, run by the issuing association's editors.
+//! Reporting periods, run by the issuing association's editors: a pledge's
+//! periods (create, edit and delete until a report is opened), and the
+//! editors' overview of the pledges they issue (`/periods`).
+
+use crate::db::reports::{PeriodError, PeriodProblem};
 
 use super::*;
+
+/// A period as listed: its deadline in words and how many reports were opened for it.
+pub struct PeriodRow {
+    pub p: Period,
+    pub due: String,
+    pub reports: i64,
+}
 
 #[derive(Template)]
 #[template(path = "reports/periods.html")]
 pub(super) struct PeriodsPage {
     ctx: Ctx,
     pledge: Pledge,
-    periods: Vec<(Period, String)>,
+    rows: Vec<PeriodRow>,
     form: Form,
     can_manage: bool,
+    /// A refusal about a listed period (reports opened, changed meanwhile).
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reports/period_edit.html")]
+pub(super) struct PeriodEditPage {
+    ctx: Ctx,
+    pledge: Pledge,
+    period: Period,
+    form: Form,
+}
+
+#[derive(Template)]
+#[template(path = "reports/periods_overview.html")]
+pub(super) struct OverviewPage {
+    ctx: Ctx,
+    pledges: Vec<(Pledge, Vec<PeriodRow>)>,
+}
+
+fn rows(lang: Lang, periods: Vec<Period>, counts: &HashMap<i64, i64>) -> Vec<PeriodRow> {
+    periods
+        .into_iter()
+        .map(|p| PeriodRow { due: deadline_text(lang, p.due()), reports: counts.get(&p.id).copied().unwrap_or(0), p })
+        .collect()
+}
+
+/// Editors of the issuing association, and admins.
+fn manages(user: Option<&CurrentUser>, pledge: &Pledge) -> bool {
+    user.is_some_and(|u| u.role == Role::Admin || (u.role == Role::Editor && u.org_id == pledge.organization_id))
+}
+
+/// The pledge (not a draft) and its periods with their report counts.
+async fn load(state: &AppState, pledge_id: i64) -> AppResult<(Pledge, Vec<Period>, HashMap<i64, i64>)> {
+    let (pledge, periods, counts) = state
+        .db(move |c| {
+            let p = pdb::get(c, pledge_id)?.ok_or(AppError::NotFound)?;
+            let periods = rdb::periods_of(c, pledge_id)?;
+            let ids: Vec<i64> = periods.iter().map(|p| p.id).collect();
+            Ok((p, periods, rdb::report_counts(c, &ids)?))
+        })
+        .await?;
+    if pledge.state == "draft" {
+        return Err(AppError::NotFound);
+    }
+    Ok((pledge, periods, counts))
 }
 
 pub(super) async fn periods_page(
@@ -17,33 +74,18 @@ pub(super) async fn periods_page(
     ctx: Ctx,
     pledge_id: i64,
     form: Form,
+    notice: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let (pledge, periods) = state
-        .db(move |c| {
-            let p = pdb::get(c, pledge_id)?.ok_or(AppError::NotFound)?;
-            Ok((p, rdb::periods_of(c, pledge_id)?))
-        })
-        .await?;
-    if pledge.state == "draft" {
-        return Err(AppError::NotFound);
-    }
-    let lang = ctx.lang;
-    let can_manage = viewer(&ctx)
-        .is_some_and(|u| u.role == Role::Admin || (u.role == Role::Editor && u.org_id == pledge.organization_id));
-    let periods = periods
-        .into_iter()
-        .map(|p| {
-            let d = deadline_text(lang, p.due());
-            (p, d)
-        })
-        .collect();
-    render_status(status, &PeriodsPage { ctx, pledge, periods, form, can_manage })
+    let (pledge, periods, counts) = load(state, pledge_id).await?;
+    let can_manage = manages(viewer(&ctx).as_ref(), &pledge);
+    let rows = rows(ctx.lang, periods, &counts);
+    render_status(status, &PeriodsPage { ctx, pledge, rows, form, can_manage, notice })
 }
 
 pub async fn periods(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    periods_page(&state, ctx, id, Form::new(), StatusCode::OK).await
+    periods_page(&state, ctx, id, Form::new(), None, StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -60,6 +102,118 @@ pub struct PeriodInput {
     opens_on: String,
     #[serde(default)]
     due_on: String,
+    #[serde(default)]
+    version: String,
+}
+
+/// What each field of the period form is called in messages.
+fn period_label(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "label_zh" => lang.t("rpt.periods.f.label_zh"),
+        "label_en" => lang.t("rpt.periods.f.label_en"),
+        "covers_from" => lang.t("rpt.periods.covers_from"),
+        "covers_to" => lang.t("rpt.periods.covers_to"),
+        "opens_on" => lang.t("rpt.periods.opens"),
+        _ => lang.t("rpt.periods.due_on"),
+    }
+}
+
+fn refuse(lang: Lang, form: &mut Form, name: &str, message: String) {
+    form.error_labelled(name, period_label(lang, name), message);
+}
+
+/// The form as typed, and the period it describes if every field parses.
+fn parse_period(lang: Lang, input: &PeriodInput) -> (Form, Option<PeriodData>) {
+    use crate::domain::standard::parse_date;
+    let mut form = Form::new()
+        .with("label_zh", &input.label_zh)
+        .with("label_en", &input.label_en)
+        .with("covers_from", &input.covers_from)
+        .with("covers_to", &input.covers_to)
+        .with("opens_on", &input.opens_on)
+        .with("due_on", &input.due_on);
+    let mut check = |name: &str, r: Result<NaiveDate, &'static str>| match r {
+        Ok(v) => Some(v),
+        Err(key) => {
+            refuse(lang, &mut form, name, lang.t(key).to_owned());
+            None
+        }
+    };
+    let covers_from = check("covers_from", parse_date(&input.covers_from));
+    let covers_to = check("covers_to", parse_date(&input.covers_to));
+    let opens_on = check("opens_on", parse_date(&input.opens_on));
+    let due_on = check("due_on", parse_date(&input.due_on));
+    let mut text = |name: &str, v: &str| match text::bounded(v, true, 100) {
+        Ok(v) => Some(v),
+        Err(key) => {
+            refuse(lang, &mut form, name, lang.t(key).to_owned());
+            None
+        }
+    };
+    let label_zh = text("label_zh", &input.label_zh);
+    let label_en = text("label_en", &input.label_en);
+    let data = match (label_zh, label_en, covers_from, covers_to, opens_on, due_on) {
+        // The rules between the dates and with the other periods are checked in
+        // the transaction, all at once.
+        (Some(label_zh), Some(label_en), Some(covers_from), Some(covers_to), Some(opens_on), Some(due_on)) => {
+            Some(PeriodData { label_zh, label_en, covers_from, covers_to, opens_on, due_on })
+        }
+        _ => None,
+    };
+    (form, data)
+}
+
+/// A refusal from the transaction placed on the form's fields; false for
+/// those that are not about a field (they answer otherwise).
+fn place_refusal(lang: Lang, form: &mut Form, e: &PeriodError) -> bool {
+    let PeriodError::Invalid(problems) = e else { return false };
+    for p in problems {
+        match p {
+            PeriodProblem::Dates((name, key)) => refuse(lang, form, name, lang.t(key).to_owned()),
+            PeriodProblem::Overlaps(other) => {
+                let message = lang.tf(
+                    "error.period.overlaps",
+                    &[
+                        ("label", other.label(lang == Lang::En)),
+                        ("from", &other.covers_from.to_string()),
+                        ("to", &other.covers_to.to_string()),
+                    ],
+                );
+                refuse(lang, form, "covers_from", message);
+            }
+            PeriodProblem::LabelTaken(name) => refuse(lang, form, name, lang.t("error.period.label_taken").to_owned()),
+        }
+    }
+    true
+}
+
+fn refusal_notice(lang: Lang, e: &PeriodError) -> Option<String> {
+    match e {
+        PeriodError::HasReports => Some(lang.t("error.period.has_reports").to_owned()),
+        PeriodError::Conflict => Some(lang.t("error.period.stale").to_owned()),
+        _ => None,
+    }
+}
+
+fn period_error(e: PeriodError) -> AppError {
+    match e {
+        PeriodError::NotFound => AppError::NotFound,
+        PeriodError::Db(e) => AppError::from(e),
+        _ => AppError::Conflict("error.period.stale"),
+    }
+}
+
+/// The pledge, if the user manages its periods (403 otherwise; 404 for a draft).
+async fn managed_pledge(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Pledge> {
+    require_role(user, Role::Editor)?;
+    let pledge = state.db(move |c| pdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    if pledge.state == "draft" {
+        return Err(AppError::NotFound);
+    }
+    if !manages(Some(user), &pledge) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(pledge)
 }
 
 pub async fn period_create(
@@ -70,43 +224,164 @@ pub async fn period_create(
     input: web::Form<PeriodInput>,
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
-    require_role(&user, Role::Editor)?;
-    let pledge = state.db(move |c| pdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    if user.role != Role::Admin && user.org_id != pledge.organization_id {
-        return Err(AppError::Forbidden);
-    }
+    managed_pledge(&state, &user, id).await?;
     let lang = ctx.lang;
-    let mut form = Form::new()
-        .with("label_zh", &input.label_zh)
-        .with("label_en", &input.label_en)
-        .with("covers_from", &input.covers_from)
-        .with("covers_to", &input.covers_to)
-        .with("opens_on", &input.opens_on)
-        .with("due_on", &input.due_on);
-    use crate::domain::standard::parse_date;
-    let label_zh = form.check(lang, "label_zh", text::bounded(&input.label_zh, true, 100));
-    let label_en = form.check(lang, "label_en", text::bounded(&input.label_en, true, 100));
-    let covers_from = form.check(lang, "covers_from", parse_date(&input.covers_from));
-    let covers_to = form.check(lang, "covers_to", parse_date(&input.covers_to));
-    let opens_on = form.check(lang, "opens_on", parse_date(&input.opens_on));
-    let due_on = form.check(lang, "due_on", parse_date(&input.due_on));
-    if let (Some(a), Some(b)) = (covers_from, covers_to) {
-        if b < a {
-            form.error(lang, "covers_to", "error.std.period_order");
-        }
-    }
-    if let (Some(o), Some(d)) = (opens_on, due_on) {
-        if d < o {
-            form.error(lang, "due_on", "error.report.due_before_open");
-        }
-    }
-    let (Some(label_zh), Some(label_en), Some(covers_from), Some(covers_to), Some(opens_on), Some(due_on), false) =
-        (label_zh, label_en, covers_from, covers_to, opens_on, due_on, form.has_errors())
-    else {
-        return periods_page(&state, ctx, id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let (mut form, data) = parse_period(lang, &input);
+    let (Some(data), false) = (data, form.has_errors()) else {
+        return periods_page(&state, ctx, id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let data = PeriodData { label_zh, label_en, covers_from, covers_to, opens_on, due_on };
     let actor = user.actor();
-    state.tx(move |c| Ok(rdb::create_period(c, actor, id, &data)?)).await?;
+    let created = state
+        .tx(move |c| match rdb::create_period(c, actor, id, &data) {
+            Ok(_) => Ok(Ok(())),
+            Err(e @ PeriodError::Invalid(_)) => Ok(Err(e)),
+            Err(e) => Err(period_error(e)),
+        })
+        .await?;
+    if let Err(e) = created {
+        place_refusal(lang, &mut form, &e);
+        return periods_page(&state, ctx, id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     Ok(redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_created"))
+}
+
+fn ids(path: (String, String)) -> AppResult<(i64, i64)> {
+    Ok((parse_id(&path.0)?, parse_id(&path.1)?))
+}
+
+async fn edit_page(
+    state: &AppState,
+    ctx: Ctx,
+    pledge: Pledge,
+    period_id: i64,
+    form: Option<Form>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let pledge_id = pledge.id;
+    let period = state
+        .db(move |c| Ok(rdb::period(c, period_id)?.filter(|p| p.pledge_id == pledge_id)))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = form.unwrap_or_else(|| {
+        Form::new()
+            .with("label_zh", &period.label_zh)
+            .with("label_en", &period.label_en)
+            .with("covers_from", &period.covers_from.to_string())
+            .with("covers_to", &period.covers_to.to_string())
+            .with("opens_on", &period.opens_on.to_string())
+            .with("due_on", &period.due_on.to_string())
+    });
+    render_status(status, &PeriodEditPage { ctx, pledge, period, form })
+}
+
+pub async fn period_edit(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (id, period_id) = ids(path.into_inner())?;
+    let pledge = managed_pledge(&state, &user, id).await?;
+    let opened = state.db(move |c| Ok(rdb::report_counts(c, &[period_id])?)).await?;
+    if opened.get(&period_id).is_some_and(|n| *n > 0) {
+        let notice = ctx.lang.t("error.period.has_reports").to_owned();
+        return periods_page(&state, ctx, id, Form::new(), Some(notice), StatusCode::CONFLICT).await;
+    }
+    edit_page(&state, ctx, pledge, period_id, None, StatusCode::OK).await
+}
+
+pub async fn period_update(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    input: web::Form<PeriodInput>,
+) -> AppResult<HttpResponse> {
+    let (id, period_id) = ids(path.into_inner())?;
+    let pledge = managed_pledge(&state, &user, id).await?;
+    let lang = ctx.lang;
+    let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.period.stale"))?;
+    let (mut form, data) = parse_period(lang, &input);
+    let (Some(data), false) = (data, form.has_errors()) else {
+        return edit_page(&state, ctx, pledge, period_id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let actor = user.actor();
+    let updated = state
+        .tx(move |c| match rdb::update_period(c, actor, id, period_id, expected, &data) {
+            Ok(()) => Ok(Ok(())),
+            Err(PeriodError::NotFound) => Err(AppError::NotFound),
+            Err(PeriodError::Db(e)) => Err(AppError::from(e)),
+            Err(e) => Ok(Err(e)),
+        })
+        .await?;
+    match updated {
+        Ok(()) => Ok(redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_updated")),
+        Err(e) if place_refusal(lang, &mut form, &e) => {
+            edit_page(&state, ctx, pledge, period_id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => periods_page(&state, ctx, id, Form::new(), refusal_notice(lang, &e), StatusCode::CONFLICT).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VersionInput {
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn period_delete(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    input: web::Form<VersionInput>,
+) -> AppResult<HttpResponse> {
+    let (id, period_id) = ids(path.into_inner())?;
+    managed_pledge(&state, &user, id).await?;
+    let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.period.stale"))?;
+    let actor = user.actor();
+    let deleted = state
+        .tx(move |c| match rdb::delete_period(c, actor, id, period_id, expected) {
+            Ok(()) => Ok(Ok(())),
+            Err(PeriodError::NotFound) => Err(AppError::NotFound),
+            Err(PeriodError::Db(e)) => Err(AppError::from(e)),
+            Err(e) => Ok(Err(e)),
+        })
+        .await?;
+    match deleted {
+        Ok(()) => Ok(redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_deleted")),
+        Err(e) => {
+            let notice = refusal_notice(ctx.lang, &e);
+            periods_page(&state, ctx, id, Form::new(), notice, StatusCode::CONFLICT).await
+        }
+    }
+}
+
+/// `/periods`: the pledges the editor's association issues (admins: all),
+/// each with its periods and a link to manage them.
+pub async fn overview(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
+    require_role(&user, Role::Editor)?;
+    let lang = ctx.lang;
+    let (admin, org) = (user.role == Role::Admin, user.org_id);
+    let (pledges, periods, counts) = state
+        .db(move |c| {
+            let pledges = if admin { rdb::public_pledges(c)? } else { pdb::issued_by(c, org)? };
+            let ids: Vec<i64> = pledges.iter().map(|p| p.id).collect();
+            let periods = rdb::periods_of_pledges(c, &ids)?;
+            let period_ids: Vec<i64> = periods.iter().map(|p| p.id).collect();
+            Ok((pledges, periods, rdb::report_counts(c, &period_ids)?))
+        })
+        .await?;
+    let mut by_pledge: HashMap<i64, Vec<Period>> = HashMap::new();
+    for p in periods.into_iter().rev() {
+        by_pledge.entry(p.pledge_id).or_default().push(p);
+    }
+    let pledges = pledges
+        .into_iter()
+        .map(|p| {
+            let own = by_pledge.remove(&p.id).unwrap_or_default();
+            (p, rows(lang, own, &counts))
+        })
+        .collect();
+    render(&OverviewPage { ctx, pledges })
 }

@@ -14,12 +14,79 @@ pub struct QueueRow {
 pub(super) struct QueuePage {
     ctx: Ctx,
     items: Vec<QueueRow>,
+    pager: super::super::Pager,
+    /// Pledges to filter by: (id, title).
+    pledges: Vec<(i64, String)>,
+    /// Periods to filter by: (id, label) — of the chosen pledge, or of every pledge.
+    periods: Vec<(i64, String)>,
+    pledge: Option<i64>,
+    period: Option<i64>,
 }
 
-pub async fn queue(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
+impl QueuePage {
+    fn is_pledge(&self, id: &i64) -> bool {
+        self.pledge == Some(*id)
+    }
+
+    fn is_period(&self, id: &i64) -> bool {
+        self.period == Some(*id)
+    }
+
+    fn filtered(&self) -> bool {
+        self.pledge.is_some() || self.period.is_some()
+    }
+}
+
+/// The queue's URL parameters, read leniently (anything odd is ignored).
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    pledge: String,
+    #[serde(default)]
+    period: String,
+    #[serde(default)]
+    page: String,
+}
+
+pub const QUEUE_PAGE: i64 = 50;
+
+pub async fn queue(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    q: web::Query<QueueQuery>,
+) -> AppResult<HttpResponse> {
     require_role(&user, Role::Reviewer)?;
     let lang = ctx.lang;
-    let items = state.db(|c| Ok(rdb::queue(c)?)).await?;
+    let en = lang == Lang::En;
+    let id = |s: &str| s.trim().parse::<i64>().ok().filter(|n| *n > 0);
+    let (pledge, period) = (id(&q.pledge), id(&q.period));
+    let page = q.page.trim().parse::<i64>().ok();
+    let offset = super::super::Pager::offset(page, QUEUE_PAGE);
+    let filter = rdb::QueueFilter { pledge, period };
+    let ((items, total), pledges, periods) = state
+        .db(move |c| {
+            let pledges = rdb::public_pledges(c)?;
+            let ids: Vec<i64> = match pledge {
+                Some(p) => vec![p],
+                None => pledges.iter().map(|p| p.id).collect(),
+            };
+            let periods = rdb::periods_of_pledges(c, &ids)?;
+            Ok((rdb::queue(c, filter, QUEUE_PAGE, offset)?, pledges, periods))
+        })
+        .await?;
+    let title = |id: i64| pledges.iter().find(|p| p.id == id).map(|p| p.title(en).to_owned()).unwrap_or_default();
+    let periods = periods
+        .iter()
+        .map(|p| {
+            let label = if pledge.is_some() {
+                p.label(en).to_owned()
+            } else {
+                lang.tf("rpt.queue.period_of", &[("pledge", &title(p.pledge_id)), ("period", p.label(en))])
+            };
+            (p.id, label)
+        })
+        .collect();
     let items = items
         .into_iter()
         .map(|i| {
@@ -29,7 +96,16 @@ pub async fn queue(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> A
             QueueRow { item: i, submitted, due: deadline_text(lang, due), late }
         })
         .collect();
-    render(&QueuePage { ctx, items })
+    let (pledge_s, period_s) =
+        (pledge.map(|p| p.to_string()).unwrap_or_default(), period.map(|p| p.to_string()).unwrap_or_default());
+    let pager = super::super::Pager::new(
+        page,
+        QUEUE_PAGE,
+        total,
+        super::super::query_base("/review", &[("pledge", &pledge_s), ("period", &period_s)]),
+    );
+    let pledges = pledges.iter().map(|p| (p.id, p.title(en).to_owned())).collect();
+    render(&QueuePage { ctx, items, pager, pledges, periods, pledge, period })
 }
 
 pub async fn decide(
@@ -41,6 +117,9 @@ pub async fn decide(
 ) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     require_role(&user, Role::Reviewer)?;
+    // A report the reviewer may not see (a draft) does not exist for them.
+    let (report, issuer) = state.db(move |c| rdb::get_with_issuer(c, id)?.ok_or(AppError::NotFound)).await?;
+    access(&ctx, report.organization_id, issuer, report.state())?;
     let lang = ctx.lang;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("error.form_encoding"))?;
@@ -78,10 +157,8 @@ pub async fn decide(
             &format!("/reports/{id}"),
             if accept { "flash.report.accepted" } else { "flash.report.returned" },
         )),
-        Err(problems) => {
-            for (_, key) in problems {
-                form.error(lang, "comment", key);
-            }
+        Err(key) => {
+            form.error(lang, "comment", key);
             view_page(&state, ctx, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }

@@ -79,7 +79,7 @@ pub(super) async fn view_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let (f, has_previous) = load_full(state, id).await?;
-    let acc = access(&ctx, f.report.organization_id, f.report.state())?;
+    let acc = access(&ctx, f.report.organization_id, f.issuer_id, f.report.state())?;
     let lang = ctx.lang;
     let user = viewer(&ctx);
     let show_review = acc != Access::Public;
@@ -123,13 +123,10 @@ pub async fn evidence_file(
 ) -> AppResult<HttpResponse> {
     let (id, file) = path.into_inner();
     let (id, file) = (parse_id(&id)?, parse_id(&file)?);
-    let (report, found) = state
-        .db(move |c| {
-            let r = rdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            Ok((r, rdb::evidence(c, id, file)?))
-        })
-        .await?;
-    access(&ctx, report.organization_id, report.state())?;
+    let (report, issuer) = state.db(move |c| rdb::get_with_issuer(c, id)?.ok_or(AppError::NotFound)).await?;
+    // Nothing of the file is read unless the report is visible.
+    access(&ctx, report.organization_id, issuer, report.state())?;
+    let found = state.db(move |c| Ok(rdb::evidence(c, id, file)?)).await?;
     let (meta, data) = found.ok_or(AppError::NotFound)?;
     Ok(file_response(&meta.filename, &meta.content_type, data))
 }

@@ -1,0 +1,1 @@
+ALTER TABLE reporting_periods DROP COLUMN version;
