@@ -1,0 +1,246 @@
+//! Creating a project, editing its details, recording publication details.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::detail::Link;
+use super::{get, is_unique_violation, record_event, Standard, StdError};
+use crate::db::audit::{self, Actor};
+use crate::db::schema::{organizations, standard_codrafters, standards};
+use crate::db::DbConn;
+use crate::domain::standard::{Publication, StandardState, TransitionError};
+
+/// Checked metadata of a standard project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Metadata {
+    pub kind: &'static str,
+    pub title_zh: String,
+    pub title_en: String,
+    pub scope: String,
+    pub proposing_org_id: i64,
+    pub lead_org_id: i64,
+    pub codrafters: Vec<i64>,
+    pub ics: String,
+    pub ccs: String,
+    pub replaces_id: Option<i64>,
+}
+
+/// The lower-cased text that search matches: titles, number, drafting organizations.
+fn search_text(conn: &mut DbConn, m: &Metadata, number: Option<&str>) -> QueryResult<String> {
+    let mut ids = m.codrafters.clone();
+    ids.extend([m.lead_org_id, m.proposing_org_id]);
+    let names: Vec<(String, String)> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::name_zh, organizations::name_en))
+        .load(conn)?;
+    let mut s = format!("{} {}", m.title_zh, m.title_en);
+    if let Some(n) = number {
+        s.push_str(&format!(" {n} {}", n.replace('—', "-")));
+    }
+    for (zh, en) in names {
+        s.push_str(&format!(" {zh} {en}"));
+    }
+    Ok(s.to_lowercase())
+}
+
+fn check_orgs(conn: &mut DbConn, m: &Metadata) -> Result<(), StdError> {
+    let mut ids = m.codrafters.clone();
+    ids.extend([m.lead_org_id, m.proposing_org_id]);
+    ids.sort_unstable();
+    ids.dedup();
+    let found: i64 = organizations::table.filter(organizations::id.eq_any(&ids)).count().get_result(conn)?;
+    if found != ids.len() as i64 {
+        return Err(StdError::Invalid(vec![("lead_org_id", "error.org.choose")]));
+    }
+    if let Some(r) = m.replaces_id {
+        match get(conn, r)? {
+            Some(s) if matches!(s.state(), StandardState::Published | StandardState::Revising) => {}
+            _ => return Err(StdError::Invalid(vec![("replaces_id", "error.std.replaces")])),
+        }
+    }
+    Ok(())
+}
+
+fn set_codrafters(conn: &mut DbConn, id: i64, orgs: &[i64]) -> QueryResult<()> {
+    diesel::delete(standard_codrafters::table.filter(standard_codrafters::standard_id.eq(id))).execute(conn)?;
+    for o in orgs {
+        diesel::insert_into(standard_codrafters::table)
+            .values((standard_codrafters::standard_id.eq(id), standard_codrafters::organization_id.eq(o)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Create a proposal (state `proposed`).
+pub fn create(
+    conn: &mut DbConn,
+    actor: Actor,
+    m: &Metadata,
+    revision_of: Option<i64>,
+    today: NaiveDate,
+) -> Result<i64, StdError> {
+    check_orgs(conn, m)?;
+    let now = crate::db::now();
+    let search = search_text(conn, m, None)?;
+    let id: i64 = diesel::insert_into(standards::table)
+        .values((
+            standards::kind.eq(m.kind),
+            standards::title_zh.eq(&m.title_zh),
+            standards::title_en.eq(&m.title_en),
+            standards::scope.eq(&m.scope),
+            standards::proposing_org_id.eq(m.proposing_org_id),
+            standards::lead_org_id.eq(m.lead_org_id),
+            standards::ics.eq(&m.ics),
+            standards::ccs.eq(&m.ccs),
+            standards::replaces_id.eq(m.replaces_id),
+            standards::revision_of_id.eq(revision_of),
+            standards::state.eq(StandardState::Proposed.as_str()),
+            standards::year.eq(chrono::Datelike::year(&today)),
+            standards::search_text.eq(search),
+            standards::created_at.eq(now),
+            standards::updated_at.eq(now),
+        ))
+        .returning(standards::id)
+        .get_result(conn)?;
+    set_codrafters(conn, id, &m.codrafters)?;
+    record_event(conn, actor, id, "propose", None, Some(StandardState::Proposed), "")?;
+    audit::record::<(), _>(conn, actor, "standard", Some(id), "create", None, Some(m))?;
+    Ok(id)
+}
+
+/// Edit metadata until publication; `expected_version` guards against stale forms.
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, expected_version: i32, m: &Metadata) -> Result<(), StdError> {
+    let before = get(conn, id)?.ok_or(StdError::NotFound)?;
+    if !before.state().metadata_editable() {
+        return Err(StdError::Transition(TransitionError::NotAllowedInState));
+    }
+    if m.replaces_id == Some(id) {
+        return Err(StdError::Invalid(vec![("replaces_id", "error.std.replaces")]));
+    }
+    check_orgs(conn, m)?;
+    let search = search_text(conn, m, before.number.as_deref())?;
+    let n =
+        diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(expected_version)))
+            .set((
+                standards::kind.eq(m.kind),
+                standards::title_zh.eq(&m.title_zh),
+                standards::title_en.eq(&m.title_en),
+                standards::scope.eq(&m.scope),
+                standards::proposing_org_id.eq(m.proposing_org_id),
+                standards::lead_org_id.eq(m.lead_org_id),
+                standards::ics.eq(&m.ics),
+                standards::ccs.eq(&m.ccs),
+                standards::replaces_id.eq(m.replaces_id),
+                standards::search_text.eq(search),
+                standards::version.eq(standards::version + 1),
+                standards::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+    if n == 0 {
+        return Err(StdError::Conflict);
+    }
+    set_codrafters(conn, id, &m.codrafters)?;
+    record_event(conn, actor, id, "edit", None, None, "")?;
+    audit::record(conn, actor, "standard", Some(id), "update", Some(&before), Some(m))?;
+    Ok(())
+}
+
+/// Record number and dates before publication (editor, while submitted for approval).
+pub fn set_publication(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    expected_version: i32,
+    p: &Publication,
+) -> Result<(), StdError> {
+    let before = get(conn, id)?.ok_or(StdError::NotFound)?;
+    if before.state() != StandardState::SubmittedForApproval {
+        return Err(StdError::Transition(TransitionError::NotAllowedInState));
+    }
+    let taken: i64 = standards::table
+        .filter(standards::number.eq(p.number.as_str()))
+        .filter(standards::id.ne(id))
+        .count()
+        .get_result(conn)?;
+    if taken > 0 {
+        return Err(StdError::Invalid(vec![("number", "error.std.number_taken")]));
+    }
+    let codrafters: Vec<i64> = standard_codrafters::table
+        .filter(standard_codrafters::standard_id.eq(id))
+        .select(standard_codrafters::organization_id)
+        .load(conn)?;
+    let m = metadata_of(&before, codrafters);
+    let search = search_text(conn, &m, Some(p.number.as_str()))?;
+    let n =
+        diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(expected_version)))
+            .set((
+                standards::number.eq(p.number.as_str()),
+                standards::release_date.eq(p.release),
+                standards::implementation_date.eq(p.implementation),
+                standards::year.eq(p.number.year()),
+                standards::search_text.eq(search),
+                standards::version.eq(standards::version + 1),
+                standards::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StdError::Invalid(vec![("number", "error.std.number_taken")])
+                } else {
+                    e.into()
+                }
+            })?;
+    if n == 0 {
+        return Err(StdError::Conflict);
+    }
+    let note = format!("{} · {} · {}", p.number.as_str(), p.release, p.implementation);
+    record_event(conn, actor, id, "set_publication", None, None, &note)?;
+    #[derive(Serialize)]
+    struct After<'a> {
+        number: &'a str,
+        release_date: NaiveDate,
+        implementation_date: NaiveDate,
+    }
+    let after = After { number: p.number.as_str(), release_date: p.release, implementation_date: p.implementation };
+    audit::record(conn, actor, "standard", Some(id), "set_publication", Some(&before), Some(&after))?;
+    Ok(())
+}
+
+pub fn metadata_of(s: &Standard, codrafters: Vec<i64>) -> Metadata {
+    Metadata {
+        kind: s.kind().as_str(),
+        title_zh: s.title_zh.clone(),
+        title_en: s.title_en.clone(),
+        scope: s.scope.clone(),
+        proposing_org_id: s.proposing_org_id,
+        lead_org_id: s.lead_org_id,
+        codrafters,
+        ics: s.ics.clone(),
+        ccs: s.ccs.clone(),
+        replaces_id: s.replaces_id,
+    }
+}
+
+pub fn codrafters(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
+    standard_codrafters::table
+        .filter(standard_codrafters::standard_id.eq(id))
+        .select(standard_codrafters::organization_id)
+        .load(conn)
+}
+
+/// Standards a new project may replace (published or being revised).
+pub fn replaceable(conn: &mut DbConn) -> QueryResult<Vec<Link>> {
+    standards::table
+        .filter(standards::state.eq_any(vec!["published", "revising"]))
+        .order(standards::number)
+        .select((
+            standards::id,
+            standards::number,
+            standards::title_zh,
+            standards::title_en,
+            standards::replaces_id,
+            standards::revision_of_id,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,239 @@
+//! Standards: public list, pages, versions, comparison, public comment and the
+//! disposition table; the editors' and reviewers' workflow.
+
+use actix_web::web;
+use chrono::NaiveDate;
+
+use super::forms::Form;
+use super::Ctx;
+use crate::auth::CurrentUser;
+use crate::db::orgs::Org;
+use crate::db::standards::{self as sdb, StdError};
+use crate::domain::standard::{StandardState, Standing};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::i18n::Lang;
+
+mod comments;
+mod feed;
+mod list;
+mod meta;
+mod show;
+mod versions;
+mod workflow;
+
+pub use list::{list_row, Row};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/standards", web::get().to(list::list))
+        .route("/standards", web::post().to(meta::create))
+        .route("/standards/new", web::get().to(meta::new_form))
+        .route("/standards/{id}", web::get().to(show::show))
+        .route("/standards/{id}/edit", web::get().to(meta::edit_form))
+        .route("/standards/{id}/edit", web::post().to(meta::update))
+        .route("/standards/{id}/actions/{action}", web::post().to(workflow::act))
+        .route("/standards/{id}/publication", web::post().to(workflow::publication))
+        .route("/standards/{id}/positions", web::post().to(workflow::position))
+        .route("/standards/{id}/versions/new", web::get().to(versions::version_form))
+        .route("/standards/{id}/versions", web::post().to(versions::version_upload))
+        .route("/standards/{id}/versions/{n}", web::get().to(versions::version_show))
+        .route("/standards/{id}/versions/{n}/attachments/{aid}", web::get().to(versions::attachment))
+        .route("/standards/{id}/compare", web::get().to(versions::compare))
+        .route("/standards/{id}/comments", web::get().to(comments::comments))
+        .route("/standards/{id}/comments", web::post().to(comments::comment_submit))
+        .route("/standards/{id}/comments.csv", web::get().to(comments::comments_csv))
+        .route("/standards/{id}/comments.xlsx", web::get().to(comments::comments_xlsx))
+        .route("/standards/{id}/comments/{seq}", web::get().to(comments::comment_show))
+        .route("/standards/{id}/comments/{seq}/disposition", web::post().to(comments::dispose))
+        .route("/feeds/standards.atom", web::get().to(feed::feed));
+}
+
+pub const PER_PAGE: i64 = 20;
+/// Attachments: at most this many bytes each.
+pub const MAX_ATTACHMENT: usize = 20 * 1024 * 1024;
+/// A version's Markdown text: at most this many bytes.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+fn is_staff(ctx: &Ctx) -> bool {
+    matches!(ctx.role(), Some(Role::Editor | Role::Reviewer | Role::Admin))
+}
+
+/// Editors of the lead drafting or proposing organization, and admins.
+fn may_edit(user: &CurrentUser, s: &sdb::Standard) -> bool {
+    user.role == Role::Admin
+        || (user.role == Role::Editor && (user.org_id == s.lead_org_id || user.org_id == s.proposing_org_id))
+}
+
+fn require_editor_of(user: &CurrentUser, s: &sdb::Standard) -> AppResult<()> {
+    if may_edit(user, s) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Proposals and rejected ones are not public: 404 for everyone but staff.
+fn check_visible(ctx: &Ctx, s: &sdb::Standard) -> AppResult<()> {
+    if s.state().is_public() || is_staff(ctx) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn std_error(e: StdError) -> AppError {
+    match e {
+        StdError::NotFound => AppError::NotFound,
+        StdError::Conflict => AppError::Conflict("error.409"),
+        StdError::Transition(t) => {
+            if t == crate::domain::standard::TransitionError::WrongRole {
+                AppError::Forbidden
+            } else {
+                AppError::Conflict("error.std.transition")
+            }
+        }
+        StdError::Db(e) => AppError::from(e),
+        StdError::Invalid(_) | StdError::Undisposed(_) => AppError::BadRequest("error.422"),
+    }
+}
+
+pub fn org_name(lang: Lang, o: Option<&Org>) -> String {
+    match o {
+        Some(o) if lang == Lang::En => o.name_en.clone(),
+        Some(o) => o.name_zh.clone(),
+        None => String::new(),
+    }
+}
+
+/// The badge of a standing and its one-line reason.
+pub struct Badge {
+    pub code: &'static str,
+    pub label: String,
+    pub why: String,
+}
+
+fn date(lang: Lang, d: NaiveDate) -> String {
+    lang.plain_date(d)
+}
+
+pub fn badge(lang: Lang, s: &sdb::Standard, period: Option<&sdb::Period>, positions: usize, today: NaiveDate) -> Badge {
+    let standing = s.standing(today);
+    let code = standing.code();
+    let label = lang.t(&format!("std.state.{code}")).to_owned();
+    let why = match standing {
+        Standing::InForce => {
+            lang.tf("std.why.in_force", &[("date", &s.implementation_date.map(|d| date(lang, d)).unwrap_or_default())])
+        }
+        Standing::Upcoming => lang.tf(
+            "std.why.upcoming",
+            &[
+                ("release", &s.release_date.map(|d| date(lang, d)).unwrap_or_default()),
+                ("date", &s.implementation_date.map(|d| date(lang, d)).unwrap_or_default()),
+            ],
+        ),
+        Standing::State(StandardState::PublicComment) => match period {
+            Some(p) if today < p.starts_on => {
+                lang.tf("std.why.comment_soon", &[("start", &date(lang, p.starts_on)), ("end", &date(lang, p.ends_on))])
+            }
+            Some(p) if today <= p.ends_on => lang.tf("std.why.comment_open", &[("end", &date(lang, p.ends_on))]),
+            Some(p) => lang.tf("std.why.comment_ended", &[("end", &date(lang, p.ends_on))]),
+            None => lang.t("std.why.public_comment").to_owned(),
+        },
+        Standing::State(StandardState::TechnicalReview) => {
+            lang.tf("std.why.technical_review", &[("n", &positions.to_string())])
+        }
+        Standing::State(StandardState::Withdrawn) => {
+            lang.tf("std.why.withdrawn", &[("date", &s.withdrawn_date.map(|d| date(lang, d)).unwrap_or_default())])
+        }
+        Standing::State(st) => lang.t(&format!("std.why.{}", st.as_str())).to_owned(),
+    };
+    Badge { code, label, why }
+}
+
+pub struct LinkView {
+    pub id: i64,
+    pub label: String,
+}
+
+fn link_view(lang: Lang, l: &sdb::Link) -> LinkView {
+    let title = if lang == Lang::En { &l.title_en } else { &l.title_zh };
+    LinkView {
+        id: l.id,
+        label: match &l.number {
+            Some(n) => format!("{n} {title}"),
+            None => title.clone(),
+        },
+    }
+}
+
+fn version_label(lang: Lang, code: &str) -> String {
+    lang.t(&format!("std.label.{code}")).to_owned()
+}
+
+fn apply_field_errors(lang: Lang, form: &mut Form, errors: &[(&'static str, &'static str)]) {
+    for (field, key) in errors {
+        form.error(lang, field, key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::clauses;
+    use crate::domain::standard::{
+        CommentKind, Disposition, ReviewPosition, StandardAction, StandardKind, StandardState, VersionLabel,
+    };
+    use crate::i18n::Lang;
+
+    /// Every code shown through `ctx.label(prefix, code)` has text in both languages.
+    #[test]
+    fn every_vocabulary_code_has_text() {
+        let mut keys: Vec<String> = Vec::new();
+        for s in StandardState::ALL {
+            keys.push(format!("std.state.{}", s.as_str()));
+            if !matches!(
+                s,
+                StandardState::PublicComment
+                    | StandardState::TechnicalReview
+                    | StandardState::Withdrawn
+                    | StandardState::Published
+            ) {
+                keys.push(format!("std.why.{}", s.as_str()));
+            }
+        }
+        keys.push("std.state.in_force".into());
+        for a in StandardAction::ALL.into_iter().filter(|a| *a != StandardAction::Supersede) {
+            keys.push(format!("std.action.{}", a.as_str()));
+            keys.push(format!("std.action_hint.{}", a.as_str()));
+        }
+        for a in StandardAction::ALL {
+            keys.push(format!("std.event.{}", a.as_str()));
+        }
+        for k in StandardKind::ALL {
+            keys.push(format!("std.kind.{}", k.as_str()));
+            keys.push(format!("std.publication.hint.{}", k.as_str()));
+        }
+        for l in VersionLabel::ALL {
+            keys.push(format!("std.label.{}", l.as_str()));
+        }
+        for k in CommentKind::ALL {
+            keys.push(format!("std.comment_kind.{}", k.as_str()));
+        }
+        for d in Disposition::ALL {
+            keys.push(format!("std.disposition.{}", d.as_str()));
+        }
+        for p in ReviewPosition::ALL {
+            keys.push(format!("std.position.{}", p.as_str()));
+            keys.push(format!("std.event.position_{}", p.as_str()));
+        }
+        for c in
+            [clauses::Change::Unchanged, clauses::Change::Changed, clauses::Change::Added, clauses::Change::Removed]
+        {
+            keys.push(format!("std.change.{}", c.as_str()));
+        }
+        for k in keys {
+            for lang in Lang::ALL {
+                assert_ne!(lang.t(&k), k, "{k} missing in {lang:?}");
+            }
+        }
+    }
+}

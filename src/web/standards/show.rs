@@ -1,0 +1,197 @@
+//! A standard's page: details, badge, versions, public comment form, review, actions, timeline.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{badge, check_visible, date, link_view, may_edit, org_name, Badge, LinkView};
+use crate::auth::CurrentUser;
+use crate::db::standards::{self as sdb, Detail};
+use crate::domain::standard::{transition, CommentKind, ReviewPosition, StandardAction, StandardState};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{beijing_today, Lang};
+use crate::web::forms::Form;
+use crate::web::{parse_id, render_status, viewer, AppState, Ctx};
+
+/// An action the current user may take now, for the page's action panel.
+pub struct ActionView {
+    pub code: &'static str,
+    pub needs_note: bool,
+    pub needs_window: bool,
+}
+
+pub struct EventView {
+    pub at: String,
+    pub org: String,
+    pub action: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "standards/show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    d: Detail,
+    title: String,
+    badge: Badge,
+    proposer: String,
+    lead: String,
+    codrafters: Vec<String>,
+    replaces: Option<LinkView>,
+    replaced_by: Vec<LinkView>,
+    revision_of: Option<LinkView>,
+    revisions: Vec<LinkView>,
+    events: Vec<EventView>,
+    period_open: bool,
+    period_text: String,
+    comment_form: Form,
+    kinds: [CommentKind; 3],
+    actions: Vec<ActionView>,
+    action_form: Form,
+    can_edit: bool,
+    can_upload: bool,
+    can_publish_details: bool,
+    can_cast: bool,
+    positions: [ReviewPosition; 3],
+    publication_form: Form,
+    position_form: Form,
+    undisposed: Vec<i32>,
+}
+
+fn event_label(lang: Lang, action: &str) -> String {
+    let key = format!("std.event.{action}");
+    match lang.t(&key) {
+        t if t == key => action.to_owned(),
+        t => t.to_owned(),
+    }
+}
+
+/// Every action the user may take on `s` now.
+fn available_actions(user: Option<&CurrentUser>, s: &sdb::Standard) -> Vec<ActionView> {
+    let Some(user) = user else { return Vec::new() };
+    StandardAction::ALL
+        .into_iter()
+        .filter(|a| *a != StandardAction::Supersede)
+        .filter(|a| {
+            transition(s.state(), *a, Some(user.role), Some(crate::domain::standard::ReviewOutcome::Passed)).is_ok()
+        })
+        .filter(|a| a.actor() != Some(Role::Editor) || may_edit(user, s))
+        .map(|a| ActionView {
+            code: a.as_str(),
+            needs_note: a.needs_note(),
+            needs_window: a == StandardAction::OpenComment,
+        })
+        .collect()
+}
+
+pub(super) struct ShowForms {
+    pub(super) comment: Form,
+    pub(super) action: Form,
+    pub(super) publication: Form,
+    pub(super) position: Form,
+    pub(super) undisposed: Vec<i32>,
+}
+
+impl Default for ShowForms {
+    fn default() -> Self {
+        ShowForms {
+            comment: Form::new().with("kind", "general"),
+            action: Form::new(),
+            publication: Form::new(),
+            position: Form::new(),
+            undisposed: Vec::new(),
+        }
+    }
+}
+
+pub(super) async fn show_page(
+    state: &AppState,
+    ctx: Ctx,
+    user: Option<CurrentUser>,
+    id: i64,
+    mut forms: ShowForms,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let d = state.db(move |c| Ok(sdb::detail(c, id)?)).await?.ok_or(AppError::NotFound)?;
+    check_visible(&ctx, &d.std)?;
+    let lang = ctx.lang;
+    let today = beijing_today();
+    let badge = badge(lang, &d.std, d.period.as_ref(), d.positions.len(), today);
+    let period_open =
+        d.std.state() == StandardState::PublicComment && d.period.as_ref().is_some_and(|p| p.is_open(today));
+    let period_text = match &d.period {
+        Some(p) => lang.tf("std.period.range", &[("start", &date(lang, p.starts_on)), ("end", &date(lang, p.ends_on))]),
+        None => String::new(),
+    };
+    if forms.comment.v("version_n").is_empty() {
+        if let Some(v) = d.versions.last() {
+            forms.comment.set("version_n", &v.n.to_string());
+        }
+    }
+    if forms.publication.v("number").is_empty() {
+        if let Some(n) = &d.std.number {
+            forms.publication.set("number", n);
+        }
+        if let Some(r) = d.std.release_date {
+            forms.publication.set("release_date", &r.to_string());
+        }
+        if let Some(i) = d.std.implementation_date {
+            forms.publication.set("implementation_date", &i.to_string());
+        }
+    }
+    let actions = available_actions(user.as_ref(), &d.std);
+    let can_edit = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state().metadata_editable();
+    let can_upload = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state().accepts_versions();
+    let can_publish_details =
+        user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state() == StandardState::SubmittedForApproval;
+    let can_cast =
+        user.as_ref().is_some_and(|u| u.role.allows(Role::Reviewer)) && d.std.state() == StandardState::TechnicalReview;
+    let link = |l: Option<&sdb::Link>| l.map(|l| link_view(lang, l));
+    let page = ShowPage {
+        title: if lang == Lang::En { d.std.title_en.clone() } else { d.std.title_zh.clone() },
+        badge,
+        proposer: org_name(lang, d.org(d.std.proposing_org_id)),
+        lead: org_name(lang, d.org(d.std.lead_org_id)),
+        codrafters: d.codrafters.iter().map(|o| org_name(lang, d.org(*o))).collect(),
+        replaces: link(d.replaces()),
+        replaced_by: d.replaced_by().into_iter().map(|l| link_view(lang, l)).collect(),
+        revision_of: link(d.revision_of()),
+        revisions: d.revisions().into_iter().map(|l| link_view(lang, l)).collect(),
+        events: d
+            .events
+            .iter()
+            .map(|e| EventView {
+                at: lang.datetime(e.at),
+                org: if lang == Lang::En { e.org_name_en.clone() } else { e.org_name_zh.clone() }
+                    .unwrap_or_else(|| lang.t("audit.system").to_owned()),
+                action: event_label(lang, &e.action),
+                note: e.note.clone(),
+            })
+            .collect(),
+        period_open,
+        period_text,
+        comment_form: std::mem::take(&mut forms.comment),
+        kinds: CommentKind::ALL,
+        actions,
+        action_form: std::mem::take(&mut forms.action),
+        can_edit,
+        can_upload,
+        can_publish_details,
+        can_cast,
+        positions: ReviewPosition::ALL,
+        publication_form: std::mem::take(&mut forms.publication),
+        position_form: std::mem::take(&mut forms.position),
+        undisposed: std::mem::take(&mut forms.undisposed),
+        d,
+        ctx,
+    };
+    render_status(status, &page)
+}
+
+pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let user = viewer(&ctx);
+    let st = &state;
+    state.pages.through(&state, &ctx, |c| show_page(st, c, user, id, ShowForms::default(), StatusCode::OK)).await
+}
