@@ -1,0 +1,185 @@
+//! Lists, search, uploads, comparison and escaping.
+
+use reqwest::StatusCode;
+
+use super::*;
+use crate::helpers::*;
+
+#[tokio::test]
+async fn uploads_are_bounded_and_checked_by_content() {
+    let app = spawn_app().await;
+    let editor = app.other_client();
+    editor.login("editor@example.org").await;
+    let sid = std_id(&app, "直播带货商品质量抽检规程");
+    let png = b"\x89PNG\r\n\x1a\n not a pdf".to_vec();
+    let r = upload(&editor, sid, "## 1 范围\n正文", vec![("renamed.pdf", png)]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("renamed.pdf") && html.contains("不是 PDF 或 DOCX 文件"));
+    assert!(html.contains("正文"), "text kept");
+    let big = vec![b'%'; 21 * 1024 * 1024];
+    let r = upload(&editor, sid, "## 1 范围\n正文", vec![("big.pdf", big)]).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let versions: i64 = {
+        use diesel::prelude::*;
+        use selfreg::db::schema::standard_versions::dsl::*;
+        standard_versions.filter(standard_id.eq(sid)).count().get_result(&mut *app.conn()).unwrap()
+    };
+    assert_eq!(versions, 0);
+    // Without the token in the query, refused.
+    let form = Multipart::new().text("label", "comment_draft").text("body", "x");
+    let r = editor.client.post(editor.url(&format!("/standards/{sid}/versions"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A real DOCX-shaped file is accepted.
+    let docx = b"PK\x03\x04 [Content_Types].xml word/document.xml".to_vec();
+    let r = upload(&editor, sid, "## 1 范围\n正文", vec![("草案.docx", docx)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn text_that_looks_like_html_is_escaped_everywhere() {
+    let app = spawn_app().await;
+    let xss = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    let editor = app.other_client();
+    editor.login("editor@example.org").await;
+    let org = association_id(&app);
+    let r = editor
+        .post_from(
+            "/standards/new",
+            "/standards",
+            &[
+                ("kind", "group"),
+                ("title_zh", xss),
+                ("title_en", xss),
+                ("scope", xss),
+                ("proposing_org_id", &org),
+                ("lead_org_id", &org),
+                ("ics", "<b>x</b>"),
+                ("ccs", "<i>y</i>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let new_id = location(&r);
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let page = format!("/standards/{sid}");
+    let r = app
+        .post_from(
+            &page,
+            &format!("/standards/{sid}/comments"),
+            &[
+                ("version_n", "2"),
+                ("clause_ref", xss),
+                ("kind", "general"),
+                ("body", xss),
+                ("proposed_change", xss),
+                ("name", xss),
+                ("organization", xss),
+                ("email", "x@example.net"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let seq = location(&r).rsplit('/').next().unwrap().to_owned();
+    let r = editor
+        .post_from(
+            &format!("/standards/{sid}/comments"),
+            &format!("/standards/{sid}/comments/{seq}/disposition"),
+            &[("disposition", "not_accepted"), ("reason", xss)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let dr = std_id(&app, "直播带货商品质量抽检规程");
+    let md = format!("## 1 范围\n{xss}\n\n[link](javascript:alert(3))");
+    assert_eq!(upload(&editor, dr, &md, vec![]).await.status(), StatusCode::SEE_OTHER);
+    for path in [
+        new_id.clone(),
+        format!("/standards/{sid}/comments"),
+        format!("/standards/{sid}/comments/{seq}"),
+        format!("/standards/{dr}/versions/1"),
+        "/standards?q=script".to_owned(),
+    ] {
+        let (_, html) = editor.get_html(&path).await;
+        assert!(!html.contains("<script>alert(1)</script>"), "{path}");
+        assert!(!html.contains("<img src=x"), "{path}");
+        assert!(!html.contains("javascript:alert(3)"), "{path}");
+    }
+    let (_, html) = editor.get_html(&new_id).await;
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;b&gt;x&lt;/b&gt;") && !html.contains("<b>x</b>"));
+}
+
+#[tokio::test]
+async fn chinese_search_and_filters() {
+    let app = spawn_app().await;
+    let (_, html) = app.get_html("/standards?q=%E7%9B%B4%E6%92%AD").await; // 直播
+    for t in ["品质电商直播间管理规范", "网络直播营销主播服务规范", "直播电商售后服务规范"]
+    {
+        assert!(html.contains(t), "{t}");
+    }
+    assert!(!html.contains("直播间虚拟礼物消费提示规范"), "proposals are not listed publicly");
+    let (_, html) = app.get_html("/standards?q=%E5%94%AE%E5%90%8E").await; // 售后
+    assert!(html.contains("直播电商售后服务规范") && !html.contains("品质电商直播间管理规范"));
+    // Numbers with either dash, English titles, drafting organizations.
+    let (_, html) = app.get_html("/standards?q=T%2FSHDSXH+002-2025").await;
+    assert!(html.contains("网络直播营销主播服务规范"));
+    let (_, html) = app.get_html("/standards?q=after-sales").await;
+    assert!(html.contains("直播电商售后服务规范"));
+    let (_, html) = app.get_html("/standards?q=%E7%A4%BA%E4%BE%8B%E5%B9%B3%E5%8F%B005").await; // 示例平台05
+    assert!(html.contains("直播电商售后服务规范"));
+    // Filters in the URL.
+    let (_, html) = app.get_html("/standards?status=in_force").await;
+    assert!(html.contains("网络直播营销主播服务规范") && !html.contains("品质电商直播间管理规范"));
+    let (_, html) = app.get_html("/standards?status=superseded").await;
+    assert!(html.contains("网络直播营销服务规范") && html.contains("被代替"));
+    let (_, html) = app.get_html("/standards?kind=local").await;
+    assert!(html.contains("品质电商直播间管理规范") && !html.contains("网络直播营销主播服务规范"));
+    let (_, html) = app.get_html("/standards?year=2025").await;
+    assert!(html.contains("网络直播营销主播服务规范") && !html.contains("网络直播营销服务规范<"));
+    let (status, _) = app.get_html("/standards?status=bogus").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, html) = app.get_html("/standards?status=withdrawn").await;
+    assert!(html.contains("直播电商仓储配送服务要求") && html.contains("废止"));
+    // Every badge of the demo shows somewhere.
+    let (_, all) = app.get_html("/standards").await;
+    for badge in ["征求意见", "现行", "即将实施", "技术审查", "起草中", "被代替", "废止"] {
+        assert!(all.contains(&format!(">{badge}<")), "badge {badge}");
+    }
+    assert!(all.contains("制定中"), "number placeholder before publication");
+}
+
+#[tokio::test]
+async fn compare_marks_added_and_removed_text_by_clause() {
+    let app = spawn_app().await;
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let (status, html) = app.get_html(&format!("/standards/{sid}/compare?from=1&to=2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<ins>12</ins>") || html.contains("<ins>12 </ins>") || html.contains("<ins>1</ins>"),
+        "changed hours marked"
+    );
+    assert!(html.contains("c-added") && html.contains("5.3") && html.contains("信用记录"), "new clause 5.3");
+    assert!(html.contains("<del>"), "removed text marked");
+    assert_eq!(app.get(&format!("/standards/{sid}/compare?from=x")).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("/standards/{sid}/compare?from=1&to=9")).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn list_totals_follow_changes() {
+    let app = spawn_app().await;
+    let total = |html: &str| -> i64 {
+        let i = html.find("共 ").unwrap();
+        html[i + "共 ".len()..].chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().unwrap()
+    };
+    let (_, before) = app.get_html("/standards").await;
+    let n = total(&before);
+    let (_, again) = app.get_html("/standards").await;
+    assert_eq!(total(&again), n, "the kept total is the same");
+    // Approving the proposal makes it public: the total moves at once.
+    let reviewer = app.other_client();
+    reviewer.login("reviewer@example.org").await;
+    let proposal = std_id(&app, "直播间虚拟礼物消费提示规范");
+    assert_eq!(act(&reviewer, proposal, "approve", &[]).await.status(), StatusCode::SEE_OTHER);
+    let (_, after) = app.get_html("/standards").await;
+    assert_eq!(total(&after), n + 1);
+}
