@@ -8,7 +8,7 @@ use super::{get, StdError};
 use crate::db::audit::{self, Actor};
 use crate::db::schema::{comments, standard_versions, standards};
 use crate::db::DbConn;
-use crate::domain::standard::{Disposition, StandardState, TransitionError};
+use crate::domain::standard::{may_dispose, DisposeRefusal, Disposition, StandardState};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct Comment {
@@ -30,6 +30,8 @@ pub struct Comment {
     pub disposition_reason: String,
     pub disposed_at: Option<NaiveDateTime>,
     pub disposed_by: Option<i64>,
+    /// Moved by every disposition: forms carry it, stale ones change nothing.
+    pub version: i32,
 }
 
 pub struct NewComment {
@@ -128,57 +130,85 @@ pub fn comment(conn: &mut DbConn, id: i64, seq: i32) -> QueryResult<Option<Comme
     comments::table.filter(comments::standard_id.eq(id)).filter(comments::seq.eq(seq)).first(conn).optional()
 }
 
-/// Dispose a comment; `previous` is the disposition the editor saw (stale forms conflict).
+/// A comment as the disposing form showed it: its number and version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub seq: i32,
+    pub version: i32,
+}
+
+/// Why dispositions were not recorded (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisposeRefused {
+    Rule(DisposeRefusal),
+    /// These comments were disposed by someone else since the form was shown.
+    Stale(Vec<i32>),
+}
+
+/// Record one outcome and reason on every comment in `shown`, all or none:
+/// each is a compare-and-set on the version the form showed. Returns how many.
 pub fn dispose(
     conn: &mut DbConn,
     actor: Actor,
     id: i64,
-    seq: i32,
-    previous: Option<&str>,
+    shown: &[Shown],
     d: Disposition,
     reason: &str,
-) -> Result<(), StdError> {
+) -> Result<Result<usize, DisposeRefused>, StdError> {
     let s = get(conn, id)?.ok_or(StdError::NotFound)?;
-    if s.state() != StandardState::PublicComment {
-        return Err(StdError::Transition(TransitionError::NotAllowedInState));
+    if let Err(r) = may_dispose(s.state(), d, reason) {
+        return Ok(Err(DisposeRefused::Rule(r)));
     }
-    if d.needs_reason() && reason.trim().is_empty() {
-        return Err(StdError::Invalid(vec![("reason", "error.std.reason_required")]));
+    let seqs: Vec<i32> = shown.iter().map(|c| c.seq).collect();
+    let before: Vec<Comment> =
+        comments::table.filter(comments::standard_id.eq(id)).filter(comments::seq.eq_any(&seqs)).load(conn)?;
+    if before.len() != seqs.len() {
+        return Err(StdError::NotFound);
     }
-    let before = comment(conn, id, seq)?.ok_or(StdError::NotFound)?;
-    if before.disposition.as_deref() != previous {
-        return Err(StdError::Conflict);
+    let mut stale: Vec<i32> = shown
+        .iter()
+        .filter(|c| before.iter().any(|b| b.seq == c.seq && b.version != c.version))
+        .map(|c| c.seq)
+        .collect();
+    if !stale.is_empty() {
+        stale.sort_unstable();
+        return Ok(Err(DisposeRefused::Stale(stale)));
     }
-    let target = comments::table.filter(comments::id.eq(before.id));
-    let n = match previous {
-        None => diesel::update(target.filter(comments::disposition.is_null()))
-            .set((
-                comments::disposition.eq(d.as_str()),
-                comments::disposition_reason.eq(reason.trim()),
-                comments::disposed_at.eq(crate::db::now()),
-                comments::disposed_by.eq(actor.user_id),
-            ))
-            .execute(conn)?,
-        Some(p) => diesel::update(target.filter(comments::disposition.eq(p)))
-            .set((
-                comments::disposition.eq(d.as_str()),
-                comments::disposition_reason.eq(reason.trim()),
-                comments::disposed_at.eq(crate::db::now()),
-                comments::disposed_by.eq(actor.user_id),
-            ))
-            .execute(conn)?,
-    };
-    if n == 0 {
-        return Err(StdError::Conflict);
+    let reason = reason.trim();
+    let now = crate::db::now();
+    for c in shown {
+        let b = before.iter().find(|b| b.seq == c.seq).ok_or(StdError::NotFound)?;
+        // Compare-and-set, and only while the standard is still in public comment.
+        let n = diesel::update(
+            comments::table.filter(comments::id.eq(b.id)).filter(comments::version.eq(c.version)).filter(
+                diesel::dsl::exists(
+                    standards::table
+                        .filter(standards::id.eq(id))
+                        .filter(standards::state.eq(StandardState::PublicComment.as_str())),
+                ),
+            ),
+        )
+        .set((
+            comments::disposition.eq(d.as_str()),
+            comments::disposition_reason.eq(reason),
+            comments::disposed_at.eq(now),
+            comments::disposed_by.eq(actor.user_id),
+            comments::version.eq(comments::version + 1),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            // Changed between reading and writing: the caller's transaction rolls back.
+            return Err(StdError::Conflict);
+        }
+        audit::record(
+            conn,
+            actor,
+            "comment",
+            Some(b.id),
+            "dispose",
+            Some(&(b.disposition.as_deref(), &b.disposition_reason)),
+            Some(&(d.as_str(), reason)),
+        )?;
     }
-    audit::record(
-        conn,
-        actor,
-        "comment",
-        Some(before.id),
-        "dispose",
-        Some(&(before.disposition.as_deref(), &before.disposition_reason)),
-        Some(&(d.as_str(), reason.trim())),
-    )?;
-    Ok(())
+    Ok(Ok(shown.len()))
 }

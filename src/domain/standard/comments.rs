@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{parse_date, StandardKind};
+use super::{parse_date, StandardKind, StandardState};
 
 /// A comment period: first and last day (Beijing dates, both included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +98,36 @@ impl Disposition {
     }
 }
 
+/// Why a disposition cannot be recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisposeRefusal {
+    /// Comments are disposed only while the standard is in public comment.
+    NotInPublicComment,
+    /// "Not accepted" without a reason.
+    ReasonRequired,
+}
+
+impl DisposeRefusal {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            DisposeRefusal::NotInPublicComment => "error.std.transition",
+            DisposeRefusal::ReasonRequired => "error.std.reason_required",
+        }
+    }
+}
+
+/// Whether `d` with `reason` may be recorded on a comment of a standard in `state`
+/// (the same rule for one comment and for several at once).
+pub fn may_dispose(state: StandardState, d: Disposition, reason: &str) -> Result<(), DisposeRefusal> {
+    if state != StandardState::PublicComment {
+        return Err(DisposeRefusal::NotInPublicComment);
+    }
+    if d.needs_reason() && reason.trim().is_empty() {
+        return Err(DisposeRefusal::ReasonRequired);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +152,24 @@ mod tests {
         assert!(w.is_open(d("2026-01-02")) && w.is_open(d("2026-01-05")));
         assert!(!w.is_open(d("2026-01-06")));
         assert!(parse_date("9999-01-01").is_err());
+    }
+
+    #[test]
+    fn dispositions_only_in_public_comment_and_not_accepted_needs_a_reason() {
+        for state in StandardState::ALL {
+            for d in Disposition::ALL {
+                let got = may_dispose(state, d, "理由");
+                if state == StandardState::PublicComment {
+                    assert_eq!(got, Ok(()), "{state:?} {d:?}");
+                } else {
+                    assert_eq!(got, Err(DisposeRefusal::NotInPublicComment), "{state:?} {d:?}");
+                }
+            }
+        }
+        let pc = StandardState::PublicComment;
+        assert_eq!(may_dispose(pc, Disposition::NotAccepted, "  "), Err(DisposeRefusal::ReasonRequired));
+        for d in [Disposition::Accepted, Disposition::PartlyAccepted, Disposition::Noted] {
+            assert_eq!(may_dispose(pc, d, ""), Ok(()), "{d:?} needs no reason");
+        }
     }
 }

@@ -1,24 +1,20 @@
-//! Public comments, the disposition table (page and exports) and disposing comments.
-
-use std::collections::HashMap;
+//! Public comments: the form on the standard's page and each comment's own page.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::{require_role, CurrentUser};
-use crate::db::standards::{self as sdb, Comment, CommentRefused, DispositionCounts, NewComment};
-use crate::domain::standard::{CommentKind, Disposition, StandardState};
-use crate::domain::{text, Email, Role};
+use crate::db::standards::{self as sdb, Comment, CommentRefused, NewComment};
+use crate::domain::standard::CommentKind;
+use crate::domain::{text, Email};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{beijing_today, Lang};
-use crate::web::export::{csv_response, xlsx_response, Table};
 use crate::web::forms::Form;
-use crate::web::{parse_id, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
+use crate::web::{parse_id, redirect_with_flash, render, viewer, AppState, Ctx};
 
 use super::show::{show_page, ShowForms};
-use super::{check_visible, date, may_edit, require_editor_of, std_error};
+use super::{check_visible, date, may_edit, std_error};
 
 #[derive(Deserialize, Default)]
 pub struct CommentInput {
@@ -137,11 +133,13 @@ pub struct CommentView {
     pub disposition: Option<String>,
     pub disposition_label: String,
     pub reason: String,
+    /// The comment's version, carried by the disposing forms.
+    pub version: i32,
     /// Only for the standard's editors.
     pub email: Option<String>,
 }
 
-fn comment_view(lang: Lang, c: &Comment, show_email: bool) -> CommentView {
+pub(super) fn comment_view(lang: Lang, c: &Comment, show_email: bool) -> CommentView {
     CommentView {
         seq: c.seq,
         version_n: c.version_n,
@@ -158,66 +156,9 @@ fn comment_view(lang: Lang, c: &Comment, show_email: bool) -> CommentView {
             None => lang.t("std.disposition.pending").to_owned(),
         },
         reason: c.disposition_reason.clone(),
+        version: c.version,
         email: show_email.then(|| c.email.clone()),
     }
-}
-
-#[derive(Template)]
-#[template(path = "standards/comments.html")]
-struct CommentsPage {
-    ctx: Ctx,
-    id: i64,
-    title: String,
-    number: Option<String>,
-    comments: Vec<CommentView>,
-    counts: DispositionCounts,
-    dispositions: [Disposition; 4],
-    can_dispose: bool,
-    forms: HashMap<i32, Form>,
-}
-
-impl CommentsPage {
-    fn row_form(&self, seq: &i32) -> Form {
-        self.forms.get(seq).cloned().unwrap_or_default()
-    }
-}
-
-async fn comments_page(
-    state: &AppState,
-    ctx: Ctx,
-    id: i64,
-    forms: HashMap<i32, Form>,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    let (s, list, counts) = state
-        .db(move |c| {
-            let s = sdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            Ok((s, sdb::comments_of(c, id)?, sdb::counts(c, id)?))
-        })
-        .await?;
-    check_visible(&ctx, &s)?;
-    let lang = ctx.lang;
-    let editor = viewer(&ctx).is_some_and(|u| may_edit(&u, &s));
-    let can_dispose = editor && s.state() == StandardState::PublicComment;
-    render_status(
-        status,
-        &CommentsPage {
-            id,
-            title: if lang == Lang::En { s.title_en.clone() } else { s.title_zh.clone() },
-            number: s.number.clone(),
-            comments: list.iter().map(|c| comment_view(lang, c, editor)).collect(),
-            counts,
-            dispositions: Disposition::ALL,
-            can_dispose,
-            forms,
-            ctx,
-        },
-    )
-}
-
-pub async fn comments(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    comments_page(&state, ctx, id, HashMap::new(), StatusCode::OK).await
 }
 
 #[derive(Template)]
@@ -252,106 +193,4 @@ pub async fn comment_show(
         c: comment_view(lang, &c, editor),
         ctx,
     })
-}
-
-#[derive(Deserialize, Default)]
-pub struct DisposeInput {
-    #[serde(default)]
-    disposition: String,
-    #[serde(default)]
-    reason: String,
-    /// The disposition the editor saw (empty: none yet).
-    #[serde(default)]
-    previous: String,
-}
-
-pub async fn dispose(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    path: web::Path<(String, String)>,
-    input: web::Form<DisposeInput>,
-) -> AppResult<HttpResponse> {
-    let (id, seq) = path.into_inner();
-    let id = parse_id(&id)?;
-    let seq: i32 = seq.parse().map_err(|_| AppError::NotFound)?;
-    require_role(&user, Role::Editor)?;
-    let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    require_editor_of(&user, &s)?;
-    let lang = ctx.lang;
-    let mut form = Form::new().with("disposition", &input.disposition).with("reason", &input.reason);
-    let d = form.check(lang, "disposition", Disposition::parse(&input.disposition));
-    let reason = form.check(lang, "reason", text::bounded(&input.reason, false, MAX_COMMENT));
-    if let (Some(d), Some(r)) = (d, &reason) {
-        if d.needs_reason() && r.is_empty() {
-            form.error(lang, "reason", "error.std.reason_required");
-        }
-    }
-    let (Some(d), Some(reason), false) = (d, reason, form.has_errors()) else {
-        return comments_page(&state, ctx, id, HashMap::from([(seq, form)]), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let previous = Some(input.previous.trim().to_owned()).filter(|p| !p.is_empty());
-    let actor = user.actor();
-    state.tx(move |c| sdb::dispose(c, actor, id, seq, previous.as_deref(), d, &reason).map_err(std_error)).await?;
-    Ok(redirect_with_flash(&format!("/standards/{id}/comments#c{seq}"), "flash.std.disposed"))
-}
-
-fn disposition_table(lang: Lang, list: &[Comment]) -> Table {
-    let h = |k: &str| lang.t(k).to_owned();
-    Table {
-        header: vec![
-            h("std.table.seq"),
-            h("std.table.clause"),
-            h("std.table.comment"),
-            h("std.table.proposal"),
-            h("std.table.organization"),
-            h("std.table.disposition"),
-            h("std.table.reason"),
-        ],
-        rows: list
-            .iter()
-            .map(|c| {
-                vec![
-                    c.seq.to_string(),
-                    c.clause_ref.clone(),
-                    c.body.clone(),
-                    c.proposed_change.clone(),
-                    c.organization.clone(),
-                    match &c.disposition {
-                        Some(d) => lang.t(&format!("std.disposition.{d}")).to_owned(),
-                        None => lang.t("std.disposition.pending").to_owned(),
-                    },
-                    c.disposition_reason.clone(),
-                ]
-            })
-            .collect(),
-    }
-}
-
-async fn export_comments(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Table, String)> {
-    let (s, list) = state
-        .db(move |c| {
-            let s = sdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            Ok((s, sdb::comments_of(c, id)?))
-        })
-        .await?;
-    check_visible(ctx, &s)?;
-    let name = format!(
-        "{}-{}",
-        ctx.t("std.table.filename"),
-        s.number.clone().unwrap_or_else(|| id.to_string()).replace(['/', ' '], "_")
-    );
-    Ok((disposition_table(ctx.lang, &list), name))
-}
-
-pub async fn comments_csv(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let (table, name) = export_comments(&state, &ctx, id).await?;
-    Ok(csv_response(&format!("{name}.csv"), &table))
-}
-
-pub async fn comments_xlsx(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let (table, name) = export_comments(&state, &ctx, id).await?;
-    xlsx_response(&format!("{name}.xlsx"), ctx.t("std.table.sheet"), &table)
 }

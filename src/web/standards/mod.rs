@@ -15,6 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 
 mod comments;
+mod disposition;
 mod feed;
 mod list;
 mod meta;
@@ -39,12 +40,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/standards/{id}/versions/{n}", web::get().to(versions::version_show))
         .route("/standards/{id}/versions/{n}/attachments/{aid}", web::get().to(versions::attachment))
         .route("/standards/{id}/compare", web::get().to(versions::compare))
-        .route("/standards/{id}/comments", web::get().to(comments::comments))
+        .route("/standards/{id}/comments", web::get().to(disposition::comments))
         .route("/standards/{id}/comments", web::post().to(comments::comment_submit))
-        .route("/standards/{id}/comments.csv", web::get().to(comments::comments_csv))
-        .route("/standards/{id}/comments.xlsx", web::get().to(comments::comments_xlsx))
+        .route("/standards/{id}/comments.csv", web::get().to(disposition::comments_csv))
+        .route("/standards/{id}/comments.xlsx", web::get().to(disposition::comments_xlsx))
+        .route("/standards/{id}/comments/disposition", web::post().to(disposition::dispose_many))
         .route("/standards/{id}/comments/{seq}", web::get().to(comments::comment_show))
-        .route("/standards/{id}/comments/{seq}/disposition", web::post().to(comments::dispose))
+        .route("/standards/{id}/comments/{seq}/disposition", web::post().to(disposition::dispose))
         .route("/feeds/standards.atom", web::get().to(feed::feed));
 }
 

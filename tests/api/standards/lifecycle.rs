@@ -101,22 +101,10 @@ async fn the_whole_lifecycle_from_proposal_to_publication() {
 
     // Dispose: "not accepted" needs a reason.
     let dispose_page = format!("/standards/{sid}/comments");
-    let r = editor
-        .post_from(
-            &dispose_page,
-            &format!("/standards/{sid}/comments/1/disposition"),
-            &[("disposition", "not_accepted"), ("reason", ""), ("previous", "")],
-        )
-        .await;
+    let r = dispose(&editor, sid, 1, "not_accepted", "").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("“不采纳”须说明理由"));
-    let r = editor
-        .post_from(
-            &dispose_page,
-            &format!("/standards/{sid}/comments/1/disposition"),
-            &[("disposition", "not_accepted"), ("reason", "证书类型由其他规定明确。"), ("previous", "")],
-        )
-        .await;
+    let r = dispose(&editor, sid, 1, "not_accepted", "证书类型由其他规定明确。").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, table) = public.get_html(&dispose_page).await;
     assert!(table.contains("不采纳") && table.contains("证书类型由其他规定明确"));

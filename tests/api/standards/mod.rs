@@ -1,6 +1,7 @@
 //! Standards, black-box over HTTP: one file per page group.
 
 mod comments;
+mod disposition;
 mod lifecycle;
 mod pages;
 
@@ -140,4 +141,42 @@ pub async fn other_association_editor(app: &TestApp) -> TestApp {
     let c = app.other_client();
     c.login("editor2@example.org").await;
     c
+}
+
+/// The HTML of comment `seq`'s row in the disposition table.
+pub fn row_of(html: &str, seq: i32) -> String {
+    let start = html.find(&format!("<tr id=\"c{seq}\"")).unwrap_or_else(|| panic!("row {seq} is shown"));
+    let end = start + html[start..].find("</tr>").unwrap();
+    html[start..end].to_owned()
+}
+
+/// The version a row's disposing form carries.
+pub fn row_version(html: &str, seq: i32) -> String {
+    field_value(&row_of(html, seq), "version").expect("the row form carries the comment's version")
+}
+
+/// Dispose one comment from its row of the table, as the form shows it now.
+pub async fn dispose(app: &TestApp, sid: i64, seq: i32, disposition: &str, reason: &str) -> reqwest::Response {
+    let page = format!("/standards/{sid}/comments");
+    let (_, html) = app.get_html(&page).await;
+    let version = row_version(&html, seq);
+    let form = [
+        ("disposition", disposition),
+        ("reason", reason),
+        ("version", version.as_str()),
+        ("csrf_token", &csrf_in(&html)),
+    ];
+    app.client.post(app.url(&format!("/standards/{sid}/comments/{seq}/disposition"))).form(&form).send().await.unwrap()
+}
+
+/// (disposition, reason, version) of a comment, read from the database.
+pub fn comment_state(app: &TestApp, sid: i64, seq_no: i32) -> (Option<String>, String, i32) {
+    use diesel::prelude::*;
+    use selfreg::db::schema::comments::dsl::*;
+    comments
+        .filter(standard_id.eq(sid))
+        .filter(seq.eq(seq_no))
+        .select((disposition, disposition_reason, version))
+        .first(&mut *app.conn())
+        .unwrap()
 }

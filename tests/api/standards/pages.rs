@@ -81,13 +81,7 @@ async fn text_that_looks_like_html_is_escaped_everywhere() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let seq = location(&r).rsplit('/').next().unwrap().to_owned();
-    let r = editor
-        .post_from(
-            &format!("/standards/{sid}/comments"),
-            &format!("/standards/{sid}/comments/{seq}/disposition"),
-            &[("disposition", "not_accepted"), ("reason", xss)],
-        )
-        .await;
+    let r = dispose(&editor, sid, seq.parse().unwrap(), "not_accepted", xss).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let dr = std_id(&app, "直播带货商品质量抽检规程");
     let md = format!("## 1 范围\n{xss}\n\n[link](javascript:alert(3))");
