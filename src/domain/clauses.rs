@@ -51,6 +51,63 @@ pub fn split(text: &str) -> Vec<Clause> {
     out
 }
 
+/// The clause number a heading's text starts with (`5.2 培训` → `5.2`).
+pub fn heading_number(text: &str) -> Option<String> {
+    clause_number(&format!("# {text}")).map(|(n, _)| n)
+}
+
+/// The numbered clauses of a text, in the order they appear.
+pub fn numbers(text: &str) -> Vec<String> {
+    split(text).into_iter().filter(|c| c.number != "0").map(|c| c.number).collect()
+}
+
+/// A clause reference as people type it, in the form the headings use:
+/// full-width digits, letters and dots made plain, `第5.2条` → `5.2`, `5.2.` → `5.2`.
+pub fn normalise_ref(s: &str) -> String {
+    let plain: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '．' | '。' => '.',
+            c => c,
+        })
+        .collect();
+    let t = plain.trim();
+    let t = t.strip_prefix('第').unwrap_or(t);
+    let t = t.trim_end_matches(['条', '章', '节', '款']);
+    let t = t.trim().trim_end_matches('.');
+    let t = t.strip_prefix("附录").map(str::trim).unwrap_or(t);
+    if t.len() == 1 || t.contains('.') {
+        t.to_ascii_uppercase()
+    } else {
+        t.to_owned()
+    }
+}
+
+/// The references in a comment's clause field that the text commented on does
+/// not have. Several may be given (separated by `、`, `，`, `,`, `；`, `;` or
+/// spaces). An empty field is a general comment; a text without numbered
+/// clauses takes any reference; `前言` or "foreword" names the front matter.
+pub fn unknown_refs(reference: &str, text: &str) -> Vec<String> {
+    let clauses = split(text);
+    if !clauses.iter().any(|c| c.number != "0") {
+        return Vec::new();
+    }
+    let has_front = clauses.iter().any(|c| c.number == "0");
+    reference
+        .split(|c: char| matches!(c, '、' | '，' | ',' | '；' | ';') || c.is_whitespace())
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .filter(|r| {
+            let n = normalise_ref(r);
+            let front = n == "前言" || n.eq_ignore_ascii_case("foreword") || n == "0";
+            !((front && has_front) || clauses.iter().any(|c| c.number == n))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A piece of a text diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
@@ -276,6 +333,23 @@ mod tests {
         );
         let scope = &rows[1].body;
         assert!(scope.contains(&Piece::Added("品质电商".into())), "{scope:?}");
+    }
+
+    #[test]
+    fn clause_references_are_checked_against_the_text() {
+        assert_eq!(numbers(V1), ["1", "4", "4.1", "4.2"]);
+        assert_eq!(heading_number("4.1 资质核验").as_deref(), Some("4.1"));
+        assert_eq!(heading_number("前言"), None);
+        for ok in ["4.1", "第4.1条", "４．１", "4.1.", " 4 ", "4.1、4.2", "1, 4.2", "前言", "", "  "] {
+            assert!(unknown_refs(ok, V1).is_empty(), "{ok:?} exists");
+        }
+        assert_eq!(unknown_refs("99.9", V1), ["99.9"]);
+        assert_eq!(unknown_refs("4.1；5.3、4.3", V1), ["5.3", "4.3"]);
+        assert_eq!(unknown_refs("4.1.1", V1), ["4.1.1"]);
+        // A text without numbered clauses takes anything.
+        assert!(unknown_refs("99.9", "# 标题\n正文").is_empty());
+        assert_eq!(normalise_ref("附录a.1"), "A.1");
+        assert_eq!(normalise_ref("第５章"), "5");
     }
 
     #[test]

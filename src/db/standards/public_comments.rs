@@ -8,6 +8,7 @@ use super::{get, StdError};
 use crate::db::audit::{self, Actor};
 use crate::db::schema::{comments, standard_versions, standards};
 use crate::db::DbConn;
+use crate::domain::clauses;
 use crate::domain::standard::{may_dispose, DisposeRefusal, Disposition, StandardState};
 
 #[derive(Debug, Clone, Queryable)]
@@ -54,10 +55,15 @@ pub enum CommentRefused {
     Closed(Option<Period>),
     Throttled(NaiveDateTime),
     UnknownVersion,
+    /// The clause field names clauses the version commented on does not have.
+    UnknownClause {
+        unknown: Vec<String>,
+        existing: Vec<String>,
+    },
 }
 
-/// Store a public comment if the period is open and the address is under its
-/// hourly limit. Returns its sequence number.
+/// Store a public comment if the period is open, the clauses it names exist in
+/// the version commented on and the address is under its hourly limit. Returns its sequence number.
 pub fn add_comment(
     conn: &mut DbConn,
     id: i64,
@@ -72,13 +78,16 @@ pub fn add_comment(
         return Ok(Err(CommentRefused::Closed(period)));
     }
     let Some(period) = period else { return Ok(Err(CommentRefused::Closed(None))) };
-    let has_version: i64 = standard_versions::table
+    let text: Option<String> = standard_versions::table
         .filter(standard_versions::standard_id.eq(id))
         .filter(standard_versions::n.eq(c.version_n))
-        .count()
-        .get_result(conn)?;
-    if has_version == 0 {
-        return Ok(Err(CommentRefused::UnknownVersion));
+        .select(standard_versions::body_md)
+        .first(conn)
+        .optional()?;
+    let Some(text) = text else { return Ok(Err(CommentRefused::UnknownVersion)) };
+    let unknown = clauses::unknown_refs(&c.clause_ref, &text);
+    if !unknown.is_empty() {
+        return Ok(Err(CommentRefused::UnknownClause { unknown, existing: clauses::numbers(&text) }));
     }
     let now = crate::db::now();
     let scope = format!("comment:ip:{client}");

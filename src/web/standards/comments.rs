@@ -111,6 +111,19 @@ pub async fn comment_submit(
                     form.error(lang, "version_n", "error.std.version_choose");
                     (StatusCode::UNPROCESSABLE_ENTITY, lang.t("form.has_errors").to_owned())
                 }
+                CommentRefused::UnknownClause { unknown, existing } => {
+                    let sep = if lang == Lang::En { ", " } else { "、" };
+                    let message = lang.tf(
+                        "error.std.clause_unknown",
+                        &[
+                            ("refs", &unknown.join(sep)),
+                            ("version", &format!("v{version_n}")),
+                            ("list", &existing.join(sep)),
+                        ],
+                    );
+                    form.error_labelled("clause_ref", lang.t("std.field.clause_ref"), message);
+                    (StatusCode::UNPROCESSABLE_ENTITY, lang.t("form.has_errors").to_owned())
+                }
             };
             form.message = Some(message);
             let forms = ShowForms { comment: form, ..ShowForms::default() };

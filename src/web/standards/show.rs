@@ -3,10 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use serde::Deserialize;
 
 use super::{badge, check_visible, date, link_view, may_edit, org_name, Badge, LinkView};
 use crate::auth::CurrentUser;
 use crate::db::standards::{self as sdb, Detail};
+use crate::domain::clauses;
 use crate::domain::standard::{transition, CommentKind, ReviewPosition, StandardAction, StandardState};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
@@ -124,7 +126,8 @@ pub(super) async fn show_page(
         Some(p) => lang.tf("std.period.range", &[("start", &date(lang, p.starts_on)), ("end", &date(lang, p.ends_on))]),
         None => String::new(),
     };
-    if forms.comment.v("version_n").is_empty() {
+    let asked = forms.comment.v("version_n").parse::<i32>().ok();
+    if !d.versions.iter().any(|v| Some(v.n) == asked) {
         if let Some(v) = d.versions.last() {
             forms.comment.set("version_n", &v.n.to_string());
         }
@@ -189,9 +192,32 @@ pub(super) async fn show_page(
     render_status(status, &page)
 }
 
-pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
+/// `?clause=5.2&v=2`: the comment form starts on that clause of that version
+/// (the links beside each clause of a version's page).
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default)]
+    clause: String,
+    #[serde(default)]
+    v: String,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    id: web::Path<String>,
+    q: web::Query<ShowQuery>,
+) -> AppResult<HttpResponse> {
     let id = parse_id(&id)?;
     let user = viewer(&ctx);
+    let mut forms = ShowForms::default();
+    let clause = clauses::normalise_ref(&q.clause.chars().take(100).collect::<String>());
+    if !clause.is_empty() {
+        forms.comment.set("clause_ref", &clause);
+    }
+    if let Ok(v) = q.v.trim().parse::<i32>() {
+        forms.comment.set("version_n", &v.to_string());
+    }
     let st = &state;
-    state.pages.through(&state, &ctx, |c| show_page(st, c, user, id, ShowForms::default(), StatusCode::OK)).await
+    state.pages.through(&state, &ctx, |c| show_page(st, c, user, id, forms, StatusCode::OK)).await
 }

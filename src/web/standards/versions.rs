@@ -10,10 +10,10 @@ use crate::auth::{require_role, CurrentUser};
 use crate::db::attachments::NewAttachment;
 use crate::db::standards::{self as sdb};
 use crate::domain::clauses::{self, ClauseDiff};
-use crate::domain::standard::VersionLabel;
+use crate::domain::standard::{StandardState, VersionLabel};
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
-use crate::i18n::Lang;
+use crate::i18n::{beijing_today, Lang};
 use crate::web::diffview::{pieces, PieceView};
 use crate::web::files::{file_response, read_multipart, sniff_document};
 use crate::web::forms::Form;
@@ -131,17 +131,31 @@ pub async fn version_show(
     let (id, n) = path.into_inner();
     let id = parse_id(&id)?;
     let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
-    let (s, v, attachments, versions) = state
+    let (s, v, attachments, versions, period) = state
         .db(move |c| {
             let s = sdb::get(c, id)?.ok_or(AppError::NotFound)?;
             let v = sdb::version(c, id, n)?.ok_or(AppError::NotFound)?;
             let a = crate::db::attachments::attachments_of(c, "standard_version", v.id)?;
             let vs = sdb::detail_versions(c, id)?;
-            Ok((s, v, a, vs))
+            Ok((s, v, a, vs, sdb::latest_period(c, id)?))
         })
         .await?;
     check_visible(&ctx, &s)?;
     let lang = ctx.lang;
+    // While comments are taken, each clause offers a comment on it.
+    let open = s.state() == StandardState::PublicComment && period.is_some_and(|p| p.is_open(beijing_today()));
+    let invite = escape(lang.t("std.version.comment_clause"));
+    let body_html = crate::web::markdown::render_with_headings(&v.body_md, |text| {
+        let number = clauses::heading_number(text)?;
+        let after = if open {
+            format!(
+                "<p class=\"clause-comment\"><a href=\"/standards/{id}?clause={number}&amp;v={n}#comment\">{invite}</a></p>"
+            )
+        } else {
+            String::new()
+        };
+        Some((format!("clause-{number}"), after))
+    });
     render(&VersionPage {
         id,
         title: if lang == Lang::En { s.title_en.clone() } else { s.title_zh.clone() },
@@ -149,11 +163,16 @@ pub async fn version_show(
         label: version_label(lang, &v.label),
         created: lang.datetime(v.created_at),
         note: v.note.clone(),
-        body_html: crate::web::markdown::render(&v.body_md),
+        body_html,
         attachments,
         versions,
         ctx,
     })
+}
+
+/// Text for HTML built by hand.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 pub async fn attachment(

@@ -220,3 +220,64 @@ async fn kept_pages_carry_each_visitors_own_form_token() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
 }
+
+/// Post a public comment on `version` of the demo standard in comment, naming `clause`.
+async fn comment_on(app: &TestApp, sid: i64, version: &str, clause: &str) -> reqwest::Response {
+    app.post_from(
+        &format!("/standards/{sid}"),
+        &format!("/standards/{sid}/comments"),
+        &[
+            ("version_n", version),
+            ("clause_ref", clause),
+            ("kind", "technical"),
+            ("body", "意见正文"),
+            ("name", "某人"),
+            ("organization", "某单位"),
+            ("email", "someone@example.net"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn clause_references_must_exist_in_the_version_commented_on() {
+    let app = spawn_app().await;
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let n = comment_count(&app, sid);
+    let r = comment_on(&app, sid, "2", "99.9").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("v2 中没有章条 99.9"), "says what is wrong");
+    assert!(html.contains("3.1、4、5、5.1、5.2、5.3"), "and lists what exists");
+    assert!(html.contains("href=\"#f-clause_ref\""), "the summary links to the field");
+    assert_eq!(field_value(&html, "clause_ref").as_deref(), Some("99.9"), "input kept");
+    assert_eq!(comment_count(&app, sid), n);
+    // 5.3 was added in v2: not a clause of v1.
+    let r = comment_on(&app, sid, "1", "5.3").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("v1 中没有章条 5.3"));
+    assert_eq!(comment_count(&app, sid), n);
+    // As people write them: 第5.3条, full-width digits, several at once; empty is a general comment.
+    for ok in ["第5.3条", "５．３", "5.1、5.2", ""] {
+        let r = comment_on(&app, sid, "2", ok).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{ok:?}");
+    }
+    assert_eq!(comment_count(&app, sid), n + 4);
+}
+
+#[tokio::test]
+async fn each_clause_of_a_version_offers_a_comment_on_it() {
+    let app = spawn_app().await;
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let (_, html) = app.get_html(&format!("/standards/{sid}/versions/2")).await;
+    let link = format!("href=\"/standards/{sid}?clause=5.2&amp;v=2#comment\"");
+    assert!(html.contains(&link) && html.contains("对本条提意见"), "a link beside clause 5.2");
+    assert!(html.contains("id=\"clause-5.2\""), "clauses can be linked to");
+    let (_, page) = app.get_html(&format!("/standards/{sid}?clause=5.2&v=1")).await;
+    assert_eq!(field_value(&page, "clause_ref").as_deref(), Some("5.2"), "the form starts on the clause");
+    assert!(page.contains("<option value=\"1\" selected>"), "and on the version");
+    // Outside a comment period there is nothing to comment on.
+    set_period(&app, sid, today() - chrono::Duration::days(40), today() - chrono::Duration::days(1));
+    let (_, html) = app.get_html(&format!("/standards/{sid}/versions/2")).await;
+    assert!(!html.contains("对本条提意见"));
+}

@@ -63,22 +63,32 @@ async fn text_that_looks_like_html_is_escaped_everywhere() {
     let new_id = location(&r);
     let sid = std_id(&app, "品质电商直播间管理规范");
     let page = format!("/standards/{sid}");
-    let r = app
-        .post_from(
-            &page,
-            &format!("/standards/{sid}/comments"),
-            &[
-                ("version_n", "2"),
-                ("clause_ref", xss),
-                ("kind", "general"),
-                ("body", xss),
-                ("proposed_change", xss),
-                ("name", xss),
-                ("organization", xss),
-                ("email", "x@example.net"),
-            ],
-        )
-        .await;
+    let comment = |clause: &'static str| {
+        let (app, page) = (&app, page.clone());
+        async move {
+            app.post_from(
+                &page,
+                &format!("/standards/{sid}/comments"),
+                &[
+                    ("version_n", "2"),
+                    ("clause_ref", clause),
+                    ("kind", "general"),
+                    ("body", xss),
+                    ("proposed_change", xss),
+                    ("name", xss),
+                    ("organization", xss),
+                    ("email", "x@example.net"),
+                ],
+            )
+            .await
+        }
+    };
+    // Not a clause of the text: refused, and the page shows it escaped.
+    let r = comment(xss).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)</script>") && html.contains("&lt;script&gt;alert(1)"));
+    let r = comment("5.1").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let seq = location(&r).rsplit('/').next().unwrap().to_owned();
     let r = dispose(&editor, sid, seq.parse().unwrap(), "not_accepted", xss).await;
