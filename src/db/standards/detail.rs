@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use super::versions::{released_text, Version};
 use super::{get, Standard};
 use crate::db::orgs::Org;
 use crate::db::schema::{
@@ -97,6 +98,8 @@ pub struct Detail {
     pub period: Option<Period>,
     pub counts: DispositionCounts,
     pub positions: Vec<PositionRow>,
+    /// Once published: the text in force (the latest released version).
+    pub text: Option<Version>,
 }
 
 impl Detail {
@@ -222,5 +225,6 @@ pub fn detail(conn: &mut DbConn, id: i64) -> QueryResult<Option<Detail>> {
             review_positions::cast_at,
         ))
         .load(conn)?;
-    Ok(Some(Detail { std, orgs, codrafters, links, events, versions, period, counts, positions }))
+    let text = if std.state().is_published() { released_text(conn, id)? } else { None };
+    Ok(Some(Detail { std, orgs, codrafters, links, events, versions, period, counts, positions, text }))
 }

@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::detail::latest_period;
 use super::meta::{codrafters, create, metadata_of};
-use super::{get, record_event, StdError};
+use super::versions::released_text;
+use super::{get, record_event, Standard, StdError};
 use crate::db::audit::{self, Actor};
 use crate::db::schema::{comment_periods, comments, review_positions, standard_versions, standards};
 use crate::db::DbConn;
 use crate::domain::standard::{
-    review_passes, transition, CommentWindow, ReviewOutcome, ReviewPosition, StandardAction, StandardState,
-    TransitionError,
+    offered, review_passes, transition, CommentWindow, Facts, Refusal, ReviewOutcome, ReviewPosition, StandardAction,
+    StandardState, TransitionError,
 };
 use crate::domain::Role;
 
@@ -31,6 +32,61 @@ pub struct ActionDone {
     pub new_project: Option<i64>,
 }
 
+/// The standard, locked for the rest of the transaction on PostgreSQL.
+pub(super) fn lock(conn: &mut DbConn, id: i64) -> QueryResult<Option<Standard>> {
+    match conn {
+        DbConn::Pg(pg) => standards::table.find(id).for_update().first(pg).optional(),
+        DbConn::Sqlite(_) => get(conn, id),
+    }
+}
+
+/// What the lifecycle needs to decide `action` on `s` (only what that action needs is read).
+fn facts(
+    conn: &mut DbConn,
+    s: &Standard,
+    action: StandardAction,
+    input: &ActionInput,
+    today: NaiveDate,
+) -> Result<Facts, StdError> {
+    use StandardAction as A;
+    let id = s.id;
+    let mut f = Facts {
+        in_force: s.implementation_date.is_some_and(|d| today >= d),
+        publication_recorded: s.number.is_some() && s.release_date.is_some() && s.implementation_date.is_some(),
+        note_given: !input.note.trim().is_empty(),
+        window_given: input.window.is_some(),
+        ..Facts::default()
+    };
+    match action {
+        A::OpenComment => {
+            let n: i64 =
+                standard_versions::table.filter(standard_versions::standard_id.eq(id)).count().get_result(conn)?;
+            f.has_version = n > 0;
+        }
+        A::SubmitForReview | A::ReturnToDrafting => {
+            f.undisposed = comments::table
+                .filter(comments::standard_id.eq(id))
+                .filter(comments::disposition.is_null())
+                .order(comments::seq)
+                .select(comments::seq)
+                .load(conn)?;
+            f.period_running = latest_period(conn, id)?.is_some_and(|p| p.closed_at.is_none() && today <= p.ends_on);
+        }
+        A::CloseReview => {
+            let positions: Vec<String> = review_positions::table
+                .filter(review_positions::standard_id.eq(id))
+                .filter(review_positions::round.eq(s.review_round))
+                .select(review_positions::position)
+                .load(conn)?;
+            let approvals = positions.iter().filter(|p| ReviewPosition::parse(p).is_ok_and(|p| p.approves())).count();
+            f.review = (!positions.is_empty()).then(|| review_passes(approvals, positions.len()));
+        }
+        A::Publish => f.has_released_text = released_text(conn, id)?.is_some(),
+        _ => {}
+    }
+    Ok(f)
+}
+
 /// Apply `action` compare-and-set: the standard must still be at
 /// `expected_version`; the event and audit rows are written in the same
 /// transaction (the caller's).
@@ -44,65 +100,20 @@ pub fn act(
     input: &ActionInput,
     today: NaiveDate,
 ) -> Result<ActionDone, StdError> {
-    let s = get(conn, id)?.ok_or(StdError::NotFound)?;
+    // Lock the row first: on PostgreSQL the facts below must not change under us
+    // (SQLite's BEGIN IMMEDIATE already holds the database's write lock).
+    let s = lock(conn, id)?.ok_or(StdError::NotFound)?;
     if s.version != expected_version {
         return Err(StdError::Conflict);
     }
     let from = s.state();
-    if action.needs_note() && input.note.trim().is_empty() {
-        return Err(StdError::Invalid(vec![("note", "error.std.note_required")]));
-    }
-    // Preconditions beyond the state machine.
-    let mut review = None;
-    match action {
-        StandardAction::OpenComment => {
-            let has_version: i64 =
-                standard_versions::table.filter(standard_versions::standard_id.eq(id)).count().get_result(conn)?;
-            if has_version == 0 {
-                return Err(StdError::Invalid(vec![("starts_on", "error.std.no_version")]));
-            }
-            if input.window.is_none() {
-                return Err(StdError::Invalid(vec![("starts_on", "error.required")]));
-            }
-        }
-        StandardAction::SubmitForReview | StandardAction::ReturnToDrafting if from == StandardState::PublicComment => {
-            let open: Vec<i32> = comments::table
-                .filter(comments::standard_id.eq(id))
-                .filter(comments::disposition.is_null())
-                .order(comments::seq)
-                .select(comments::seq)
-                .load(conn)?;
-            if !open.is_empty() {
-                return Err(StdError::Undisposed(open));
-            }
-            if action == StandardAction::SubmitForReview {
-                if let Some(p) = latest_period(conn, id)? {
-                    if p.closed_at.is_none() && today <= p.ends_on {
-                        return Err(StdError::Invalid(vec![("note", "error.std.period_not_ended")]));
-                    }
-                }
-            }
-        }
-        StandardAction::CloseReview => {
-            let positions: Vec<String> = review_positions::table
-                .filter(review_positions::standard_id.eq(id))
-                .filter(review_positions::round.eq(s.review_round))
-                .select(review_positions::position)
-                .load(conn)?;
-            if positions.is_empty() {
-                return Err(StdError::Invalid(vec![("note", "error.std.no_positions")]));
-            }
-            let approvals = positions.iter().filter(|p| ReviewPosition::parse(p).is_ok_and(|p| p.approves())).count();
-            review = Some(review_passes(approvals, positions.len()));
-        }
-        StandardAction::Publish
-            if s.number.is_none() || s.release_date.is_none() || s.implementation_date.is_none() =>
-        {
-            return Err(StdError::Invalid(vec![("note", "error.std.publication_missing")]));
-        }
-        _ => {}
-    }
-    let to = transition(from, action, Some(role), review).map_err(StdError::Transition)?;
+    let facts = facts(conn, &s, action, input, today)?;
+    let to = transition(from, action, Some(role), &facts).map_err(|r| match r {
+        Refusal::Transition(t) => StdError::Transition(t),
+        Refusal::Missing(field, key) => StdError::Invalid(vec![(field, key)]),
+        Refusal::Undisposed(seqs) => StdError::Undisposed(seqs),
+    })?;
+    let review = if action == StandardAction::CloseReview { facts.review } else { None };
 
     let now = crate::db::now();
     let n = diesel::update(
@@ -163,7 +174,7 @@ pub fn act(
             // The standard it replaces is superseded, with a link both ways.
             if let Some(old_id) = s.replaces_id {
                 if let Some(old) = get(conn, old_id)? {
-                    if let Ok(old_to) = transition(old.state(), StandardAction::Supersede, None, None) {
+                    if let Ok(old_to) = offered(old.state(), StandardAction::Supersede, None, true) {
                         diesel::update(
                             standards::table.filter(standards::id.eq(old_id)).filter(standards::state.eq(&old.state)),
                         )

@@ -79,3 +79,17 @@ pub fn version(conn: &mut DbConn, id: i64, n: i32) -> QueryResult<Option<Version
         .first(conn)
         .optional()
 }
+
+/// Versions labelled as released texts (报批稿, 发布稿).
+pub const RELEASED_LABELS: [&str; 2] = ["approval_draft", "final"];
+
+/// The latest released version (报批稿 or 发布稿) with text, if any.
+pub fn released_text(conn: &mut DbConn, id: i64) -> QueryResult<Option<Version>> {
+    standard_versions::table
+        .filter(standard_versions::standard_id.eq(id))
+        .filter(standard_versions::label.eq_any(RELEASED_LABELS))
+        .filter(standard_versions::body_md.ne(""))
+        .order(standard_versions::n.desc())
+        .first(conn)
+        .optional()
+}

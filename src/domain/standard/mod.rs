@@ -110,6 +110,15 @@ impl StandardState {
         )
     }
 
+    /// Published at some time: its text was released (in force, to take
+    /// effect, under revision, withdrawn or superseded).
+    pub fn is_published(self) -> bool {
+        matches!(
+            self,
+            StandardState::Published | StandardState::Revising | StandardState::Withdrawn | StandardState::Superseded
+        )
+    }
+
     /// New versions of the text may be uploaded.
     pub fn accepts_versions(self) -> bool {
         matches!(self, StandardState::Approved | StandardState::Drafting | StandardState::SubmittedForApproval)

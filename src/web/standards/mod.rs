@@ -91,7 +91,7 @@ fn std_error(e: StdError) -> AppError {
             if t == crate::domain::standard::TransitionError::WrongRole {
                 AppError::Forbidden
             } else {
-                AppError::Conflict("error.std.transition")
+                AppError::Conflict(t.message_key())
             }
         }
         StdError::Db(e) => AppError::from(e),
@@ -118,35 +118,38 @@ fn date(lang: Lang, d: NaiveDate) -> String {
     lang.plain_date(d)
 }
 
-pub fn badge(lang: Lang, s: &sdb::Standard, period: Option<&sdb::Period>, positions: usize, today: NaiveDate) -> Badge {
+/// The badge of a standard and its reason, in the tense its dates call for.
+pub fn badge(lang: Lang, d: &sdb::Detail, today: NaiveDate) -> Badge {
+    let s = &d.std;
     let standing = s.standing(today);
     let code = standing.code();
     let label = lang.t(&format!("std.state.{code}")).to_owned();
+    let on = |x: Option<NaiveDate>| x.map(|x| date(lang, x)).unwrap_or_default();
     let why = match standing {
-        Standing::InForce => {
-            lang.tf("std.why.in_force", &[("date", &s.implementation_date.map(|d| date(lang, d)).unwrap_or_default())])
+        Standing::InForce => lang.tf("std.why.in_force", &[("date", &on(s.implementation_date))]),
+        Standing::Upcoming => {
+            let key =
+                if s.release_date.is_some_and(|r| r > today) { "std.why.to_be_released" } else { "std.why.upcoming" };
+            lang.tf(key, &[("release", &on(s.release_date)), ("date", &on(s.implementation_date))])
         }
-        Standing::Upcoming => lang.tf(
-            "std.why.upcoming",
-            &[
-                ("release", &s.release_date.map(|d| date(lang, d)).unwrap_or_default()),
-                ("date", &s.implementation_date.map(|d| date(lang, d)).unwrap_or_default()),
-            ],
-        ),
-        Standing::State(StandardState::PublicComment) => match period {
+        Standing::State(StandardState::PublicComment) => match &d.period {
             Some(p) if today < p.starts_on => {
                 lang.tf("std.why.comment_soon", &[("start", &date(lang, p.starts_on)), ("end", &date(lang, p.ends_on))])
             }
             Some(p) if today <= p.ends_on => lang.tf("std.why.comment_open", &[("end", &date(lang, p.ends_on))]),
-            Some(p) => lang.tf("std.why.comment_ended", &[("end", &date(lang, p.ends_on))]),
+            Some(p) if d.counts.undisposed == 0 => {
+                lang.tf("std.why.comment_ended_disposed", &[("end", &date(lang, p.ends_on))])
+            }
+            Some(p) => lang.tf(
+                "std.why.comment_ended",
+                &[("end", &date(lang, p.ends_on)), ("n", &d.counts.undisposed.to_string())],
+            ),
             None => lang.t("std.why.public_comment").to_owned(),
         },
         Standing::State(StandardState::TechnicalReview) => {
-            lang.tf("std.why.technical_review", &[("n", &positions.to_string())])
+            lang.tf("std.why.technical_review", &[("n", &d.positions.len().to_string())])
         }
-        Standing::State(StandardState::Withdrawn) => {
-            lang.tf("std.why.withdrawn", &[("date", &s.withdrawn_date.map(|d| date(lang, d)).unwrap_or_default())])
-        }
+        Standing::State(StandardState::Withdrawn) => lang.tf("std.why.withdrawn", &[("date", &on(s.withdrawn_date))]),
         Standing::State(st) => lang.t(&format!("std.why.{}", st.as_str())).to_owned(),
     };
     Badge { code, label, why }

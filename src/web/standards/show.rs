@@ -3,13 +3,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{badge, check_visible, date, link_view, may_edit, org_name, Badge, LinkView};
+use super::{badge, check_visible, date, link_view, may_edit, org_name, version_label, Badge, LinkView};
 use crate::auth::CurrentUser;
 use crate::db::standards::{self as sdb, Detail};
 use crate::domain::clauses;
-use crate::domain::standard::{transition, CommentKind, ReviewPosition, StandardAction, StandardState};
+use crate::domain::standard::{offered, CommentKind, ReviewPosition, StandardAction, StandardState};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{beijing_today, Lang};
@@ -21,6 +22,13 @@ pub struct ActionView {
     pub code: &'static str,
     pub needs_note: bool,
     pub needs_window: bool,
+}
+
+/// The released text shown on a published standard's page.
+pub struct TextView {
+    pub n: i32,
+    pub label: String,
+    pub html: String,
 }
 
 pub struct EventView {
@@ -47,6 +55,8 @@ struct ShowPage {
     events: Vec<EventView>,
     period_open: bool,
     period_text: String,
+    /// Published standards: the text in force, rendered.
+    text: Option<TextView>,
     comment_form: Form,
     kinds: [CommentKind; 3],
     actions: Vec<ActionView>,
@@ -69,15 +79,14 @@ fn event_label(lang: Lang, action: &str) -> String {
     }
 }
 
-/// Every action the user may take on `s` now.
-fn available_actions(user: Option<&CurrentUser>, s: &sdb::Standard) -> Vec<ActionView> {
+/// Every action the domain offers this user on `s` now: its state, the
+/// user's role and organization, and whether it is in force.
+fn available_actions(user: Option<&CurrentUser>, s: &sdb::Standard, today: NaiveDate) -> Vec<ActionView> {
     let Some(user) = user else { return Vec::new() };
+    let in_force = s.implementation_date.is_some_and(|d| today >= d);
     StandardAction::ALL
         .into_iter()
-        .filter(|a| *a != StandardAction::Supersede)
-        .filter(|a| {
-            transition(s.state(), *a, Some(user.role), Some(crate::domain::standard::ReviewOutcome::Passed)).is_ok()
-        })
+        .filter(|a| offered(s.state(), *a, Some(user.role), in_force).is_ok())
         .filter(|a| a.actor() != Some(Role::Editor) || may_edit(user, s))
         .map(|a| ActionView {
             code: a.as_str(),
@@ -119,7 +128,7 @@ pub(super) async fn show_page(
     check_visible(&ctx, &d.std)?;
     let lang = ctx.lang;
     let today = beijing_today();
-    let badge = badge(lang, &d.std, d.period.as_ref(), d.positions.len(), today);
+    let badge = badge(lang, &d, today);
     let period_open =
         d.std.state() == StandardState::PublicComment && d.period.as_ref().is_some_and(|p| p.is_open(today));
     let period_text = match &d.period {
@@ -143,7 +152,7 @@ pub(super) async fn show_page(
             forms.publication.set("implementation_date", &i.to_string());
         }
     }
-    let actions = available_actions(user.as_ref(), &d.std);
+    let actions = available_actions(user.as_ref(), &d.std, today);
     let can_edit = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state().metadata_editable();
     let can_upload = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state().accepts_versions();
     let can_publish_details =
@@ -174,6 +183,13 @@ pub(super) async fn show_page(
             .collect(),
         period_open,
         period_text,
+        text: d.text.as_ref().map(|v| TextView {
+            n: v.n,
+            label: version_label(lang, &v.label),
+            html: crate::web::markdown::render_with_headings(&v.body_md, |t| {
+                clauses::heading_number(t).map(|n| (format!("clause-{n}"), String::new()))
+            }),
+        }),
         comment_form: std::mem::take(&mut forms.comment),
         kinds: CommentKind::ALL,
         actions,

@@ -187,6 +187,11 @@ async fn the_whole_lifecycle_from_proposal_to_publication() {
         StatusCode::FORBIDDEN,
         "editors do not approve publication"
     );
+    let r = act(&reviewer, sid, "publish", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "not without its text");
+    assert!(r.text().await.unwrap().contains("批准发布前须上传报批稿或发布稿"));
+    let text = "## 1 范围\n本文件规定了直播间要求。\n## 2 主播\n主播应持有效资格证书上岗。\n";
+    assert_eq!(upload_labelled(&editor, sid, "approval_draft", text, vec![]).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(act(&reviewer, sid, "publish", &[]).await.status(), StatusCode::SEE_OTHER);
     let (_, page) = public.get_html(&format!("/standards/{sid}")).await;
     assert!(page.contains(&format!("DB31/T 1700—{year}")), "shown with the em dash");
@@ -379,15 +384,10 @@ async fn publishing_a_replacement_supersedes_the_old_standard_and_review_outcome
     assert_eq!(state_of(&app, new_id), "proposed");
     let (_, html) = editor.get_html(&format!("/standards/{new_id}")).await;
     assert!(html.contains("修订自") && html.contains("T/SHDSXH 002—2025"));
-    // Fast-forward the revision to approval, then publish it.
-    {
-        use diesel::prelude::*;
-        use selfreg::db::schema::standards::dsl::*;
-        diesel::update(standards.find(new_id))
-            .set(state.eq("submitted_for_approval"))
-            .execute(&mut *app.conn())
-            .unwrap();
-    }
+    // Fast-forward the revision to approval, then publish it with its text.
+    force_state(&app, new_id, "submitted_for_approval");
+    let r = upload_labelled(&editor, new_id, "final", "## 1 范围\n修订后的范围。\n", vec![]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = editor.get_html(&format!("/standards/{new_id}")).await;
     let v = field_value(&html, "version").unwrap();
     let r = editor

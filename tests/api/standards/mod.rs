@@ -4,6 +4,7 @@ mod comments;
 mod disposition;
 mod lifecycle;
 mod pages;
+mod publication;
 
 use reqwest::multipart::{Form as Multipart, Part};
 use reqwest::StatusCode;
@@ -56,10 +57,21 @@ pub async fn act(app: &TestApp, sid: i64, action: &str, extra: &[(&str, &str)]) 
 }
 
 pub async fn upload(app: &TestApp, sid: i64, body: &str, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
+    upload_labelled(app, sid, "comment_draft", body, files).await
+}
+
+/// Upload a version with this label (comment_draft, review_draft, approval_draft, final).
+pub async fn upload_labelled(
+    app: &TestApp,
+    sid: i64,
+    label: &str,
+    body: &str,
+    files: Vec<(&str, Vec<u8>)>,
+) -> reqwest::Response {
     let (_, html) = app.get_html(&format!("/standards/{sid}/versions/new")).await;
     let token = csrf_in_query(&html);
     let mut form =
-        Multipart::new().text("label", "comment_draft").text("body", body.to_owned()).text("note", "测试版本");
+        Multipart::new().text("label", label.to_owned()).text("body", body.to_owned()).text("note", "测试版本");
     for (name, data) in files {
         form = form.part("attachments", Part::bytes(data).file_name(name.to_owned()));
     }
@@ -179,4 +191,12 @@ pub fn comment_state(app: &TestApp, sid: i64, seq_no: i32) -> (Option<String>, S
         .select((disposition, disposition_reason, version))
         .first(&mut *app.conn())
         .unwrap()
+}
+
+/// Move a standard to `state` behind the application's back (to test a later step).
+pub fn force_state(app: &TestApp, sid: i64, to: &str) {
+    use diesel::prelude::*;
+    use selfreg::db::schema::standards::dsl::*;
+    diesel::update(standards.find(sid)).set(state.eq(to)).execute(&mut *app.conn()).unwrap();
+    app.data_changed();
 }
