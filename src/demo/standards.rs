@@ -136,6 +136,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let old = sdb::create(
         c,
         editor,
+        None,
         &meta(
             ids,
             "group",
@@ -166,6 +167,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let new = sdb::create(
         c,
         editor,
+        None,
         &meta(
             ids,
             "group",
@@ -200,6 +202,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let wd = sdb::create(
         c,
         editor,
+        None,
         &meta(
             ids,
             "group",
@@ -234,6 +237,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let up = sdb::create(
         c,
         editor,
+        None,
         &meta(
             ids,
             "local",
@@ -267,6 +271,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let tr = sdb::create(
         c,
         editor,
+        None,
         &meta(
             ids,
             "group",
@@ -317,6 +322,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let dr = sdb::create(
         c,
         editor,
+        None,
         &meta(
             ids,
             "group",
@@ -333,6 +339,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     sdb::create(
         c,
         editor,
+        None,
         &meta(
             ids,
             "group",
@@ -350,6 +357,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let q = sdb::create(
         c,
         editor,
+        None,
         &Metadata {
             kind: "local",
             title_zh: "品质电商直播间管理规范".into(),

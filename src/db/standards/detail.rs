@@ -14,7 +14,7 @@ use crate::db::schema::{
     standard_versions, standards, users,
 };
 use crate::db::DbConn;
-use crate::domain::standard::CommentWindow;
+use crate::domain::standard::{CommentWindow, StandardState};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRow {
@@ -64,6 +64,46 @@ pub struct Link {
     pub title_en: String,
     pub replaces_id: Option<i64>,
     pub revision_of_id: Option<i64>,
+    /// Who may see it (a revision project may still be a proposal).
+    pub state: String,
+    pub proposing_org_id: i64,
+    pub lead_org_id: i64,
+}
+
+/// The columns of a [`Link`].
+pub type LinkColumns = (
+    standards::id,
+    standards::number,
+    standards::title_zh,
+    standards::title_en,
+    standards::replaces_id,
+    standards::revision_of_id,
+    standards::state,
+    standards::proposing_org_id,
+    standards::lead_org_id,
+);
+
+pub const LINK_COLUMNS: LinkColumns = (
+    standards::id,
+    standards::number,
+    standards::title_zh,
+    standards::title_en,
+    standards::replaces_id,
+    standards::revision_of_id,
+    standards::state,
+    standards::proposing_org_id,
+    standards::lead_org_id,
+);
+
+impl Link {
+    pub fn state(&self) -> StandardState {
+        StandardState::parse(&self.state).unwrap_or(StandardState::Proposed)
+    }
+}
+
+/// One standard as a link.
+pub fn link(conn: &mut DbConn, id: i64) -> QueryResult<Option<Link>> {
+    standards::table.find(id).select(LINK_COLUMNS).first(conn).optional()
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -177,14 +217,7 @@ pub fn detail(conn: &mut DbConn, id: i64) -> QueryResult<Option<Detail>> {
             standards::id.eq_any(link_filter).or(standards::replaces_id.eq(id)).or(standards::revision_of_id.eq(id)),
         )
         .filter(standards::id.ne(id))
-        .select((
-            standards::id,
-            standards::number,
-            standards::title_zh,
-            standards::title_en,
-            standards::replaces_id,
-            standards::revision_of_id,
-        ))
+        .select(LINK_COLUMNS)
         .load(conn)?;
     let events = standard_events::table
         .left_join(organizations::table.on(organizations::id.nullable().eq(standard_events::actor_org_id)))

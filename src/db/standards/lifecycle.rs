@@ -203,7 +203,7 @@ pub fn act(
             let codrafters = codrafters(conn, id)?;
             let mut m = metadata_of(&s, codrafters);
             m.replaces_id = Some(id);
-            let new_id = create(conn, actor, &m, Some(id), today)?;
+            let new_id = create(conn, actor, None, &m, Some(id), today)?;
             new_project = Some(new_id);
         }
         _ => {}

@@ -7,7 +7,8 @@ use diesel::prelude::*;
 use crate::db::orgs::escape_like;
 use crate::db::schema::{organizations, standard_codrafters, standard_events, standards};
 use crate::db::DbConn;
-use crate::domain::standard::{StandardState, Standing};
+use crate::domain::standard::{Person, StandardState, Standing};
+use crate::domain::Role;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -17,8 +18,30 @@ pub struct ListFilter {
     pub kind: Option<String>,
     pub year: Option<i32>,
     pub org_id: Option<i64>,
-    /// Staff also see proposals and rejected ones.
-    pub include_unapproved: bool,
+    /// Which proposals (and rejected ones) the viewer sees besides the public standards.
+    pub proposals: Proposals,
+}
+
+/// Which proposals a list shows (see `domain::standard::visible_to`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Proposals {
+    /// None (the public, filers).
+    #[default]
+    None,
+    /// Those this association proposes or leads (its editors).
+    OfOrg(i64),
+    /// All (reviewers and admins).
+    All,
+}
+
+impl Proposals {
+    pub fn for_viewer(viewer: Option<Person>) -> Proposals {
+        match viewer {
+            Some(Person { role: Role::Reviewer | Role::Admin, .. }) => Proposals::All,
+            Some(Person { role: Role::Editor, org_id }) => Proposals::OfOrg(org_id),
+            _ => Proposals::None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable)]
@@ -58,10 +81,18 @@ pub fn list(
     macro_rules! filtered {
         ($q:expr) => {{
             let mut q = $q;
-            if !f.include_unapproved {
-                q = q.filter(
-                    standards::state.ne_all(vec![StandardState::Proposed.as_str(), StandardState::Rejected.as_str()]),
-                );
+            let unapproved = vec![StandardState::Proposed.as_str(), StandardState::Rejected.as_str()];
+            match f.proposals {
+                Proposals::All => {}
+                Proposals::None => q = q.filter(standards::state.ne_all(unapproved)),
+                Proposals::OfOrg(org) => {
+                    q = q.filter(
+                        standards::state
+                            .ne_all(unapproved)
+                            .or(standards::proposing_org_id.eq(org))
+                            .or(standards::lead_org_id.eq(org)),
+                    )
+                }
             }
             let needle = f.q.trim().to_lowercase();
             if !needle.is_empty() {
@@ -200,6 +231,7 @@ pub fn feed(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<FeedItem>> {
     standard_events::table
         .inner_join(standards::table)
         .filter(standard_events::action.eq_any(vec!["open_comment", "publish"]))
+        .filter(standards::state.ne_all(vec![StandardState::Proposed.as_str(), StandardState::Rejected.as_str()]))
         .order(standard_events::at.desc())
         .limit(limit)
         .select((

@@ -4,12 +4,13 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::detail::Link;
+use super::detail::{Link, LINK_COLUMNS};
 use super::{get, is_unique_violation, record_event, Standard, StdError};
 use crate::db::audit::{self, Actor};
 use crate::db::schema::{organizations, standard_codrafters, standards};
 use crate::db::DbConn;
-use crate::domain::standard::{Publication, StandardState, TransitionError};
+use crate::domain::standard::{check_naming, Named, Naming, Person, Publication, StandardState, TransitionError};
+use crate::domain::OrgKind;
 
 /// Checked metadata of a standard project.
 #[derive(Debug, Clone, Serialize)]
@@ -44,7 +45,9 @@ fn search_text(conn: &mut DbConn, m: &Metadata, number: Option<&str>) -> QueryRe
     Ok(s.to_lowercase())
 }
 
-fn check_orgs(conn: &mut DbConn, m: &Metadata) -> Result<(), StdError> {
+/// The organizations exist, the replaced standard can be replaced, and a
+/// user (`who`; None: the registry itself) names only what it may.
+fn check_orgs(conn: &mut DbConn, m: &Metadata, who: Option<Person>, before: Option<&Standard>) -> Result<(), StdError> {
     let mut ids = m.codrafters.clone();
     ids.extend([m.lead_org_id, m.proposing_org_id]);
     ids.sort_unstable();
@@ -53,10 +56,31 @@ fn check_orgs(conn: &mut DbConn, m: &Metadata) -> Result<(), StdError> {
     if found != ids.len() as i64 {
         return Err(StdError::Invalid(vec![("lead_org_id", "error.org.choose")]));
     }
-    if let Some(r) = m.replaces_id {
-        match get(conn, r)? {
-            Some(s) if matches!(s.state(), StandardState::Published | StandardState::Revising) => {}
+    let replaces = match m.replaces_id {
+        Some(r) => match get(conn, r)? {
+            Some(s) if matches!(s.state(), StandardState::Published | StandardState::Revising) => {
+                Some((s.id, s.lead_org_id))
+            }
             _ => return Err(StdError::Invalid(vec![("replaces_id", "error.std.replaces")])),
+        },
+        None => None,
+    };
+    if let Some(p) = who {
+        let kind: String = organizations::table.find(m.proposing_org_id).select(organizations::kind).first(conn)?;
+        let naming = Naming {
+            lead_org: m.lead_org_id,
+            proposing_org: m.proposing_org_id,
+            proposing_kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Other),
+            replaces,
+        };
+        let named = before.map(|b| Named {
+            lead_org: b.lead_org_id,
+            proposing_org: b.proposing_org_id,
+            replaces: b.replaces_id,
+        });
+        let refused = check_naming(p, &naming, named);
+        if !refused.is_empty() {
+            return Err(StdError::Invalid(refused));
         }
     }
     Ok(())
@@ -72,15 +96,17 @@ fn set_codrafters(conn: &mut DbConn, id: i64, orgs: &[i64]) -> QueryResult<()> {
     Ok(())
 }
 
-/// Create a proposal (state `proposed`).
+/// Create a proposal (state `proposed`). `who` proposes it (None: the
+/// registry itself, e.g. the revision project of a periodic review).
 pub fn create(
     conn: &mut DbConn,
     actor: Actor,
+    who: Option<Person>,
     m: &Metadata,
     revision_of: Option<i64>,
     today: NaiveDate,
 ) -> Result<i64, StdError> {
-    check_orgs(conn, m)?;
+    check_orgs(conn, m, who, None)?;
     let now = crate::db::now();
     let search = search_text(conn, m, None)?;
     let id: i64 = diesel::insert_into(standards::table)
@@ -110,7 +136,14 @@ pub fn create(
 }
 
 /// Edit metadata until publication; `expected_version` guards against stale forms.
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, expected_version: i32, m: &Metadata) -> Result<(), StdError> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: Actor,
+    who: Person,
+    id: i64,
+    expected_version: i32,
+    m: &Metadata,
+) -> Result<(), StdError> {
     let before = get(conn, id)?.ok_or(StdError::NotFound)?;
     if !before.state().metadata_editable() {
         return Err(StdError::Transition(TransitionError::NotAllowedInState));
@@ -118,7 +151,7 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, expected_version: i32, m
     if m.replaces_id == Some(id) {
         return Err(StdError::Invalid(vec![("replaces_id", "error.std.replaces")]));
     }
-    check_orgs(conn, m)?;
+    check_orgs(conn, m, Some(who), Some(&before))?;
     let search = search_text(conn, m, before.number.as_deref())?;
     let n =
         diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(expected_version)))
@@ -229,18 +262,12 @@ pub fn codrafters(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
         .load(conn)
 }
 
-/// Standards a new project may replace (published or being revised).
-pub fn replaceable(conn: &mut DbConn) -> QueryResult<Vec<Link>> {
-    standards::table
-        .filter(standards::state.eq_any(vec!["published", "revising"]))
-        .order(standards::number)
-        .select((
-            standards::id,
-            standards::number,
-            standards::title_zh,
-            standards::title_en,
-            standards::replaces_id,
-            standards::revision_of_id,
-        ))
-        .load(conn)
+/// Standards a new project may replace (published or being revised); led by
+/// `lead` only, when given (what an editor's association may replace).
+pub fn replaceable(conn: &mut DbConn, lead: Option<i64>) -> QueryResult<Vec<Link>> {
+    let mut q = standards::table.filter(standards::state.eq_any(vec!["published", "revising"])).into_boxed();
+    if let Some(l) = lead {
+        q = q.filter(standards::lead_org_id.eq(l));
+    }
+    q.order(standards::number).select(LINK_COLUMNS).load(conn)
 }

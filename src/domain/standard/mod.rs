@@ -3,9 +3,11 @@
 
 use chrono::{Datelike, NaiveDate};
 
+mod access;
 mod comments;
 mod lifecycle;
 
+pub use access::*;
 pub use comments::*;
 pub use lifecycle::*;
 

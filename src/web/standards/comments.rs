@@ -50,6 +50,8 @@ pub async fn comment_submit(
     let id = parse_id(&id)?;
     let lang = ctx.lang;
     let user = viewer(&ctx);
+    let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    check_visible(&ctx, &s)?;
     let mut form = Form::new()
         .with("version_n", &input.version_n)
         .with("clause_ref", &input.clause_ref)

@@ -6,15 +6,15 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{is_staff, Badge, PER_PAGE};
+use super::{is_staff, person, Badge, PER_PAGE};
 use crate::db::orgs::{self, Org};
-use crate::db::standards::{self as sdb, ListFilter, ListRow};
+use crate::db::standards::{self as sdb, ListFilter, ListRow, Proposals};
 use crate::domain::standard::{StandardKind, StandardState};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::i18n::{beijing_today, Lang};
 use crate::web::forms::Form;
-use crate::web::{query_base, render_status, AppState, Ctx, Pager};
+use crate::web::{query_base, render_status, viewer, AppState, Ctx, Pager};
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
@@ -107,8 +107,8 @@ async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpRe
         );
         v
     };
-    let mut filter =
-        ListFilter { q: q.q.chars().take(100).collect(), include_unapproved: staff, ..ListFilter::default() };
+    let proposals = Proposals::for_viewer(viewer(&ctx).map(|u| person(&u)));
+    let mut filter = ListFilter { q: q.q.chars().take(100).collect(), proposals, ..ListFilter::default() };
     if !q.status.is_empty() {
         match status_codes.iter().find(|s| **s == q.status) {
             Some(s) => filter.status = Some((*s).to_owned()),
@@ -131,8 +131,10 @@ async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpRe
     let offset = Pager::offset(q.page, PER_PAGE);
     let org_id = filter.org_id;
     // Totals are kept per filter while the data (and the date) stay the same.
-    let count_key =
-        format!("{}|{:?}|{:?}|{:?}|{:?}|{}", filter.q, filter.status, filter.kind, filter.year, filter.org_id, staff);
+    let count_key = format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        filter.q, filter.status, filter.kind, filter.year, filter.org_id, proposals
+    );
     let stamp = state.data_stamp().await?;
     let known_total = state
         .list_counts

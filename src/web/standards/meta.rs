@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{apply_field_errors, link_view, require_editor_of, std_error, LinkView};
+use super::{apply_field_errors, check_visible, link_view, person, require_editor_of, std_error, LinkView};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::orgs::{self, Org};
 use crate::db::standards::{self as sdb, Metadata, StdError};
@@ -123,7 +123,10 @@ impl MetaInput {
 struct MetaPage {
     ctx: Ctx,
     form: Form,
+    /// Every organization (co-drafters).
     orgs: Vec<Org>,
+    lead_orgs: Vec<Org>,
+    proposing_orgs: Vec<Org>,
     replaceable: Vec<LinkView>,
     kinds: [StandardKind; 2],
     standard_id: Option<i64>,
@@ -135,24 +138,55 @@ impl MetaPage {
     }
 }
 
+/// The form page. An editor is offered only what it may name: its own
+/// association as lead, no other association as proposer, only standards its
+/// association leads to replace — plus what the project already names.
 async fn meta_page(
     state: &AppState,
     ctx: Ctx,
+    user: &CurrentUser,
     form: Form,
-    standard_id: Option<i64>,
+    standard: Option<sdb::Standard>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let lang = ctx.lang;
-    let (orgs, replaceable) = state.db(|c| Ok((orgs::all(c)?, sdb::replaceable(c)?))).await?;
-    let replaceable = replaceable.iter().filter(|l| Some(l.id) != standard_id).map(|l| link_view(lang, l)).collect();
-    render_status(status, &MetaPage { ctx, form, orgs, replaceable, kinds: StandardKind::ALL, standard_id })
+    let editor = (user.role != Role::Admin).then_some(user.org_id);
+    let (orgs, replaceable) = state.db(move |c| Ok((orgs::all(c)?, sdb::replaceable(c, editor)?))).await?;
+    let standard_id = standard.as_ref().map(|s| s.id);
+    let kept = |id: i64, f: fn(&sdb::Standard) -> i64| standard.as_ref().is_some_and(|s| f(s) == id);
+    let lead_orgs = orgs
+        .iter()
+        .filter(|o| editor.is_none_or(|own| o.id == own) || kept(o.id, |s| s.lead_org_id))
+        .cloned()
+        .collect();
+    let proposing_orgs = orgs
+        .iter()
+        .filter(|o| {
+            editor.is_none_or(|own| o.id == own || o.kind != "association") || kept(o.id, |s| s.proposing_org_id)
+        })
+        .cloned()
+        .collect();
+    let mut replaceable: Vec<LinkView> =
+        replaceable.iter().filter(|l| Some(l.id) != standard_id).map(|l| link_view(lang, l)).collect();
+    // What the project replaces stays choosable, whoever leads it.
+    if let Some(current) = standard.as_ref().and_then(|s| s.replaces_id) {
+        if !replaceable.iter().any(|l| l.id == current) {
+            if let Some(l) = state.db(move |c| Ok(sdb::link(c, current)?)).await? {
+                replaceable.push(link_view(lang, &l));
+            }
+        }
+    }
+    render_status(
+        status,
+        &MetaPage { ctx, form, orgs, lead_orgs, proposing_orgs, replaceable, kinds: StandardKind::ALL, standard_id },
+    )
 }
 
 pub async fn new_form(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
     require_role(&user, Role::Editor)?;
     let org = user.org_id.to_string();
     let form = Form::new().with("kind", "local").with("proposing_org_id", &org).with("lead_org_id", &org);
-    meta_page(&state, ctx, form, None, StatusCode::OK).await
+    meta_page(&state, ctx, &user, form, None, StatusCode::OK).await
 }
 
 /// Parse a urlencoded body that may repeat keys (multi-selects).
@@ -190,18 +224,13 @@ pub async fn create(
     let input = parse_meta(&body)?;
     let m = match input.parse(lang) {
         Ok(m) => m,
-        Err(form) => return meta_page(&state, ctx, form, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(form) => return meta_page(&state, ctx, &user, form, None, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    // Editors propose for their own association; admins for anyone.
-    if user.role != Role::Admin && m.proposing_org_id != user.org_id && m.lead_org_id != user.org_id {
-        let mut form = input.form();
-        form.error(lang, "lead_org_id", "error.std.own_org");
-        return meta_page(&state, ctx, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
     let actor = user.actor();
+    let who = person(&user);
     let today = beijing_today();
     let result = state
-        .tx(move |c| match sdb::create(c, actor, &m, None, today) {
+        .tx(move |c| match sdb::create(c, actor, Some(who), &m, None, today) {
             Ok(id) => Ok(Ok(id)),
             Err(StdError::Invalid(e)) => Ok(Err(e)),
             Err(e) => Err(std_error(e)),
@@ -212,7 +241,7 @@ pub async fn create(
         Err(errors) => {
             let mut form = input.form();
             apply_field_errors(lang, &mut form, &errors);
-            meta_page(&state, ctx, form, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            meta_page(&state, ctx, &user, form, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
@@ -230,6 +259,7 @@ pub async fn edit_form(
             Ok((s, sdb::codrafters(c, id)?))
         })
         .await?;
+    check_visible(&ctx, &s)?;
     require_editor_of(&user, &s)?;
     if !s.state().metadata_editable() {
         return Err(AppError::Conflict("error.std.transition"));
@@ -247,7 +277,7 @@ pub async fn edit_form(
         replaces_id: s.replaces_id.map(|r| r.to_string()).unwrap_or_default(),
         version: s.version.to_string(),
     };
-    meta_page(&state, ctx, input.form(), Some(id), StatusCode::OK).await
+    meta_page(&state, ctx, &user, input.form(), Some(s), StatusCode::OK).await
 }
 
 pub async fn update(
@@ -260,16 +290,19 @@ pub async fn update(
     let id = parse_id(&id)?;
     let lang = ctx.lang;
     let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    check_visible(&ctx, &s)?;
     require_editor_of(&user, &s)?;
     let input = parse_meta(&body)?;
     let expected: i32 = input.version.trim().parse().map_err(|_| AppError::BadRequest("error.400"))?;
     let m = match input.parse(lang) {
         Ok(m) => m,
-        Err(form) => return meta_page(&state, ctx, form, Some(id), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(form) => return meta_page(&state, ctx, &user, form, Some(s), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let actor = user.actor();
+    let who = person(&user);
+    let before = s.clone();
     let result = state
-        .tx(move |c| match sdb::update(c, actor, id, expected, &m) {
+        .tx(move |c| match sdb::update(c, actor, who, id, expected, &m) {
             Ok(()) => Ok(Ok(())),
             Err(StdError::Invalid(e)) => Ok(Err(e)),
             Err(e) => Err(std_error(e)),
@@ -280,7 +313,7 @@ pub async fn update(
         Err(errors) => {
             let mut form = input.form();
             apply_field_errors(lang, &mut form, &errors);
-            meta_page(&state, ctx, form, Some(id), StatusCode::UNPROCESSABLE_ENTITY).await
+            meta_page(&state, ctx, &user, form, Some(before), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }

@@ -5,11 +5,11 @@ use actix_web::web;
 use chrono::NaiveDate;
 
 use super::forms::Form;
-use super::Ctx;
+use super::{viewer, Ctx};
 use crate::auth::CurrentUser;
 use crate::db::orgs::Org;
 use crate::db::standards::{self as sdb, StdError};
-use crate::domain::standard::{StandardState, Standing};
+use crate::domain::standard::{may_edit as access_may_edit, visible_to, Person, StandardState, Standing};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -60,10 +60,14 @@ fn is_staff(ctx: &Ctx) -> bool {
     matches!(ctx.role(), Some(Role::Editor | Role::Reviewer | Role::Admin))
 }
 
+/// The user as the domain's access rules see them.
+fn person(u: &CurrentUser) -> Person {
+    Person { role: u.role, org_id: u.org_id }
+}
+
 /// Editors of the lead drafting or proposing organization, and admins.
 fn may_edit(user: &CurrentUser, s: &sdb::Standard) -> bool {
-    user.role == Role::Admin
-        || (user.role == Role::Editor && (user.org_id == s.lead_org_id || user.org_id == s.proposing_org_id))
+    access_may_edit(person(user), s.proposing_org_id, s.lead_org_id)
 }
 
 fn require_editor_of(user: &CurrentUser, s: &sdb::Standard) -> AppResult<()> {
@@ -74,9 +78,15 @@ fn require_editor_of(user: &CurrentUser, s: &sdb::Standard) -> AppResult<()> {
     }
 }
 
-/// Proposals and rejected ones are not public: 404 for everyone but staff.
+/// Whether the viewer sees the standard at all (proposals: only their
+/// association's editors, reviewers and admins).
+fn sees(ctx: &Ctx, state: StandardState, proposing_org: i64, lead_org: i64) -> bool {
+    visible_to(state, proposing_org, lead_org, viewer(ctx).map(|u| person(&u)))
+}
+
+/// Anything the viewer may not see answers 404, as if it did not exist.
 fn check_visible(ctx: &Ctx, s: &sdb::Standard) -> AppResult<()> {
-    if s.state().is_public() || is_staff(ctx) {
+    if sees(ctx, s.state(), s.proposing_org_id, s.lead_org_id) {
         Ok(())
     } else {
         Err(AppError::NotFound)

@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{badge, check_visible, date, link_view, may_edit, org_name, version_label, Badge, LinkView};
+use super::{badge, check_visible, date, link_view, may_edit, org_name, sees, version_label, Badge, LinkView};
 use crate::auth::CurrentUser;
 use crate::db::standards::{self as sdb, Detail};
 use crate::domain::clauses;
@@ -159,7 +159,9 @@ pub(super) async fn show_page(
         user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state() == StandardState::SubmittedForApproval;
     let can_cast =
         user.as_ref().is_some_and(|u| u.role.allows(Role::Reviewer)) && d.std.state() == StandardState::TechnicalReview;
-    let link = |l: Option<&sdb::Link>| l.map(|l| link_view(lang, l));
+    // Linked standards the viewer may not see (a revision still proposed) are left out.
+    let shown = |l: &&sdb::Link| sees(&ctx, l.state(), l.proposing_org_id, l.lead_org_id);
+    let link = |l: Option<&sdb::Link>| l.filter(shown).map(|l| link_view(lang, l));
     let page = ShowPage {
         title: if lang == Lang::En { d.std.title_en.clone() } else { d.std.title_zh.clone() },
         badge,
@@ -167,9 +169,9 @@ pub(super) async fn show_page(
         lead: org_name(lang, d.org(d.std.lead_org_id)),
         codrafters: d.codrafters.iter().map(|o| org_name(lang, d.org(*o))).collect(),
         replaces: link(d.replaces()),
-        replaced_by: d.replaced_by().into_iter().map(|l| link_view(lang, l)).collect(),
+        replaced_by: d.replaced_by().into_iter().filter(shown).map(|l| link_view(lang, l)).collect(),
         revision_of: link(d.revision_of()),
-        revisions: d.revisions().into_iter().map(|l| link_view(lang, l)).collect(),
+        revisions: d.revisions().into_iter().filter(shown).map(|l| link_view(lang, l)).collect(),
         events: d
             .events
             .iter()

@@ -39,6 +39,7 @@ async fn version_form_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    check_visible(&ctx, &s)?;
     require_editor_of(user, &s)?;
     if !s.state().accepts_versions() {
         return Err(AppError::Conflict("error.std.transition"));
@@ -72,6 +73,7 @@ pub async fn version_upload(
     require_role(&user, Role::Editor)?;
     let lang = ctx.lang;
     let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    check_visible(&ctx, &s)?;
     require_editor_of(&user, &s)?;
     let up = read_multipart(payload, "attachments", MAX_ATTACHMENT, MAX_BODY, 5).await?;
     let get = |k: &str| up.fields.get(k).map(String::as_str).unwrap_or("");

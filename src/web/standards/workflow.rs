@@ -147,6 +147,7 @@ pub async fn publication(
     let id = parse_id(&id)?;
     let lang = ctx.lang;
     let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
+    check_visible(&ctx, &s)?;
     require_role(&user, Role::Editor)?;
     require_editor_of(&user, &s)?;
     let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.409"))?;

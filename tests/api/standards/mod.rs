@@ -1,5 +1,6 @@
 //! Standards, black-box over HTTP: one file per page group.
 
+mod access;
 mod comments;
 mod disposition;
 mod lifecycle;
