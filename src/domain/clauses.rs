@@ -117,7 +117,7 @@ pub enum Piece {
 }
 
 /// Tokens: each CJK (non-ASCII) character alone, ASCII words and spaces as runs.
-fn tokens(s: &str) -> Vec<&str> {
+pub fn tokens(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut prev_kind = 0u8;
@@ -150,31 +150,30 @@ fn push(out: &mut Vec<Piece>, p: Piece) {
     }
 }
 
-/// Differences between two texts (longest common subsequence of tokens;
-/// very long texts fall back to whole-text replacement).
-pub fn diff(old: &str, new: &str) -> Vec<Piece> {
-    if old == new {
-        return if old.is_empty() { vec![] } else { vec![Piece::Same(old.to_owned())] };
-    }
-    let a = tokens(old);
-    let b = tokens(new);
+/// One step of an edit script between two token sequences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    /// Token `a[i]` equals `b[j]`.
+    Same(usize, usize),
+    /// Token `a[i]` was removed.
+    Removed(usize),
+    /// Token `b[j]` was added.
+    Added(usize),
+}
+
+/// The edit script from `a` to `b` (longest common subsequence; very long
+/// middles fall back to removing all of one and adding all of the other).
+pub fn edits(a: &[&str], b: &[&str]) -> Vec<Edit> {
     // Common prefix and suffix first: they are most of a typical edit.
-    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let suf = a[pre..].iter().rev().zip(b[pre..].iter().rev()).take_while(|(x, y)| x == y).count();
     let (am, bm) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
-    let mut out = Vec::new();
-    if pre > 0 {
-        push(&mut out, Piece::Same(a[..pre].concat()));
-    }
-    if am.len() * bm.len() > 4_000_000 {
-        if !am.is_empty() {
-            push(&mut out, Piece::Removed(am.concat()));
-        }
-        if !bm.is_empty() {
-            push(&mut out, Piece::Added(bm.concat()));
-        }
+    let mut out: Vec<Edit> = (0..pre).map(|i| Edit::Same(i, i)).collect();
+    let (n, m) = (am.len(), bm.len());
+    if n * m > 4_000_000 {
+        out.extend((0..n).map(|i| Edit::Removed(pre + i)));
+        out.extend((0..m).map(|j| Edit::Added(pre + j)));
     } else {
-        let (n, m) = (am.len(), bm.len());
         let mut lcs = vec![0u32; (n + 1) * (m + 1)];
         for i in (0..n).rev() {
             for j in (0..m).rev() {
@@ -188,26 +187,41 @@ pub fn diff(old: &str, new: &str) -> Vec<Piece> {
         let (mut i, mut j) = (0, 0);
         while i < n && j < m {
             if am[i] == bm[j] {
-                push(&mut out, Piece::Same(am[i].to_owned()));
+                out.push(Edit::Same(pre + i, pre + j));
                 i += 1;
                 j += 1;
             } else if lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1] {
-                push(&mut out, Piece::Removed(am[i].to_owned()));
+                out.push(Edit::Removed(pre + i));
                 i += 1;
             } else {
-                push(&mut out, Piece::Added(bm[j].to_owned()));
+                out.push(Edit::Added(pre + j));
                 j += 1;
             }
         }
-        for t in &am[i..] {
-            push(&mut out, Piece::Removed((*t).to_owned()));
-        }
-        for t in &bm[j..] {
-            push(&mut out, Piece::Added((*t).to_owned()));
-        }
+        out.extend((i..n).map(|i| Edit::Removed(pre + i)));
+        out.extend((j..m).map(|j| Edit::Added(pre + j)));
     }
-    if suf > 0 {
-        push(&mut out, Piece::Same(a[a.len() - suf..].concat()));
+    out.extend((0..suf).map(|k| Edit::Same(a.len() - suf + k, b.len() - suf + k)));
+    out
+}
+
+/// Differences between two texts, word by word (each CJK character a word).
+pub fn diff(old: &str, new: &str) -> Vec<Piece> {
+    if old == new {
+        return if old.is_empty() { vec![] } else { vec![Piece::Same(old.to_owned())] };
+    }
+    let a = tokens(old);
+    let b = tokens(new);
+    let mut out = Vec::new();
+    for e in edits(&a, &b) {
+        push(
+            &mut out,
+            match e {
+                Edit::Same(i, _) => Piece::Same(a[i].to_owned()),
+                Edit::Removed(i) => Piece::Removed(a[i].to_owned()),
+                Edit::Added(j) => Piece::Added(b[j].to_owned()),
+            },
+        );
     }
     out
 }

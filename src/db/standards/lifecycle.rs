@@ -208,16 +208,7 @@ pub fn act(
         }
         _ => {}
     }
-    if let Some(outcome) = review {
-        note = match outcome {
-            ReviewOutcome::Passed => {
-                format!("passed{}", if note.is_empty() { String::new() } else { format!(" · {note}") })
-            }
-            ReviewOutcome::Failed => {
-                format!("failed{}", if note.is_empty() { String::new() } else { format!(" · {note}") })
-            }
-        };
-    }
+    // The review's outcome is in the state it led to (submitted for approval, or drafting).
     record_event(conn, actor, id, action.as_str(), Some(from), Some(to), &note)?;
     audit::record(conn, actor, "standard", Some(id), action.as_str(), Some(&from.as_str()), Some(&to.as_str()))?;
     Ok(ActionDone { to, review, new_project })

@@ -20,7 +20,7 @@ pub async fn feed(state: web::Data<AppState>, ctx: Ctx, req: actix_web::HttpRequ
                 title: lang.tf(key, &[("title", title), ("number", i.number.as_deref().unwrap_or(""))]),
                 path: format!("/standards/{}", i.standard_id),
                 updated: i.at,
-                summary: i.note.clone(),
+                summary: super::events::wording(lang, &i.action, None, &i.note).note,
             }
         })
         .collect();

@@ -16,8 +16,10 @@ use crate::i18n::Lang;
 
 mod comments;
 mod disposition;
+mod events;
 mod feed;
 mod list;
+mod markdiff;
 mod meta;
 mod show;
 mod versions;

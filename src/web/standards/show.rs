@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::events;
 use super::{badge, check_visible, date, link_view, may_edit, org_name, sees, version_label, Badge, LinkView};
 use crate::auth::CurrentUser;
 use crate::db::standards::{self as sdb, Detail};
@@ -69,14 +70,6 @@ struct ShowPage {
     publication_form: Form,
     position_form: Form,
     undisposed: Vec<i32>,
-}
-
-fn event_label(lang: Lang, action: &str) -> String {
-    let key = format!("std.event.{action}");
-    match lang.t(&key) {
-        t if t == key => action.to_owned(),
-        t => t.to_owned(),
-    }
 }
 
 /// Every action the domain offers this user on `s` now: its state, the
@@ -175,12 +168,15 @@ pub(super) async fn show_page(
         events: d
             .events
             .iter()
-            .map(|e| EventView {
-                at: lang.datetime(e.at),
-                org: if lang == Lang::En { e.org_name_en.clone() } else { e.org_name_zh.clone() }
-                    .unwrap_or_else(|| lang.t("audit.system").to_owned()),
-                action: event_label(lang, &e.action),
-                note: e.note.clone(),
+            .map(|e| {
+                let w = events::wording(lang, &e.action, e.to_state.as_deref(), &e.note);
+                EventView {
+                    at: lang.datetime(e.at),
+                    org: if lang == Lang::En { e.org_name_en.clone() } else { e.org_name_zh.clone() }
+                        .unwrap_or_else(|| lang.t("audit.system").to_owned()),
+                    action: w.action,
+                    note: w.note,
+                }
             })
             .collect(),
         period_open,

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::markdiff;
 use super::{check_visible, require_editor_of, std_error, version_label, MAX_ATTACHMENT, MAX_BODY};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::attachments::NewAttachment;
@@ -209,7 +210,8 @@ pub struct ClauseView {
     pub change: &'static str,
     pub change_label: String,
     pub heading: Vec<PieceView>,
-    pub body: Vec<PieceView>,
+    /// The clause's text rendered from Markdown, what changed marked (safe HTML).
+    pub body_html: String,
 }
 
 #[derive(Template)]
@@ -264,14 +266,26 @@ pub async fn compare(
     let lang = ctx.lang;
     let diffs: Vec<ClauseDiff> = clauses::compare(&old.body_md, &new.body_md);
     let changed = diffs.iter().filter(|d| d.change != clauses::Change::Unchanged).count();
+    let (old_clauses, new_clauses) = (clauses::split(&old.body_md), clauses::split(&new.body_md));
+    let body_of = |list: &[clauses::Clause], n: &str| {
+        list.iter().find(|c| c.number == n).map(|c| crate::web::markdown::render(&c.body))
+    };
     let clauses = diffs
         .into_iter()
-        .map(|d| ClauseView {
-            number: d.number,
-            change: d.change.as_str(),
-            change_label: lang.t(&format!("std.change.{}", d.change.as_str())).to_owned(),
-            heading: pieces(d.heading),
-            body: pieces(d.body),
+        .map(|d| {
+            let body_html = match (body_of(&old_clauses, &d.number), body_of(&new_clauses, &d.number)) {
+                (Some(o), Some(n)) => markdiff::diff_html(&o, &n),
+                (None, Some(n)) => markdiff::mark_all(&n, "ins"),
+                (Some(o), None) => markdiff::mark_all(&o, "del"),
+                (None, None) => String::new(),
+            };
+            ClauseView {
+                change: d.change.as_str(),
+                change_label: lang.t(&format!("std.change.{}", d.change.as_str())).to_owned(),
+                heading: pieces(d.heading),
+                body_html,
+                number: d.number,
+            }
         })
         .collect();
     render(&ComparePage {

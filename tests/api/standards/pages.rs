@@ -187,3 +187,95 @@ async fn list_totals_follow_changes() {
     let (_, after) = app.get_html("/standards").await;
     assert_eq!(total(&after), n + 1);
 }
+
+/// The text a reader sees: tags (and their attributes) left out.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn pages_show_no_raw_codes_or_iso_dates() {
+    let app = spawn_app().await;
+    let codes = [
+        "comment_draft",
+        "review_draft",
+        "approval_draft",
+        "passed",
+        "failed",
+        "public_comment",
+        "technical_review",
+        "submitted_for_approval",
+        "add_version",
+        "open_comment",
+        "close_review",
+        "set_publication",
+        "partly_accepted",
+        "not_accepted",
+        "std.",
+    ];
+    for title in
+        ["品质电商直播间管理规范", "网络直播营销主播服务规范", "网络直播营销服务规范", "网络直播营销活动价格标示指引"]
+    {
+        let sid = std_id(&app, title);
+        for lang in ["zh-CN", "en"] {
+            for path in [format!("/standards/{sid}"), format!("/standards/{sid}/comments")] {
+                let r = app.client.get(app.url(&path)).header("accept-language", lang).send().await.unwrap();
+                let text = visible_text(&r.text().await.unwrap());
+                for code in codes {
+                    // "passed" is an English word too; in Chinese it is a stored code.
+                    if lang == "en" && matches!(code, "passed" | "failed") {
+                        continue;
+                    }
+                    assert!(!text.contains(code), "{title} {path} ({lang}) shows {code:?}");
+                }
+                let iso = text.as_bytes().windows(10).any(|w| {
+                    w.iter().enumerate().all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+                });
+                assert!(!iso, "{title} {path} ({lang}) shows an ISO date");
+            }
+        }
+    }
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let (_, page) = app.get_html(&format!("/standards/{sid}")).await;
+    assert!(page.contains("v1 征求意见稿") && page.contains("征求意见期为"), "the timeline in words");
+    let in_force = std_id(&app, "网络直播营销主播服务规范");
+    let (_, page) = app.get_html(&format!("/standards/{in_force}")).await;
+    assert!(page.contains("结束技术审查：通过"));
+}
+
+#[tokio::test]
+async fn compare_renders_the_markdown_it_compares() {
+    let app = spawn_app().await;
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let (_, html) = app.get_html(&format!("/standards/{sid}/compare?from=1&to=2")).await;
+    assert!(html.contains("<li>GB/T 41247 网络直播营销服务规范</li>"), "lists render as lists");
+    assert!(
+        html.contains("<p>直播间运营者应每年对主播开展不少于 <del>8</del><ins>12 </ins>学时"),
+        "marks inside paragraphs"
+    );
+    assert!(!html.contains("- GB/T 41247"), "no Markdown source shown");
+    // Escaped: text that looks like HTML stays text in a comparison.
+    let editor = app.other_client();
+    editor.login("editor@example.org").await;
+    let dr = std_id(&app, "直播带货商品质量抽检规程");
+    let v1 = "## 1 范围\n\n本文件规定了抽检程序。\n";
+    let v2 = "## 1 范围\n\n本文件规定了抽检程序<script>alert(1)</script>。\n\n[x](javascript:alert(2))\n";
+    assert_eq!(upload(&editor, dr, v1, vec![]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(upload(&editor, dr, v2, vec![]).await.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&format!("/standards/{dr}/compare?from=1&to=2")).await;
+    assert!(!html.contains("<script>alert(1)") && !html.contains("javascript:"), "escaped and sanitized");
+    assert!(html.contains("<ins>&lt;script&gt;alert(1)&lt;/script&gt;</ins>"), "{html}");
+}
