@@ -2,6 +2,7 @@
 
 mod access;
 mod comments;
+mod demo;
 mod disposition;
 mod lifecycle;
 mod pages;
