@@ -130,6 +130,8 @@ struct MetaPage {
     replaceable: Vec<LinkView>,
     kinds: [StandardKind; 2],
     standard_id: Option<i64>,
+    /// The title of the standard edited (for the breadcrumbs).
+    standard_title: String,
 }
 
 impl MetaPage {
@@ -153,6 +155,10 @@ async fn meta_page(
     let editor = (user.role != Role::Admin).then_some(user.org_id);
     let (orgs, replaceable) = state.db(move |c| Ok((orgs::all(c)?, sdb::replaceable(c, editor)?))).await?;
     let standard_id = standard.as_ref().map(|s| s.id);
+    let standard_title = standard
+        .as_ref()
+        .map(|s| if lang == Lang::En { s.title_en.clone() } else { s.title_zh.clone() })
+        .unwrap_or_default();
     let kept = |id: i64, f: fn(&sdb::Standard) -> i64| standard.as_ref().is_some_and(|s| f(s) == id);
     let lead_orgs = orgs
         .iter()
@@ -178,7 +184,17 @@ async fn meta_page(
     }
     render_status(
         status,
-        &MetaPage { ctx, form, orgs, lead_orgs, proposing_orgs, replaceable, kinds: StandardKind::ALL, standard_id },
+        &MetaPage {
+            ctx,
+            form,
+            orgs,
+            lead_orgs,
+            proposing_orgs,
+            replaceable,
+            kinds: StandardKind::ALL,
+            standard_id,
+            standard_title,
+        },
     )
 }
 

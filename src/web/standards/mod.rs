@@ -253,4 +253,51 @@ mod tests {
             }
         }
     }
+
+    fn values(catalog: &str) -> Vec<(&str, &str)> {
+        catalog
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(" = "))
+            .map(|(k, v)| (k.trim(), v.trim()))
+            .collect()
+    }
+
+    /// Chinese: full-width punctuation (a colon only in a clock time), no
+    /// brackets inside brackets, one word per meaning. English: no Chinese
+    /// punctuation.
+    #[test]
+    fn the_catalog_reads_consistently() {
+        let zh = values(include_str!("../../../locales/zh-CN/standards.txt"));
+        for (k, v) in &zh {
+            let chars: Vec<char> = v.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                let clock = *c == ':' && i > 0 && chars[i - 1].is_ascii_digit();
+                assert!(!",;?!()\"".contains(*c) && (*c != ':' || clock), "{k}: ASCII {c:?} in Chinese: {v}");
+            }
+            let mut depth = 0;
+            for c in v.chars() {
+                match c {
+                    '（' | '(' | '【' => {
+                        depth += 1;
+                        assert!(depth < 2, "{k}: brackets inside brackets: {v}");
+                    }
+                    '）' | ')' | '】' => depth -= 1,
+                    _ => {}
+                }
+            }
+            for (other, one) in [
+                ("未予立项", "不予立项"),
+                ("未立项", "不予立项"),
+                ("处理结果", "处理意见"),
+                ("不予通过", "未通过"),
+                ("未予通过", "未通过"),
+            ] {
+                assert!(!v.contains(other), "{k}: {other} (we say {one}): {v}");
+            }
+        }
+        for (k, v) in values(include_str!("../../../locales/en/standards.txt")) {
+            assert!(!v.contains(['、', '，', '。', '：', '（', '）']), "{k}: Chinese punctuation in English: {v}");
+        }
+    }
 }

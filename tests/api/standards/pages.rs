@@ -279,3 +279,99 @@ async fn compare_renders_the_markdown_it_compares() {
     assert!(!html.contains("<script>alert(1)") && !html.contains("javascript:"), "escaped and sanitized");
     assert!(html.contains("<ins>&lt;script&gt;alert(1)&lt;/script&gt;</ins>"), "{html}");
 }
+
+#[tokio::test]
+async fn the_list_pages_twenty_at_a_time() {
+    let app = spawn_app().await;
+    {
+        use selfreg::db::audit::Actor;
+        use selfreg::db::standards::{self as sdb, Metadata};
+        let org: i64 = association_id(&app).parse().unwrap();
+        let mut conn = app.conn();
+        for i in 0..25 {
+            let m = Metadata {
+                kind: "group",
+                title_zh: format!("分页测试标准{i:02}"),
+                title_en: format!("Paging test {i:02}"),
+                scope: String::new(),
+                proposing_org_id: org,
+                lead_org_id: org,
+                codrafters: vec![],
+                ics: String::new(),
+                ccs: String::new(),
+                replaces_id: None,
+            };
+            sdb::create(&mut conn, Actor::SYSTEM, None, &m, None, today()).unwrap();
+        }
+        use diesel::prelude::*;
+        use selfreg::db::schema::standards;
+        diesel::update(standards::table.filter(standards::title_zh.like("分页测试标准%")))
+            .set(standards::state.eq("drafting"))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    app.data_changed();
+    let (_, first) = app.get_html("/standards?q=%E5%88%86%E9%A1%B5%E6%B5%8B%E8%AF%95").await; // 分页测试
+    assert!(first.contains("共 25 项"));
+    let on_first = (0..25).filter(|i| first.contains(&format!("分页测试标准{i:02}"))).count();
+    assert_eq!(on_first, 20, "twenty on the first page");
+    assert!(first.contains("page=2"), "a link to the next page");
+    let (_, second) = app.get_html("/standards?q=%E5%88%86%E9%A1%B5%E6%B5%8B%E8%AF%95&page=2").await;
+    for i in 0..25 {
+        let t = format!("分页测试标准{i:02}");
+        assert!(first.contains(&t) != second.contains(&t), "{t} on exactly one page");
+    }
+}
+
+#[tokio::test]
+async fn nested_pages_have_breadcrumbs_and_no_doubled_title() {
+    let app = spawn_app().await;
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let editor = app.other_client();
+    editor.login("editor@example.org").await;
+    let dr = std_id(&app, "直播带货商品质量抽检规程");
+    for (path, here) in [
+        (format!("/standards/{sid}/versions/2"), "v2 征求意见稿"),
+        (format!("/standards/{sid}/compare?from=1&to=2"), "版本比较"),
+        (format!("/standards/{sid}/comments"), "意见汇总处理表"),
+        (format!("/standards/{sid}/comments/1"), "序号 1 的意见"),
+        (format!("/standards/{sid}/edit"), "编辑标准信息"),
+        (format!("/standards/{dr}/versions/new"), "上传新版本"),
+    ] {
+        let (status, html) = editor.get_html(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let nav = &html[html.find("<nav class=\"breadcrumbs\"").unwrap_or_else(|| panic!("{path}: breadcrumbs"))..];
+        let nav = &nav[..nav.find("</nav>").unwrap()];
+        assert!(nav.contains("href=\"/standards\""), "{path}: back to the list");
+        assert!(nav.contains("aria-current=\"page\"") && nav.contains(here), "{path}: names the page");
+        let h1 = &html[html.find("<h1>").unwrap()..];
+        let h1 = &h1[..h1.find("</h1>").unwrap()];
+        assert!(!h1.contains("品质电商直播间管理规范") && !h1.contains("直播带货商品质量抽检规程"), "{path}: {h1}");
+        assert!(!h1.contains(": "), "{path}: Chinese punctuation in the heading: {h1}");
+    }
+    let (_, html) = editor.get_html(&format!("/standards/{sid}/comments/1")).await;
+    assert!(
+        html.contains(&format!("href=\"/standards/{sid}/comments\">意见汇总处理表</a>")),
+        "the comment sits under the table"
+    );
+    let (_, html) = editor.get_html("/standards/new").await;
+    assert!(html.contains("<li aria-current=\"page\">新建标准项目</li>"));
+}
+
+#[tokio::test]
+async fn editors_find_the_new_project_on_their_landing_page() {
+    let app = spawn_app().await;
+    for (who, sees) in
+        [("editor@example.org", true), ("admin@example.org", true), ("filer@example.org", false), ("", false)]
+    {
+        let c = app.other_client();
+        if !who.is_empty() {
+            c.login(who).await;
+        }
+        for page in ["/", "/standards"] {
+            let (_, html) = c.get_html(page).await;
+            assert_eq!(html.contains("href=\"/standards/new\""), sees, "{who:?} on {page}");
+            assert_eq!(html.contains("新建标准项目"), sees, "{who:?} on {page}");
+        }
+    }
+}
