@@ -34,6 +34,8 @@ pub struct TextView {
 
 pub struct EventView {
     pub at: String,
+    /// The same moment for machines (UTC, ISO 8601).
+    pub at_iso: String,
     pub org: String,
     pub action: String,
     pub note: String,
@@ -172,6 +174,7 @@ pub(super) async fn show_page(
                 let w = events::wording(lang, &e.action, e.to_state.as_deref(), &e.note);
                 EventView {
                     at: lang.datetime(e.at),
+                    at_iso: e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                     org: if lang == Lang::En { e.org_name_en.clone() } else { e.org_name_zh.clone() }
                         .unwrap_or_else(|| lang.t("audit.system").to_owned()),
                     action: w.action,
