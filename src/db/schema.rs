@@ -190,6 +190,7 @@ diesel::table! {
         disposition_reason -> Text,
         disposed_at -> Nullable<Timestamp>,
         disposed_by -> Nullable<BigInt>,
+        version -> Integer,
     }
 }
 

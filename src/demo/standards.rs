@@ -1,12 +1,15 @@
 //! Demo standards: the local standard draft 《品质电商直播间管理规范》 in public
-//! comment, and standards in every other state so every badge shows.
+//! comment, and standards in every other state so every badge shows. The demo
+//! follows the rules it enforces: every timeline starts with the proposal and
+//! runs in date order, every published standard has its released text, and
+//! local standards were open for comment at least 30 days.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::DemoIds;
 use crate::db::audit::Actor;
-use crate::db::schema::{comment_periods, comments, review_positions, standard_events, standards};
+use crate::db::schema::{comment_periods, comments, review_positions, standard_events, standard_versions, standards};
 use crate::db::standards::{self as sdb, Metadata};
 use crate::db::DbConn;
 use crate::domain::standard::StandardState;
@@ -26,59 +29,192 @@ type DemoComment = (
     Option<(&'static str, &'static str)>,
 );
 
-fn days_ago(n: i64) -> chrono::NaiveDateTime {
+/// 10:00 in Beijing on `d`, in UTC.
+fn at(d: NaiveDate) -> NaiveDateTime {
+    d.and_hms_opt(2, 0, 0).expect("a valid time")
+}
+
+fn days_ago(n: i64) -> NaiveDateTime {
     crate::db::now() - Duration::days(n)
 }
 
-fn event(
-    c: &mut DbConn,
-    actor: Actor,
-    id: i64,
-    at: chrono::NaiveDateTime,
-    action: &str,
-    from: Option<StandardState>,
-    to: Option<StandardState>,
-    note: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(standard_events::table)
-        .values((
-            standard_events::standard_id.eq(id),
-            standard_events::at.eq(at),
-            standard_events::actor_user_id.eq(actor.user_id),
-            standard_events::actor_org_id.eq(actor.org_id),
-            standard_events::action.eq(action),
-            standard_events::from_state.eq(from.map(|s| s.as_str())),
-            standard_events::to_state.eq(to.map(|s| s.as_str())),
-            standard_events::note.eq(note),
-        ))
-        .execute(c)?;
-    Ok(())
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("demo dates are valid")
 }
 
-/// Walk a project along the lifecycle with dated events, ending in `path`'s last state.
-fn walk(
-    c: &mut DbConn,
-    ids: &DemoIds,
+/// The text of a published demo standard.
+fn text(title: &str, scope: &str) -> String {
+    format!(
+        "## 前言\n\n本文件按照 GB/T 1.1—2020《标准化工作导则 第1部分：标准化文件的结构和起草规则》的规定起草。\n\n\
+         本文件由示例网络直播电商行业协会提出并归口。\n\n## 1 范围\n\n本文件{scope}\n\n\
+         ## 2 规范性引用文件\n\n本文件没有规范性引用文件。\n\n## 3 术语和定义\n\n本文件没有需要界定的术语和定义。\n\n\
+         ## 4 基本要求\n\n### 4.1 组织管理\n\n经营者应明确{title}的责任部门和责任人。\n\n\
+         ### 4.2 制度建设\n\n经营者应建立相应管理制度，并每年评估和修订。\n\n## 5 记录与评价\n\n\
+         经营者应保存相关记录不少于 3 年，并接受行业协会的评价。\n"
+    )
+}
+
+/// A project's timeline, written step by step in date order.
+struct Walk<'a> {
+    c: &'a mut DbConn,
+    ids: &'a DemoIds,
     id: i64,
-    start_days_ago: i64,
-    path: &[(&str, StandardState, &str)],
-) -> QueryResult<()> {
-    let editor = Actor::user(ids.editor, ids.association);
-    let reviewer = Actor::user(ids.reviewer, ids.regulator);
-    let mut from = StandardState::Proposed;
-    let step = (start_days_ago / (path.len() as i64 + 1)).max(1);
-    for (i, (action, to, note)) in path.iter().enumerate() {
-        let actor = if matches!(*action, "approve" | "reject" | "publish") { reviewer } else { editor };
-        event(c, actor, id, days_ago(start_days_ago - step * (i as i64 + 1)), action, Some(from), Some(*to), note)?;
-        from = *to;
+    state: StandardState,
+    last: NaiveDateTime,
+    versions: i32,
+    period: Option<i64>,
+}
+
+impl<'a> Walk<'a> {
+    /// The proposal (recorded when the project was created) dated `on`.
+    fn start(c: &'a mut DbConn, ids: &'a DemoIds, id: i64, on: NaiveDate) -> QueryResult<Walk<'a>> {
+        diesel::update(standard_events::table.filter(standard_events::standard_id.eq(id)))
+            .set(standard_events::at.eq(at(on)))
+            .execute(c)?;
+        diesel::update(standards::table.find(id))
+            .set((standards::created_at.eq(at(on)), standards::year.eq(chrono::Datelike::year(&on))))
+            .execute(c)?;
+        Ok(Walk { c, ids, id, state: StandardState::Proposed, last: at(on), versions: 0, period: None })
     }
-    diesel::update(standards::table.find(id))
-        .set((
-            standards::state.eq(from.as_str()),
-            standards::updated_at.eq(days_ago(start_days_ago - step * path.len() as i64)),
-        ))
-        .execute(c)?;
-    Ok(())
+
+    fn actor(&self, action: &str) -> Actor {
+        if matches!(action, "approve" | "reject" | "publish" | "supersede") || action.starts_with("position_") {
+            Actor::user(self.ids.reviewer, self.ids.regulator)
+        } else {
+            Actor::user(self.ids.editor, self.ids.association)
+        }
+    }
+
+    fn event(&mut self, on: NaiveDateTime, action: &str, to: Option<StandardState>, note: &str) -> QueryResult<()> {
+        assert!(on >= self.last, "demo timeline of standard {} out of order at {action}", self.id);
+        let actor = self.actor(action);
+        diesel::insert_into(standard_events::table)
+            .values((
+                standard_events::standard_id.eq(self.id),
+                standard_events::at.eq(on),
+                standard_events::actor_user_id.eq(actor.user_id),
+                standard_events::actor_org_id.eq(actor.org_id),
+                standard_events::action.eq(action),
+                standard_events::from_state.eq(to.map(|_| self.state.as_str())),
+                standard_events::to_state.eq(to.map(|s| s.as_str())),
+                standard_events::note.eq(note),
+            ))
+            .execute(self.c)?;
+        self.last = on;
+        if let Some(to) = to {
+            if self.state == StandardState::PublicComment && to != StandardState::PublicComment {
+                if let Some(p) = self.period.take() {
+                    diesel::update(comment_periods::table.find(p))
+                        .set(comment_periods::closed_at.eq(Some(on)))
+                        .execute(self.c)?;
+                }
+            }
+            if to == StandardState::TechnicalReview {
+                diesel::update(standards::table.find(self.id))
+                    .set(standards::review_round.eq(standards::review_round + 1))
+                    .execute(self.c)?;
+            }
+            self.state = to;
+        }
+        Ok(())
+    }
+
+    /// A lifecycle move on `on`.
+    fn step(&mut self, on: NaiveDate, action: &str, to: StandardState, note: &str) -> QueryResult<&mut Self> {
+        self.event(at(on), action, Some(to), note)?;
+        Ok(self)
+    }
+
+    /// The next version of the text.
+    fn version(&mut self, on: NaiveDate, label: &str, body: &str, note: &str) -> QueryResult<&mut Self> {
+        self.versions += 1;
+        diesel::insert_into(standard_versions::table)
+            .values((
+                standard_versions::standard_id.eq(self.id),
+                standard_versions::n.eq(self.versions),
+                standard_versions::label.eq(label),
+                standard_versions::body_md.eq(body),
+                standard_versions::note.eq(note),
+                standard_versions::created_at.eq(at(on)),
+                standard_versions::created_by.eq(Some(self.ids.editor)),
+            ))
+            .execute(self.c)?;
+        let n = self.versions;
+        self.event(at(on), "add_version", None, &format!("v{n} {label}"))?;
+        Ok(self)
+    }
+
+    /// Public comment from `on`, for the days `starts`..=`ends`.
+    fn open_comment(&mut self, on: NaiveDate, starts: NaiveDate, ends: NaiveDate) -> QueryResult<&mut Self> {
+        let period: i64 = diesel::insert_into(comment_periods::table)
+            .values((
+                comment_periods::standard_id.eq(self.id),
+                comment_periods::starts_on.eq(starts),
+                comment_periods::ends_on.eq(ends),
+                comment_periods::opened_at.eq(at(on)),
+            ))
+            .returning(comment_periods::id)
+            .get_result(self.c)?;
+        self.event(at(on), "open_comment", Some(StandardState::PublicComment), &format!("{starts} ~ {ends}"))?;
+        self.period = Some(period);
+        Ok(self)
+    }
+
+    /// Number and dates recorded on `on`.
+    fn publication(
+        &mut self,
+        on: NaiveDate,
+        number: &str,
+        release: NaiveDate,
+        implementation: NaiveDate,
+    ) -> QueryResult<&mut Self> {
+        let search: String = standards::table.find(self.id).select(standards::search_text).first(self.c)?;
+        diesel::update(standards::table.find(self.id))
+            .set((
+                standards::number.eq(number),
+                standards::release_date.eq(release),
+                standards::implementation_date.eq(implementation),
+                standards::year.eq(chrono::Datelike::year(&release)),
+                standards::search_text.eq(format!(
+                    "{search} {} {}",
+                    number.to_lowercase(),
+                    number.replace('—', "-").to_lowercase()
+                )),
+            ))
+            .execute(self.c)?;
+        self.event(at(on), "set_publication", None, &format!("{number} · {release} · {implementation}"))?;
+        Ok(self)
+    }
+
+    /// The whole way from approval to publication, released on `release`:
+    /// drafting, a comment period of 35 days, technical review, the draft for
+    /// approval with `body`, publication.
+    fn through_publication(
+        &mut self,
+        release: NaiveDate,
+        implementation: NaiveDate,
+        number: &str,
+        body: &str,
+    ) -> QueryResult<&mut Self> {
+        let r = |days: i64| release - Duration::days(days);
+        self.step(r(500), "approve", StandardState::Approved, "同意立项。")?
+            .step(r(480), "start_drafting", StandardState::Drafting, "")?
+            .version(r(400), "comment_draft", body, "征求意见稿")?
+            .open_comment(r(390), r(389), r(355))?
+            .step(r(330), "submit_for_review", StandardState::TechnicalReview, "")?
+            .step(r(250), "close_review", StandardState::SubmittedForApproval, "")?
+            .version(r(200), "approval_draft", body, "报批稿")?
+            .publication(r(20), number, release, implementation)?
+            .step(r(10), "publish", StandardState::Published, "")
+    }
+
+    /// Record the state reached and when the standard last changed.
+    fn finish(&mut self) -> QueryResult<()> {
+        diesel::update(standards::table.find(self.id))
+            .set((standards::state.eq(self.state.as_str()), standards::updated_at.eq(self.last)))
+            .execute(self.c)?;
+        Ok(())
+    }
 }
 
 fn meta(
@@ -104,220 +240,143 @@ fn meta(
     }
 }
 
-fn publish(c: &mut DbConn, id: i64, number: &str, release: NaiveDate, implementation: NaiveDate) -> QueryResult<()> {
-    let search: String = standards::table.find(id).select(standards::search_text).first(c)?;
-    diesel::update(standards::table.find(id))
-        .set((
-            standards::number.eq(number),
-            standards::release_date.eq(release),
-            standards::implementation_date.eq(implementation),
-            standards::year.eq(chrono::Datelike::year(&release)),
-            standards::search_text.eq(format!(
-                "{search} {} {}",
-                number.to_lowercase(),
-                number.replace('—', "-").to_lowercase()
-            )),
-        ))
-        .execute(c)?;
-    Ok(())
-}
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("demo dates are valid")
-}
-
 pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     use StandardState as S;
     let today = crate::i18n::beijing_today();
     let editor = Actor::user(ids.editor, ids.association);
     let p = &ids.platforms;
+    let create = |c: &mut DbConn, m: Metadata| sdb::create(c, editor, None, &m, None, today);
 
-    // The withdrawn one, superseded by the group standard in force.
-    let old = sdb::create(
+    // Superseded: the group standard of 2021, replaced by the one of 2025.
+    let scope = "规定了网络直播营销服务的基本要求。";
+    let old = create(
         c,
-        editor,
-        &meta(
+        meta(
             ids,
             "group",
             "网络直播营销服务规范",
             "Specification for live-stream marketing services",
-            "规定了网络直播营销服务的基本要求。",
+            scope,
             vec![p[0]],
             None,
         ),
-        None,
-        today,
     )?;
-    walk(
+    let (release, implementation) = (d("2021-03-01"), d("2021-04-01"));
+    let mut w = Walk::start(c, ids, old, release - Duration::days(540))?;
+    w.through_publication(release, implementation, "T/SHDSXH 001—2021", &text("网络直播营销服务", scope))?;
+    w.finish()?;
+
+    let scope = "规定了网络直播营销主播的从业要求、行为规范和服务评价。";
+    let new = create(
         c,
-        ids,
-        old,
-        1900,
-        &[
-            ("approve", S::Approved, ""),
-            ("start_drafting", S::Drafting, ""),
-            ("open_comment", S::PublicComment, ""),
-            ("submit_for_review", S::TechnicalReview, ""),
-            ("close_review", S::SubmittedForApproval, "passed"),
-            ("publish", S::Published, ""),
-        ],
-    )?;
-    publish(c, old, "T/SHDSXH 001—2021", d("2021-03-01"), d("2021-04-01"))?;
-    let new = sdb::create(
-        c,
-        editor,
-        &meta(
+        meta(
             ids,
             "group",
             "网络直播营销主播服务规范",
             "Service specification for live-stream marketing hosts",
-            "规定了网络直播营销主播的从业要求、行为规范和服务评价。",
+            scope,
             vec![p[0], p[1], p[2]],
             Some(old),
         ),
-        None,
-        today,
     )?;
-    walk(
-        c,
-        ids,
-        new,
-        600,
-        &[
-            ("approve", S::Approved, ""),
-            ("start_drafting", S::Drafting, ""),
-            ("open_comment", S::PublicComment, ""),
-            ("submit_for_review", S::TechnicalReview, ""),
-            ("close_review", S::SubmittedForApproval, "passed"),
-            ("publish", S::Published, ""),
-        ],
-    )?;
-    publish(c, new, "T/SHDSXH 002—2025", d("2025-06-01"), d("2025-07-01"))?;
-    diesel::update(standards::table.find(old)).set(standards::state.eq(S::Superseded.as_str())).execute(c)?;
-    event(c, editor, old, days_ago(170), "supersede", Some(S::Published), Some(S::Superseded), "T/SHDSXH 002—2025")?;
+    let (release, implementation) = (d("2025-06-01"), d("2025-07-01"));
+    let mut w = Walk::start(c, ids, new, release - Duration::days(540))?;
+    w.through_publication(release, implementation, "T/SHDSXH 002—2025", &text("主播服务", scope))?;
+    w.finish()?;
+    // Its publication superseded the old one, that day.
+    let mut w = Walk { c, ids, id: old, state: S::Published, last: at(d("2021-03-01")), versions: 2, period: None };
+    w.step(release - Duration::days(10), "supersede", S::Superseded, "T/SHDSXH 002—2025")?;
+    w.finish()?;
 
-    // Withdrawn after periodic review.
-    let wd = sdb::create(
+    // Withdrawn after a periodic review.
+    let scope = "规定了直播电商仓储与配送服务要求。";
+    let wd = create(
         c,
-        editor,
-        &meta(
+        meta(
             ids,
             "group",
             "直播电商仓储配送服务要求",
             "Warehousing and delivery services for live-stream e-commerce",
-            "规定了直播电商仓储与配送服务要求。",
+            scope,
             vec![],
             None,
         ),
-        None,
-        today,
     )?;
-    walk(
-        c,
-        ids,
-        wd,
-        2100,
-        &[
-            ("approve", S::Approved, ""),
-            ("start_drafting", S::Drafting, ""),
-            ("open_comment", S::PublicComment, ""),
-            ("submit_for_review", S::TechnicalReview, ""),
-            ("close_review", S::SubmittedForApproval, "passed"),
-            ("publish", S::Published, ""),
-            ("withdraw", S::Withdrawn, "复审认为已不适应行业发展，予以废止。"),
-        ],
+    let (release, implementation) = (d("2020-05-01"), d("2020-06-01"));
+    let mut w = Walk::start(c, ids, wd, release - Duration::days(540))?;
+    w.through_publication(release, implementation, "T/SHDSXH 004—2020", &text("仓储配送服务", scope))?.step(
+        d("2025-12-31"),
+        "withdraw",
+        S::Withdrawn,
+        "复审认为已不适应行业发展，予以废止。",
     )?;
-    publish(c, wd, "T/SHDSXH 004—2020", d("2020-05-01"), d("2020-06-01"))?;
+    w.finish()?;
     diesel::update(standards::table.find(wd)).set(standards::withdrawn_date.eq(d("2025-12-31"))).execute(c)?;
 
     // A local standard released, not yet in force.
-    let up = sdb::create(
+    let scope = "规定了网络直播营销活动中价格标示的要求。";
+    let up = create(
         c,
-        editor,
-        &meta(
+        meta(
             ids,
             "local",
             "网络直播营销活动价格标示指引",
             "Guidelines for price marking in live-stream marketing",
-            "规定了网络直播营销活动中价格标示的要求。",
+            scope,
             vec![p[3]],
             None,
         ),
-        None,
-        today,
-    )?;
-    walk(
-        c,
-        ids,
-        up,
-        400,
-        &[
-            ("approve", S::Approved, ""),
-            ("start_drafting", S::Drafting, ""),
-            ("open_comment", S::PublicComment, ""),
-            ("submit_for_review", S::TechnicalReview, ""),
-            ("close_review", S::SubmittedForApproval, "passed"),
-            ("publish", S::Published, ""),
-        ],
     )?;
     let release = today - Duration::days(20);
-    publish(c, up, &format!("DB31/T 1600—{}", chrono::Datelike::year(&release)), release, today + Duration::days(40))?;
+    let number = format!("DB31/T 1600—{}", chrono::Datelike::year(&release));
+    let mut w = Walk::start(c, ids, up, release - Duration::days(540))?;
+    w.through_publication(release, today + Duration::days(40), &number, &text("价格标示", scope))?;
+    w.finish()?;
 
     // In technical review, with two votes cast.
-    let tr = sdb::create(
+    let scope = "规定了直播电商售后服务的流程和时限。";
+    let tr = create(
         c,
-        editor,
-        &meta(
+        meta(
             ids,
             "group",
             "直播电商售后服务规范",
             "After-sales service for live-stream e-commerce",
-            "规定了直播电商售后服务的流程和时限。",
+            scope,
             vec![p[4], p[5]],
             None,
         ),
-        None,
-        today,
     )?;
-    walk(
-        c,
-        ids,
-        tr,
-        200,
-        &[
-            ("approve", S::Approved, ""),
-            ("start_drafting", S::Drafting, ""),
-            ("open_comment", S::PublicComment, ""),
-            ("submit_for_review", S::TechnicalReview, ""),
-        ],
-    )?;
-    diesel::update(standards::table.find(tr)).set(standards::review_round.eq(1)).execute(c)?;
-    diesel::insert_into(review_positions::table)
-        .values((
-            review_positions::standard_id.eq(tr),
-            review_positions::round.eq(1),
-            review_positions::reviewer_id.eq(ids.reviewer),
-            review_positions::position.eq("approve_with_changes"),
-            review_positions::opinion.eq("建议明确退货运费承担规则。"),
-            review_positions::cast_at.eq(days_ago(3)),
-        ))
-        .execute(c)?;
-    diesel::insert_into(review_positions::table)
-        .values((
-            review_positions::standard_id.eq(tr),
-            review_positions::round.eq(1),
-            review_positions::reviewer_id.eq(ids.admin),
-            review_positions::position.eq("approve"),
-            review_positions::opinion.eq(""),
-            review_positions::cast_at.eq(days_ago(2)),
-        ))
-        .execute(c)?;
+    let ago = |n: i64| today - Duration::days(n);
+    let mut w = Walk::start(c, ids, tr, ago(200))?;
+    w.step(ago(190), "approve", S::Approved, "")?
+        .step(ago(180), "start_drafting", S::Drafting, "")?
+        .version(ago(120), "comment_draft", &text("售后服务", scope), "征求意见稿")?
+        .open_comment(ago(110), ago(109), ago(80))?
+        .step(ago(60), "submit_for_review", S::TechnicalReview, "")?;
+    let votes = [
+        (ids.reviewer, "approve_with_changes", "建议明确退货运费承担规则。", days_ago(3)),
+        (ids.admin, "approve", "", days_ago(2)),
+    ];
+    for (reviewer, position, opinion, cast_at) in votes {
+        diesel::insert_into(review_positions::table)
+            .values((
+                review_positions::standard_id.eq(tr),
+                review_positions::round.eq(1),
+                review_positions::reviewer_id.eq(reviewer),
+                review_positions::position.eq(position),
+                review_positions::opinion.eq(opinion),
+                review_positions::cast_at.eq(cast_at),
+            ))
+            .execute(w.c)?;
+        w.event(cast_at, &format!("position_{position}"), None, opinion)?;
+    }
+    w.finish()?;
 
-    // Drafting, and a proposal waiting for approval (visible to staff only).
-    let dr = sdb::create(
+    // Drafting, and a proposal waiting for approval (seen by its association and the regulator only).
+    let dr = create(
         c,
-        editor,
-        &meta(
+        meta(
             ids,
             "group",
             "直播带货商品质量抽检规程",
@@ -326,14 +385,13 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
             vec![],
             None,
         ),
-        None,
-        today,
     )?;
-    walk(c, ids, dr, 60, &[("approve", S::Approved, ""), ("start_drafting", S::Drafting, "")])?;
-    sdb::create(
+    let mut w = Walk::start(c, ids, dr, ago(60))?;
+    w.step(ago(50), "approve", S::Approved, "")?.step(ago(45), "start_drafting", S::Drafting, "")?;
+    w.finish()?;
+    let proposal = create(
         c,
-        editor,
-        &meta(
+        meta(
             ids,
             "group",
             "直播间虚拟礼物消费提示规范",
@@ -342,15 +400,13 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
             vec![],
             None,
         ),
-        None,
-        today,
     )?;
+    Walk::start(c, ids, proposal, ago(5))?.finish()?;
 
     // 《品质电商直播间管理规范》: local standard in public comment, two versions, a dozen comments.
-    let q = sdb::create(
+    let q = create(
         c,
-        editor,
-        &Metadata {
+        Metadata {
             kind: "local",
             title_zh: "品质电商直播间管理规范".into(),
             title_en: "Management specification for quality e-commerce live-stream rooms".into(),
@@ -362,47 +418,17 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
             ccs: "A 20".into(),
             replaces_id: None,
         },
-        None,
-        today,
     )?;
-    walk(c, ids, q, 90, &[("approve", S::Approved, "同意立项。"), ("start_drafting", S::Drafting, "")])?;
-    for (n, body, note, ago) in [(1, V1, "工作组讨论稿", 40), (2, V2, "征求意见稿", 11)] {
-        diesel::insert_into(crate::db::schema::standard_versions::table)
-            .values((
-                crate::db::schema::standard_versions::standard_id.eq(q),
-                crate::db::schema::standard_versions::n.eq(n),
-                crate::db::schema::standard_versions::label.eq("comment_draft"),
-                crate::db::schema::standard_versions::body_md.eq(body),
-                crate::db::schema::standard_versions::note.eq(note),
-                crate::db::schema::standard_versions::created_at.eq(days_ago(ago)),
-                crate::db::schema::standard_versions::created_by.eq(Some(ids.editor)),
-            ))
-            .execute(c)?;
-        event(c, editor, q, days_ago(ago), "add_version", None, None, &format!("v{n} comment_draft"))?;
-    }
-    let (starts, ends) = (today - Duration::days(10), today + Duration::days(25));
-    event(
-        c,
-        editor,
-        q,
-        days_ago(10),
-        "open_comment",
-        Some(S::Drafting),
-        Some(S::PublicComment),
-        &format!("{starts} ~ {ends}"),
-    )?;
-    diesel::update(standards::table.find(q))
-        .set((standards::state.eq(S::PublicComment.as_str()), standards::updated_at.eq(days_ago(1))))
-        .execute(c)?;
-    let period: i64 = diesel::insert_into(comment_periods::table)
-        .values((
-            comment_periods::standard_id.eq(q),
-            comment_periods::starts_on.eq(starts),
-            comment_periods::ends_on.eq(ends),
-            comment_periods::opened_at.eq(days_ago(10)),
-        ))
-        .returning(comment_periods::id)
-        .get_result(c)?;
+    let (starts, ends) = (ago(10), today + Duration::days(25));
+    let mut w = Walk::start(c, ids, q, ago(90))?;
+    w.step(ago(80), "approve", S::Approved, "同意立项。")?
+        .step(ago(70), "start_drafting", S::Drafting, "")?
+        .version(ago(40), "comment_draft", V1, "工作组讨论稿")?
+        .version(ago(11), "comment_draft", V2, "征求意见稿")?
+        .open_comment(ago(10), starts, ends)?;
+    let period = w.period.expect("the comment period was just opened");
+    w.finish()?;
+    diesel::update(standards::table.find(q)).set(standards::updated_at.eq(days_ago(1))).execute(c)?;
     let sample: [DemoComment; 12] = [
         (
             "5.1",

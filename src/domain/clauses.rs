@@ -51,6 +51,63 @@ pub fn split(text: &str) -> Vec<Clause> {
     out
 }
 
+/// The clause number a heading's text starts with (`5.2 培训` → `5.2`).
+pub fn heading_number(text: &str) -> Option<String> {
+    clause_number(&format!("# {text}")).map(|(n, _)| n)
+}
+
+/// The numbered clauses of a text, in the order they appear.
+pub fn numbers(text: &str) -> Vec<String> {
+    split(text).into_iter().filter(|c| c.number != "0").map(|c| c.number).collect()
+}
+
+/// A clause reference as people type it, in the form the headings use:
+/// full-width digits, letters and dots made plain, `第5.2条` → `5.2`, `5.2.` → `5.2`.
+pub fn normalise_ref(s: &str) -> String {
+    let plain: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '．' | '。' => '.',
+            c => c,
+        })
+        .collect();
+    let t = plain.trim();
+    let t = t.strip_prefix('第').unwrap_or(t);
+    let t = t.trim_end_matches(['条', '章', '节', '款']);
+    let t = t.trim().trim_end_matches('.');
+    let t = t.strip_prefix("附录").map(str::trim).unwrap_or(t);
+    if t.len() == 1 || t.contains('.') {
+        t.to_ascii_uppercase()
+    } else {
+        t.to_owned()
+    }
+}
+
+/// The references in a comment's clause field that the text commented on does
+/// not have. Several may be given (separated by `、`, `，`, `,`, `；`, `;` or
+/// spaces). An empty field is a general comment; a text without numbered
+/// clauses takes any reference; `前言` or "foreword" names the front matter.
+pub fn unknown_refs(reference: &str, text: &str) -> Vec<String> {
+    let clauses = split(text);
+    if !clauses.iter().any(|c| c.number != "0") {
+        return Vec::new();
+    }
+    let has_front = clauses.iter().any(|c| c.number == "0");
+    reference
+        .split(|c: char| matches!(c, '、' | '，' | ',' | '；' | ';') || c.is_whitespace())
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .filter(|r| {
+            let n = normalise_ref(r);
+            let front = n == "前言" || n.eq_ignore_ascii_case("foreword") || n == "0";
+            !((front && has_front) || clauses.iter().any(|c| c.number == n))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A piece of a text diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Piece {
@@ -60,7 +117,7 @@ pub enum Piece {
 }
 
 /// Tokens: each CJK (non-ASCII) character alone, ASCII words and spaces as runs.
-fn tokens(s: &str) -> Vec<&str> {
+pub fn tokens(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut prev_kind = 0u8;
@@ -93,31 +150,30 @@ fn push(out: &mut Vec<Piece>, p: Piece) {
     }
 }
 
-/// Differences between two texts (longest common subsequence of tokens;
-/// very long texts fall back to whole-text replacement).
-pub fn diff(old: &str, new: &str) -> Vec<Piece> {
-    if old == new {
-        return if old.is_empty() { vec![] } else { vec![Piece::Same(old.to_owned())] };
-    }
-    let a = tokens(old);
-    let b = tokens(new);
+/// One step of an edit script between two token sequences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    /// Token `a[i]` equals `b[j]`.
+    Same(usize, usize),
+    /// Token `a[i]` was removed.
+    Removed(usize),
+    /// Token `b[j]` was added.
+    Added(usize),
+}
+
+/// The edit script from `a` to `b` (longest common subsequence; very long
+/// middles fall back to removing all of one and adding all of the other).
+pub fn edits(a: &[&str], b: &[&str]) -> Vec<Edit> {
     // Common prefix and suffix first: they are most of a typical edit.
-    let pre = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let suf = a[pre..].iter().rev().zip(b[pre..].iter().rev()).take_while(|(x, y)| x == y).count();
     let (am, bm) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
-    let mut out = Vec::new();
-    if pre > 0 {
-        push(&mut out, Piece::Same(a[..pre].concat()));
-    }
-    if am.len() * bm.len() > 4_000_000 {
-        if !am.is_empty() {
-            push(&mut out, Piece::Removed(am.concat()));
-        }
-        if !bm.is_empty() {
-            push(&mut out, Piece::Added(bm.concat()));
-        }
+    let mut out: Vec<Edit> = (0..pre).map(|i| Edit::Same(i, i)).collect();
+    let (n, m) = (am.len(), bm.len());
+    if n * m > 4_000_000 {
+        out.extend((0..n).map(|i| Edit::Removed(pre + i)));
+        out.extend((0..m).map(|j| Edit::Added(pre + j)));
     } else {
-        let (n, m) = (am.len(), bm.len());
         let mut lcs = vec![0u32; (n + 1) * (m + 1)];
         for i in (0..n).rev() {
             for j in (0..m).rev() {
@@ -131,26 +187,41 @@ pub fn diff(old: &str, new: &str) -> Vec<Piece> {
         let (mut i, mut j) = (0, 0);
         while i < n && j < m {
             if am[i] == bm[j] {
-                push(&mut out, Piece::Same(am[i].to_owned()));
+                out.push(Edit::Same(pre + i, pre + j));
                 i += 1;
                 j += 1;
             } else if lcs[(i + 1) * (m + 1) + j] >= lcs[i * (m + 1) + j + 1] {
-                push(&mut out, Piece::Removed(am[i].to_owned()));
+                out.push(Edit::Removed(pre + i));
                 i += 1;
             } else {
-                push(&mut out, Piece::Added(bm[j].to_owned()));
+                out.push(Edit::Added(pre + j));
                 j += 1;
             }
         }
-        for t in &am[i..] {
-            push(&mut out, Piece::Removed((*t).to_owned()));
-        }
-        for t in &bm[j..] {
-            push(&mut out, Piece::Added((*t).to_owned()));
-        }
+        out.extend((i..n).map(|i| Edit::Removed(pre + i)));
+        out.extend((j..m).map(|j| Edit::Added(pre + j)));
     }
-    if suf > 0 {
-        push(&mut out, Piece::Same(a[a.len() - suf..].concat()));
+    out.extend((0..suf).map(|k| Edit::Same(a.len() - suf + k, b.len() - suf + k)));
+    out
+}
+
+/// Differences between two texts, word by word (each CJK character a word).
+pub fn diff(old: &str, new: &str) -> Vec<Piece> {
+    if old == new {
+        return if old.is_empty() { vec![] } else { vec![Piece::Same(old.to_owned())] };
+    }
+    let a = tokens(old);
+    let b = tokens(new);
+    let mut out = Vec::new();
+    for e in edits(&a, &b) {
+        push(
+            &mut out,
+            match e {
+                Edit::Same(i, _) => Piece::Same(a[i].to_owned()),
+                Edit::Removed(i) => Piece::Removed(a[i].to_owned()),
+                Edit::Added(j) => Piece::Added(b[j].to_owned()),
+            },
+        );
     }
     out
 }
@@ -276,6 +347,23 @@ mod tests {
         );
         let scope = &rows[1].body;
         assert!(scope.contains(&Piece::Added("品质电商".into())), "{scope:?}");
+    }
+
+    #[test]
+    fn clause_references_are_checked_against_the_text() {
+        assert_eq!(numbers(V1), ["1", "4", "4.1", "4.2"]);
+        assert_eq!(heading_number("4.1 资质核验").as_deref(), Some("4.1"));
+        assert_eq!(heading_number("前言"), None);
+        for ok in ["4.1", "第4.1条", "４．１", "4.1.", " 4 ", "4.1、4.2", "1, 4.2", "前言", "", "  "] {
+            assert!(unknown_refs(ok, V1).is_empty(), "{ok:?} exists");
+        }
+        assert_eq!(unknown_refs("99.9", V1), ["99.9"]);
+        assert_eq!(unknown_refs("4.1；5.3、4.3", V1), ["5.3", "4.3"]);
+        assert_eq!(unknown_refs("4.1.1", V1), ["4.1.1"]);
+        // A text without numbered clauses takes anything.
+        assert!(unknown_refs("99.9", "# 标题\n正文").is_empty());
+        assert_eq!(normalise_ref("附录a.1"), "A.1");
+        assert_eq!(normalise_ref("第５章"), "5");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! and images may only point to http(s), mailto or local paths, so the output
 //! can be inserted into a page as is.
 
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 fn safe_url(url: &str) -> bool {
     let u = url.trim().to_ascii_lowercase();
@@ -15,6 +15,13 @@ fn safe_url(url: &str) -> bool {
 
 /// Render `source` to HTML that is safe to embed.
 pub fn render(source: &str) -> String {
+    render_with_headings(source, |_| None)
+}
+
+/// Like [`render`], and for each heading `heading(its text)` may give the
+/// heading an id and HTML to put right after it. That HTML is inserted as is:
+/// the caller escapes what it puts in.
+pub fn render_with_headings(source: &str, mut heading: impl FnMut(&str) -> Option<(String, String)>) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let parser = Parser::new_ext(source, options).map(|event| match event {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
@@ -26,8 +33,41 @@ pub fn render(source: &str) -> String {
         }
         e => e,
     });
+    let mut events: Vec<Event> = Vec::new();
+    // A heading is held back until its text is known.
+    let mut held: Option<Vec<Event>> = None;
+    for e in parser {
+        match (&mut held, e) {
+            (None, e @ Event::Start(Tag::Heading { .. })) => held = Some(vec![e]),
+            (Some(h), Event::End(TagEnd::Heading(level))) => {
+                let text: String = h
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let extra = heading(&text);
+                let mut h = std::mem::take(h);
+                if let (Some((id, _)), Some(Event::Start(Tag::Heading { id: slot, .. }))) = (&extra, h.first_mut()) {
+                    *slot = Some(CowStr::from(id.clone()));
+                }
+                events.append(&mut h);
+                events.push(Event::End(TagEnd::Heading(level)));
+                if let Some((_, html)) = extra {
+                    events.push(Event::Html(CowStr::from(html)));
+                }
+                held = None;
+            }
+            (Some(h), e) => h.push(e),
+            (None, e) => events.push(e),
+        }
+    }
+    if let Some(mut h) = held {
+        events.append(&mut h);
+    }
     let mut out = String::with_capacity(source.len() * 3 / 2);
-    html::push_html(&mut out, parser);
+    html::push_html(&mut out, events.into_iter());
     out
 }
 
@@ -67,5 +107,15 @@ mod tests {
         }
         assert!(render("[ok](https://example.org)").contains("href=\"https://example.org\""));
         assert!(render("[ok](/standards/1)").contains("href=\"/standards/1\""));
+    }
+
+    #[test]
+    fn headings_get_an_id_and_what_follows_them() {
+        let h = render_with_headings("## 5.2 培训\n\n正文\n\n## 其他 <b>x</b>", |t| {
+            t.starts_with("5.2").then(|| ("clause-5.2".to_owned(), "<p class=\"after\">after</p>".to_owned()))
+        });
+        assert!(h.contains("<h2 id=\"clause-5.2\">5.2 培训</h2>\n<p class=\"after\">after</p>"), "{h}");
+        assert!(h.contains("<h2>其他 &lt;b&gt;x&lt;/b&gt;</h2>"), "raw HTML in headings stays text: {h}");
+        assert_eq!(render_with_headings("a\n\n## b", |_| None), render("a\n\n## b"));
     }
 }

@@ -14,6 +14,7 @@ mod dashboard;
 mod pledges;
 mod reports;
 mod security;
+mod standards;
 
 use harness::{scenario, World};
 
@@ -92,8 +93,8 @@ async fn editor_disposes_the_comment() {
         let table = format!("/standards/{}/comments", s.standard_id);
         w.goto(&table).await?;
         let reason = "核验频次已在第 5.1 条统一为每年一次，重点主播每半年一次。";
-        w.select(&format!("#d-{}", s.seq), "partly_accepted").await?;
-        w.fill(&format!("#r-{}", s.seq), reason).await?;
+        w.select(&format!("#f-disposition-{}", s.seq), "partly_accepted").await?;
+        w.fill(&format!("#f-reason-{}", s.seq), reason).await?;
         w.click(&format!("tr#c{} form.dispose button[type=submit]", s.seq)).await?;
         let here = w.here().await?;
         check!(here.starts_with(&table), "disposing did not return to the table: {here}");
