@@ -115,6 +115,7 @@ impl Application {
             }
             App::new()
                 .app_data(state.clone())
+                .app_data(site::flow::path_config())
                 .app_data(web::FormConfig::default().limit(4 * 1024 * 1024))
                 .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
                 .configure(site::routes)

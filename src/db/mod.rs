@@ -217,6 +217,38 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, DbError> {
     pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
 }
 
+/// Why a workflow step did not happen: the rules refused it (`R`, the user's
+/// to correct or to hear about), or the database failed.
+#[derive(Debug)]
+pub enum Fail<R> {
+    Refused(R),
+    Db(DbError),
+}
+
+impl<R> From<diesel::result::Error> for Fail<R> {
+    fn from(e: diesel::result::Error) -> Self {
+        Fail::Db(DbError::Query(e))
+    }
+}
+
+impl<R: std::fmt::Debug> std::fmt::Display for Fail<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fail::Refused(r) => write!(f, "refused: {r:?}"),
+            Fail::Db(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Tools and demo loaders (anyhow) report a refusal as an error.
+impl<R: std::fmt::Debug> std::error::Error for Fail<R> {}
+
+impl<R> From<DbError> for Fail<R> {
+    fn from(e: DbError) -> Self {
+        Fail::Db(e)
+    }
+}
+
 /// Run `f` in one write transaction. On SQLite the transaction takes the write
 /// lock at once (`BEGIN IMMEDIATE`) so concurrent writers queue on the busy
 /// timeout instead of failing on a lock upgrade.

@@ -10,6 +10,7 @@ pub mod diffview;
 pub mod export;
 pub mod feeds;
 pub mod files;
+pub mod flow;
 pub mod forms;
 pub mod home;
 pub mod markdown;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::super::audit::{self, Actor};
 use super::super::schema::{reporting_periods, reports};
-use super::super::DbConn;
+use super::super::{DbConn, Fail};
 use super::Period;
 use crate::domain::period::{DateProblem, PeriodDates};
 
@@ -70,21 +70,18 @@ pub enum PeriodProblem {
 }
 
 /// Why a period cannot be created, changed or deleted.
-#[derive(Debug, thiserror::Error)]
-pub enum PeriodError {
-    #[error("period not found")]
+#[derive(Debug)]
+pub enum PeriodRefusal {
     NotFound,
     /// Every problem of the period as given, at once.
-    #[error("invalid period")]
     Invalid(Vec<PeriodProblem>),
     /// A report has been opened for it: it stays as it is.
-    #[error("reports opened")]
     HasReports,
-    #[error("changed meanwhile")]
-    Conflict,
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
+    /// Changed or deleted by someone else since the form was shown.
+    Stale,
 }
+
+type PeriodResult<T> = Result<T, Fail<PeriodRefusal>>;
 
 /// Number of reports opened for each of these periods (one query).
 pub fn report_counts(conn: &mut DbConn, period_ids: &[i64]) -> QueryResult<HashMap<i64, i64>> {
@@ -120,7 +117,7 @@ pub(super) fn share_pledge(conn: &mut DbConn, pledge_id: i64) -> QueryResult<()>
 }
 
 /// The rules between a period and the pledge's other periods; every problem at once.
-fn check(conn: &mut DbConn, pledge_id: i64, except: Option<i64>, d: &PeriodData) -> Result<(), PeriodError> {
+fn check(conn: &mut DbConn, pledge_id: i64, except: Option<i64>, d: &PeriodData) -> PeriodResult<()> {
     let mut problems: Vec<PeriodProblem> = d.dates().problems().into_iter().map(PeriodProblem::Dates).collect();
     let others: Vec<Period> = periods_of(conn, pledge_id)?.into_iter().filter(|p| Some(p.id) != except).collect();
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
@@ -139,11 +136,11 @@ fn check(conn: &mut DbConn, pledge_id: i64, except: Option<i64>, d: &PeriodData)
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(PeriodError::Invalid(problems))
+        Err(Fail::Refused(PeriodRefusal::Invalid(problems)))
     }
 }
 
-pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &PeriodData) -> Result<i64, PeriodError> {
+pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &PeriodData) -> PeriodResult<i64> {
     lock_pledge(conn, pledge_id)?;
     check(conn, pledge_id, None, d)?;
     let id = diesel::insert_into(reporting_periods::table)
@@ -166,15 +163,15 @@ pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &Period
 
 /// The period, locked for this transaction, if no report was opened for it
 /// and it is still at `expected_version`.
-fn lock_unused(conn: &mut DbConn, pledge_id: i64, id: i64, expected_version: i32) -> Result<Period, PeriodError> {
+fn lock_unused(conn: &mut DbConn, pledge_id: i64, id: i64, expected_version: i32) -> PeriodResult<Period> {
     lock_pledge(conn, pledge_id)?;
-    let p = period(conn, id)?.filter(|p| p.pledge_id == pledge_id).ok_or(PeriodError::NotFound)?;
+    let p = period(conn, id)?.filter(|p| p.pledge_id == pledge_id).ok_or(Fail::Refused(PeriodRefusal::NotFound))?;
     if p.version != expected_version {
-        return Err(PeriodError::Conflict);
+        return Err(Fail::Refused(PeriodRefusal::Stale));
     }
     let opened: i64 = reports::table.filter(reports::period_id.eq(id)).count().get_result(conn)?;
     if opened > 0 {
-        return Err(PeriodError::HasReports);
+        return Err(Fail::Refused(PeriodRefusal::HasReports));
     }
     Ok(p)
 }
@@ -187,7 +184,7 @@ pub fn update_period(
     id: i64,
     expected_version: i32,
     d: &PeriodData,
-) -> Result<(), PeriodError> {
+) -> PeriodResult<()> {
     let before = lock_unused(conn, pledge_id, id, expected_version)?;
     check(conn, pledge_id, Some(id), d)?;
     let n = diesel::update(
@@ -206,7 +203,7 @@ pub fn update_period(
     ))
     .execute(conn)?;
     if n == 0 {
-        return Err(PeriodError::Conflict);
+        return Err(Fail::Refused(PeriodRefusal::Stale));
     }
     audit::record(conn, actor, "reporting_period", Some(id), "update", Some(&before), Some(d))?;
     Ok(())
@@ -219,7 +216,7 @@ pub fn delete_period(
     pledge_id: i64,
     id: i64,
     expected_version: i32,
-) -> Result<(), PeriodError> {
+) -> PeriodResult<()> {
     let before = lock_unused(conn, pledge_id, id, expected_version)?;
     let n = diesel::delete(
         reporting_periods::table
@@ -228,7 +225,7 @@ pub fn delete_period(
     )
     .execute(conn)?;
     if n == 0 {
-        return Err(PeriodError::Conflict);
+        return Err(Fail::Refused(PeriodRefusal::Stale));
     }
     audit::record::<_, ()>(conn, actor, "reporting_period", Some(id), "delete", Some(&before), None)?;
     Ok(())

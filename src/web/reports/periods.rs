@@ -2,7 +2,8 @@
 //! periods (create, edit and delete until a report is opened), and the
 //! editors' overview of the pledges they issue (`/periods`).
 
-use crate::db::reports::{PeriodError, PeriodProblem};
+use crate::db::reports::{PeriodProblem, PeriodRefusal};
+use crate::web::flow::{respond, Id, RefusalKind, UserError};
 
 use super::*;
 
@@ -163,43 +164,43 @@ fn parse_period(lang: Lang, input: &PeriodInput) -> (Form, Option<PeriodData>) {
     (form, data)
 }
 
-/// A refusal from the transaction placed on the form's fields; false for
-/// those that are not about a field (they answer otherwise).
-fn place_refusal(lang: Lang, form: &mut Form, e: &PeriodError) -> bool {
-    let PeriodError::Invalid(problems) = e else { return false };
-    for p in problems {
-        match p {
-            PeriodProblem::Dates((name, key)) => refuse(lang, form, name, lang.t(key).to_owned()),
-            PeriodProblem::Overlaps(other) => {
-                let message = lang.tf(
-                    "error.period.overlaps",
-                    &[
-                        ("label", other.label(lang == Lang::En)),
-                        ("from", &other.covers_from.to_string()),
-                        ("to", &other.covers_to.to_string()),
-                    ],
-                );
-                refuse(lang, form, "covers_from", message);
-            }
-            PeriodProblem::LabelTaken(name) => refuse(lang, form, name, lang.t("error.period.label_taken").to_owned()),
+impl UserError for PeriodRefusal {
+    fn kind(&self) -> RefusalKind {
+        match self {
+            PeriodRefusal::NotFound => RefusalKind::NotFound,
+            PeriodRefusal::Invalid(_) => RefusalKind::Invalid,
+            PeriodRefusal::HasReports | PeriodRefusal::Stale => RefusalKind::Stale,
         }
     }
-    true
-}
 
-fn refusal_notice(lang: Lang, e: &PeriodError) -> Option<String> {
-    match e {
-        PeriodError::HasReports => Some(lang.t("error.period.has_reports").to_owned()),
-        PeriodError::Conflict => Some(lang.t("error.period.stale").to_owned()),
-        _ => None,
-    }
-}
-
-fn period_error(e: PeriodError) -> AppError {
-    match e {
-        PeriodError::NotFound => AppError::NotFound,
-        PeriodError::Db(e) => AppError::from(e),
-        _ => AppError::Conflict("error.period.stale"),
+    /// Problems of the period under the fields they are about; the others above the form.
+    fn place(&self, lang: Lang, form: &mut Form) {
+        match self {
+            PeriodRefusal::Invalid(problems) => {
+                for p in problems {
+                    match p {
+                        PeriodProblem::Dates((name, key)) => refuse(lang, form, name, lang.t(key).to_owned()),
+                        PeriodProblem::Overlaps(other) => {
+                            let message = lang.tf(
+                                "error.period.overlaps",
+                                &[
+                                    ("label", other.label(lang == Lang::En)),
+                                    ("from", &lang.plain_date(other.covers_from)),
+                                    ("to", &lang.plain_date(other.covers_to)),
+                                ],
+                            );
+                            refuse(lang, form, "covers_from", message);
+                        }
+                        PeriodProblem::LabelTaken(name) => {
+                            refuse(lang, form, name, lang.t("error.period.label_taken").to_owned())
+                        }
+                    }
+                }
+            }
+            PeriodRefusal::HasReports => form.message = Some(lang.t("error.period.has_reports").to_owned()),
+            PeriodRefusal::Stale => form.message = Some(lang.t("error.period.stale").to_owned()),
+            PeriodRefusal::NotFound => {}
+        }
     }
 }
 
@@ -220,33 +221,26 @@ pub async fn period_create(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     input: web::Form<PeriodInput>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner().get();
     managed_pledge(&state, &user, id).await?;
     let lang = ctx.lang;
-    let (mut form, data) = parse_period(lang, &input);
+    let (form, data) = parse_period(lang, &input);
     let (Some(data), false) = (data, form.has_errors()) else {
         return periods_page(&state, ctx, id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let actor = user.actor();
-    let created = state
-        .tx(move |c| match rdb::create_period(c, actor, id, &data) {
-            Ok(_) => Ok(Ok(())),
-            Err(e @ PeriodError::Invalid(_)) => Ok(Err(e)),
-            Err(e) => Err(period_error(e)),
-        })
-        .await?;
-    if let Err(e) = created {
-        place_refusal(lang, &mut form, &e);
-        return periods_page(&state, ctx, id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    Ok(redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_created"))
-}
-
-fn ids(path: (String, String)) -> AppResult<(i64, i64)> {
-    Ok((parse_id(&path.0)?, parse_id(&path.1)?))
+    let outcome = state.act(move |c| rdb::create_period(c, actor, id, &data)).await?;
+    respond(
+        lang,
+        outcome,
+        form,
+        |_| redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_created"),
+        |form, status| periods_page(&state, ctx, id, form, None, status),
+    )
+    .await
 }
 
 async fn edit_page(
@@ -278,9 +272,10 @@ pub async fn period_edit(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
 ) -> AppResult<HttpResponse> {
-    let (id, period_id) = ids(path.into_inner())?;
+    let (id, period_id) = path.into_inner();
+    let (id, period_id) = (id.get(), period_id.get());
     let pledge = managed_pledge(&state, &user, id).await?;
     let opened = state.db(move |c| Ok(rdb::report_counts(c, &[period_id])?)).await?;
     if opened.get(&period_id).is_some_and(|n| *n > 0) {
@@ -294,33 +289,28 @@ pub async fn period_update(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     input: web::Form<PeriodInput>,
 ) -> AppResult<HttpResponse> {
-    let (id, period_id) = ids(path.into_inner())?;
+    let (id, period_id) = path.into_inner();
+    let (id, period_id) = (id.get(), period_id.get());
     let pledge = managed_pledge(&state, &user, id).await?;
     let lang = ctx.lang;
     let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.period.stale"))?;
-    let (mut form, data) = parse_period(lang, &input);
+    let (form, data) = parse_period(lang, &input);
     let (Some(data), false) = (data, form.has_errors()) else {
         return edit_page(&state, ctx, pledge, period_id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let actor = user.actor();
-    let updated = state
-        .tx(move |c| match rdb::update_period(c, actor, id, period_id, expected, &data) {
-            Ok(()) => Ok(Ok(())),
-            Err(PeriodError::NotFound) => Err(AppError::NotFound),
-            Err(PeriodError::Db(e)) => Err(AppError::from(e)),
-            Err(e) => Ok(Err(e)),
-        })
-        .await?;
-    match updated {
-        Ok(()) => Ok(redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_updated")),
-        Err(e) if place_refusal(lang, &mut form, &e) => {
-            edit_page(&state, ctx, pledge, period_id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => periods_page(&state, ctx, id, Form::new(), refusal_notice(lang, &e), StatusCode::CONFLICT).await,
-    }
+    let outcome = state.act(move |c| rdb::update_period(c, actor, id, period_id, expected, &data)).await?;
+    respond(
+        lang,
+        outcome,
+        form,
+        |()| redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_updated"),
+        |form, status| edit_page(&state, ctx, pledge, period_id, Some(form), status),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -333,28 +323,23 @@ pub async fn period_delete(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, Id)>,
     input: web::Form<VersionInput>,
 ) -> AppResult<HttpResponse> {
-    let (id, period_id) = ids(path.into_inner())?;
+    let (id, period_id) = path.into_inner();
+    let (id, period_id) = (id.get(), period_id.get());
     managed_pledge(&state, &user, id).await?;
     let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.period.stale"))?;
     let actor = user.actor();
-    let deleted = state
-        .tx(move |c| match rdb::delete_period(c, actor, id, period_id, expected) {
-            Ok(()) => Ok(Ok(())),
-            Err(PeriodError::NotFound) => Err(AppError::NotFound),
-            Err(PeriodError::Db(e)) => Err(AppError::from(e)),
-            Err(e) => Ok(Err(e)),
-        })
-        .await?;
-    match deleted {
-        Ok(()) => Ok(redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_deleted")),
-        Err(e) => {
-            let notice = refusal_notice(ctx.lang, &e);
-            periods_page(&state, ctx, id, Form::new(), notice, StatusCode::CONFLICT).await
-        }
-    }
+    let outcome = state.act(move |c| rdb::delete_period(c, actor, id, period_id, expected)).await?;
+    respond(
+        ctx.lang,
+        outcome,
+        Form::new(),
+        |()| redirect_with_flash(&format!("/pledges/{id}/periods"), "flash.report.period_deleted"),
+        |form, status| periods_page(&state, ctx, id, form, None, status),
+    )
+    .await
 }
 
 /// `/periods`: the pledges the editor's association issues (admins: all),

@@ -63,7 +63,10 @@ async fn overlapping_and_duplicate_periods_are_refused_under_their_fields() {
     let r = editor.post_from(&page, &page, &overlap).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    assert_eq!(message_under(&html, "covers_from"), "覆盖期间与报告期“2030年上半年”的 2030-01-01 至 2030-06-30 重叠。");
+    assert_eq!(
+        message_under(&html, "covers_from"),
+        "覆盖期间与报告期“2030年上半年”的 2030年01月01日 至 2030年06月30日 重叠。"
+    );
     assert_eq!(field_value(&html, "label_en").as_deref(), Some("2030"), "what was typed is kept");
     // The same name again.
     let twin = period_form("2030年上半年", "2030 H1 again", "2031-01-01", "2031-06-30", "2031-07-01", "2031-07-31");
