@@ -49,18 +49,21 @@ pub fn record<B: Serialize, A: Serialize>(
             audit_log::object_type.eq(object_type),
             audit_log::object_id.eq(object_id),
             audit_log::action.eq(action),
-            audit_log::before_json.eq(before.map(to_json)),
-            audit_log::after_json.eq(after.map(to_json)),
+            audit_log::before_json.eq(before.map(to_json).transpose()?),
+            audit_log::after_json.eq(after.map(to_json).transpose()?),
             audit_log::source_address.eq(actor.address.map(|a| a.to_string())),
         ))
         .execute(conn)?;
     // Every change moves the data stamp, which cached renderings are checked against.
-    super::settings::bump_data_stamp(conn)?;
+    let key = object_id.unwrap_or_else(|| object_type.bytes().map(i64::from).sum());
+    super::settings::bump_data_stamp(conn, key)?;
     Ok(())
 }
 
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+/// A value as JSON; one that cannot be encoded fails the change (never a
+/// silent `null` in the record of what happened).
+fn to_json<T: Serialize>(v: &T) -> QueryResult<String> {
+    serde_json::to_string(v).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
 }
 
 #[derive(Debug, Clone, Queryable)]

@@ -9,6 +9,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    data_stamps (slot) {
+        slot -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> BigInt,
         kind -> Text,
@@ -389,6 +396,7 @@ diesel::joinable!(report_revisions -> reports (report_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
+    data_stamps,
     organizations,
     users,
     sessions,

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::settings;
+use super::schema::{data_stamps, settings};
 use super::DbConn;
 
 pub fn get(conn: &mut DbConn, key: &str) -> QueryResult<Option<String>> {
@@ -25,17 +25,26 @@ pub fn get_or_insert(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<S
     }
 }
 
+/// Slots of the data stamp (see [`bump_data_stamp`]).
+pub const STAMP_SLOTS: i64 = 16;
+
 /// The data stamp: moved by every change (`audit::record` calls this), so that
-/// every instance can tell whether a kept rendering is still current. Its row
-/// keeps the name `dashboard_stamp` of the migration that added it.
-pub fn bump_data_stamp(conn: &mut DbConn) -> QueryResult<()> {
-    let now = super::now().and_utc().timestamp_micros().to_string();
-    diesel::update(settings::table.filter(settings::key.eq("dashboard_stamp")))
-        .set(settings::value.eq(now))
+/// kept renderings of public pages are renderings of the current data. It is
+/// kept in sixteen rows and a change moves the row of its object (`key`, e.g.
+/// the object's id): writers of different records do not queue on one row,
+/// and two writers of one record queue on that record's own row anyway. The
+/// update is part of the writer's transaction, so a reader sees the new stamp
+/// only once the change itself is visible.
+pub fn bump_data_stamp(conn: &mut DbConn, key: i64) -> QueryResult<()> {
+    let slot = key.rem_euclid(STAMP_SLOTS) as i32;
+    diesel::update(data_stamps::table.filter(data_stamps::slot.eq(slot)))
+        .set(data_stamps::n.eq(data_stamps::n + 1))
         .execute(conn)?;
     Ok(())
 }
 
+/// The data stamp as text: the sum of the slots, which grows with every change.
 pub fn data_stamp(conn: &mut DbConn) -> QueryResult<String> {
-    Ok(get(conn, "dashboard_stamp")?.unwrap_or_default())
+    let slots: Vec<i64> = data_stamps::table.select(data_stamps::n).load(conn)?;
+    Ok(slots.iter().sum::<i64>().to_string())
 }

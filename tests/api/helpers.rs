@@ -194,7 +194,7 @@ impl TestApp {
     /// After changing data behind the application's back: move the data stamp
     /// and wait out the second for which an instance trusts the stamp it read.
     pub fn data_changed(&self) {
-        selfreg::db::settings::bump_data_stamp(&mut self.conn()).unwrap();
+        selfreg::db::settings::bump_data_stamp(&mut self.conn(), 0).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
     }
 

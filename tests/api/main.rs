@@ -7,6 +7,7 @@ mod admin;
 mod auth;
 mod badinput;
 mod cli;
+mod concurrency;
 mod dashboard;
 mod html;
 mod pledge_forms;
