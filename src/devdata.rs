@@ -10,6 +10,7 @@
 //! Data is deterministic for a given `--seed`. The demo data is loaded first
 //! (unless `--no-demo`) so that the demo accounts exist for signed-in pages.
 
+use crate::domain::audit::{Action, Object};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -140,8 +141,10 @@ pub fn generate(conn: &mut DbConn, args: &GenData) -> anyhow::Result<Generated> 
     db::write(conn, |c| gen_signatories(c, &mut rng, &orgs, args.signatories as usize, &mut made))
         .context("signatories")?;
     db::write(conn, |c| gen_reports(c, &mut rng, &orgs, args.periods, &mut made)).context("reports")?;
-    db::write(conn, |c| audit::record::<(), _>(c, Actor::SYSTEM, "dataset", None, "dev_gen_data", None, Some(&made)))
-        .context("audit")?;
+    db::write(conn, |c| {
+        audit::record::<(), _>(c, Actor::SYSTEM, Object::Dataset, None, Action::DevGenData, None, Some(&made))
+    })
+    .context("audit")?;
     Ok(made)
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::schema::audit_log;
 use super::DbConn;
+use crate::domain::audit::{Action, Object};
 
 /// Who did something: a signed-in user of an organization, or the system/CLI
 /// (both `None`), and the network address the request came from (if any).
@@ -35,9 +36,9 @@ impl Actor {
 pub fn record<B: Serialize, A: Serialize>(
     conn: &mut DbConn,
     actor: Actor,
-    object_type: &str,
+    object: Object,
     object_id: Option<i64>,
-    action: &str,
+    action: Action,
     before: Option<&B>,
     after: Option<&A>,
 ) -> QueryResult<()> {
@@ -46,16 +47,16 @@ pub fn record<B: Serialize, A: Serialize>(
             audit_log::at.eq(super::now()),
             audit_log::actor_user_id.eq(actor.user_id),
             audit_log::actor_org_id.eq(actor.org_id),
-            audit_log::object_type.eq(object_type),
+            audit_log::object_type.eq(object.code()),
             audit_log::object_id.eq(object_id),
-            audit_log::action.eq(action),
+            audit_log::action.eq(action.code()),
             audit_log::before_json.eq(before.map(to_json).transpose()?),
             audit_log::after_json.eq(after.map(to_json).transpose()?),
             audit_log::source_address.eq(actor.address.map(|a| a.to_string())),
         ))
         .execute(conn)?;
     // Every change moves the data stamp, which cached renderings are checked against.
-    let key = object_id.unwrap_or_else(|| object_type.bytes().map(i64::from).sum());
+    let key = object_id.unwrap_or(object as i64);
     super::settings::bump_data_stamp(conn, key)?;
     Ok(())
 }
@@ -118,11 +119,4 @@ pub fn list(conn: &mut DbConn, f: &AuditFilter, limit: i64, offset: i64) -> Quer
     let total: i64 = build().count().get_result(conn)?;
     let rows: Vec<AuditRow> = build().order(audit_log::id.desc()).limit(limit).offset(offset).load(conn)?;
     Ok((rows, total))
-}
-
-/// Distinct object types and actions, for the filter menus.
-pub fn facets(conn: &mut DbConn) -> QueryResult<(Vec<String>, Vec<String>)> {
-    let types = audit_log::table.select(audit_log::object_type).distinct().order(audit_log::object_type).load(conn)?;
-    let actions = audit_log::table.select(audit_log::action).distinct().order(audit_log::action).load(conn)?;
-    Ok((types, actions))
 }

@@ -1,5 +1,6 @@
 //! Organizations.
 
+use crate::domain::audit::{Action, Object};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -129,7 +130,7 @@ pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, Or
         .returning(organizations::id)
         .get_result(conn)
         .map_err(map_unique)?;
-    audit::record::<(), _>(conn, actor, "organization", Some(id), "create", None, Some(data))?;
+    audit::record::<(), _>(conn, actor, Object::Organization, Some(id), Action::Create, None, Some(data))?;
     Ok(id)
 }
 
@@ -147,7 +148,7 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Resul
         ))
         .execute(conn)
         .map_err(map_unique)?;
-    audit::record(conn, actor, "organization", Some(id), "update", Some(&before), Some(data))?;
+    audit::record(conn, actor, Object::Organization, Some(id), Action::Update, Some(&before), Some(data))?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Users: accounts of people, each in one organization with one role.
 
+use crate::domain::audit::{Action, Object};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -137,7 +138,7 @@ pub fn insert(conn: &mut DbConn, actor: Actor, u: &NewUser<'_>) -> Result<i64, U
         role: u.role.as_str(),
         active: true,
     };
-    audit::record::<(), _>(conn, actor, "user", Some(id), "create", None, Some(&after))?;
+    audit::record::<(), _>(conn, actor, Object::User, Some(id), Action::Create, None, Some(&after))?;
     Ok(id)
 }
 
@@ -176,8 +177,8 @@ pub fn update(conn: &mut DbConn, actor: Actor, id: i64, e: &UserEdit<'_>) -> Res
         role: e.role.as_str(),
         active: e.active,
     };
-    let action = if before.active && !e.active { "disable" } else { "update" };
-    audit::record(conn, actor, "user", Some(id), action, Some(&before.audit()), Some(&after))?;
+    let action = if before.active && !e.active { Action::Disable } else { Action::Update };
+    audit::record(conn, actor, Object::User, Some(id), action, Some(&before.audit()), Some(&after))?;
     Ok(())
 }
 
@@ -188,7 +189,7 @@ pub fn set_password_hash(conn: &mut DbConn, actor: Actor, id: i64, hash: &str, e
         .execute(conn)?;
     if end_sessions {
         diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
-        audit::record::<(), ()>(conn, actor, "user", Some(id), "reset_password", None, None)?;
+        audit::record::<(), ()>(conn, actor, Object::User, Some(id), Action::ResetPassword, None, None)?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Pure types and rules of the registry: no I/O, exhaustively unit-tested.
 
+pub mod audit;
 pub mod clauses;
 pub mod credit_code;
 pub mod email;

@@ -1,5 +1,6 @@
 //! Signing in and out, and the language switch.
 
+use crate::domain::audit::{Action, Object};
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -173,7 +174,7 @@ pub async fn login(
             sessions::purge_expired(c, now, idle, lifetime)?;
             db::throttle::purge(c, now - Duration::days(1))?;
             security_log::purge(c, now)?;
-            audit::record::<(), ()>(c, actor, "session", Some(user_id), "login", None, None)?;
+            audit::record::<(), ()>(c, actor, Object::Session, Some(user_id), Action::Login, None, None)?;
             Ok(())
         })
         .await?;
@@ -192,7 +193,7 @@ pub async fn logout(state: web::Data<AppState>, ctx: Ctx) -> AppResult<HttpRespo
             .tx(move |c| {
                 sessions::delete(c, &u.session_hash)?;
                 let actor = audit::Actor::user(u.user_id, u.org_id).from_address(&u.client_address);
-                audit::record::<(), ()>(c, actor, "session", Some(u.user_id), "logout", None, None)?;
+                audit::record::<(), ()>(c, actor, Object::Session, Some(u.user_id), Action::Logout, None, None)?;
                 Ok(())
             })
             .await?;

@@ -6,6 +6,7 @@ use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use selfreg::db::audit::{self, Actor};
 use selfreg::db::DbConn;
+use selfreg::domain::audit::{Action, Object};
 
 use crate::helpers::*;
 
@@ -28,10 +29,10 @@ async fn writes_to_different_records_do_not_queue_on_one_row() {
     let mut second = DbConn::Pg(diesel::PgConnection::establish(&url).unwrap());
     let actor = Actor::SYSTEM;
     first.batch_execute("BEGIN").unwrap();
-    audit::record::<(), ()>(&mut first, actor, "organization", Some(1), "update", None, None).unwrap();
+    audit::record::<(), ()>(&mut first, actor, Object::Organization, Some(1), Action::Update, None, None).unwrap();
     // The first transaction stays open. The second must not wait on it.
     second.batch_execute("BEGIN; SET LOCAL lock_timeout = '2s'").unwrap();
-    audit::record::<(), ()>(&mut second, actor, "organization", Some(2), "update", None, None)
+    audit::record::<(), ()>(&mut second, actor, Object::Organization, Some(2), Action::Update, None, None)
         .expect("a change of another record does not wait for the first transaction");
     second.batch_execute("COMMIT").unwrap();
     first.batch_execute("COMMIT").unwrap();

@@ -1,5 +1,6 @@
 //! Demo loading: backdated signatures with their history, in a few statements.
 
+use crate::domain::audit::{Action, Object};
 use std::collections::HashMap;
 
 use super::*;
@@ -95,9 +96,9 @@ pub fn seed_signatures(conn: &mut DbConn, pledge_id: i64, seeds: &[SeedSignature
     audit::record::<(), _>(
         conn,
         Actor::SYSTEM,
-        "pledge",
+        Object::Pledge,
         Some(pledge_id),
-        "demo_signatures",
+        Action::DemoSignatures,
         None,
         Some(&Seeded { signatures: seeds.len() }),
     )?;

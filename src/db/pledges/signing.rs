@@ -1,6 +1,7 @@
 //! Applications and the moves of a signature, each with its event and audit row.
 
 use super::*;
+use crate::domain::audit::{Action, Object};
 
 // ---------------------------------------------------------------- writing signatures
 
@@ -119,7 +120,7 @@ pub fn apply(conn: &mut DbConn, actor: Actor, a: &Application) -> Result<i64, Ap
         reason: "",
         excluded: a.subscription.exclusions().iter().map(|x| (x.commitment_id, x.reason.as_str())).collect(),
     };
-    audit::record::<(), _>(conn, actor, "signature", Some(id), "apply", None, Some(&after))?;
+    audit::record::<(), _>(conn, actor, Object::Signature, Some(id), Action::Apply, None, Some(&after))?;
     Ok(id)
 }
 
@@ -178,9 +179,9 @@ pub fn change_state(
     audit::record(
         conn,
         actor,
-        "signature",
+        Object::Signature,
         Some(id),
-        action.as_str(),
+        action.into(),
         Some(&Move { state: from.as_str(), version, reason: "" }),
         Some(&Move { state: to.as_str(), version: version + 1, reason }),
     )?;

@@ -1,6 +1,7 @@
 //! Creating, editing, opening and closing pledges.
 
 use super::*;
+use crate::domain::audit::{Action, Object};
 
 // ---------------------------------------------------------------- writing pledges
 
@@ -73,7 +74,7 @@ pub fn insert(conn: &mut DbConn, actor: Actor, d: &PledgeData) -> QueryResult<i6
         .returning(pledges::id)
         .get_result(conn)?;
     insert_commitments(conn, id, &d.commitments)?;
-    audit::record::<(), _>(conn, actor, "pledge", Some(id), "create", None, Some(&pledge_audit(d)))?;
+    audit::record::<(), _>(conn, actor, Object::Pledge, Some(id), Action::Create, None, Some(&pledge_audit(d)))?;
     Ok(id)
 }
 
@@ -119,9 +120,9 @@ pub fn update_draft(conn: &mut DbConn, actor: Actor, id: i64, version: i32, d: &
     audit::record(
         conn,
         actor,
-        "pledge",
+        Object::Pledge,
         Some(id),
-        "update",
+        Action::Update,
         Some(&pledge_audit(&before_data)),
         Some(&pledge_audit(d)),
     )?;
@@ -177,14 +178,14 @@ pub fn set_state(
         return Err(CasError::Conflict);
     }
     let action = match to {
-        PledgeState::Open => "open",
-        PledgeState::Closed => "close",
-        PledgeState::Draft => "reopen_draft",
+        PledgeState::Open => Action::Open,
+        PledgeState::Closed => Action::Close,
+        PledgeState::Draft => Action::ReopenDraft,
     };
     audit::record(
         conn,
         actor,
-        "pledge",
+        Object::Pledge,
         Some(id),
         action,
         Some(&StateAudit { state: from.as_str(), version }),

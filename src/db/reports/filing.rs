@@ -1,5 +1,6 @@
 //! Opening a report, saving drafts with evidence, and submitting.
 
+use crate::domain::audit::{Action, Object};
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -98,7 +99,7 @@ pub fn open_or_create(
         DbConn::Sqlite(c) => diesel::insert_into(report_entries::table).values(&rows).execute(c)?,
         DbConn::Pg(c) => diesel::insert_into(report_entries::table).values(&rows).execute(c)?,
     };
-    audit::record::<(), _>(conn, actor, "report", Some(id), "create", None, Some(&(period_id, org_id)))?;
+    audit::record::<(), _>(conn, actor, Object::Report, Some(id), Action::Create, None, Some(&(period_id, org_id)))?;
     Ok(id)
 }
 
@@ -273,9 +274,9 @@ pub fn save(
     audit::record::<(), _>(
         conn,
         actor,
-        "report",
+        Object::Report,
         Some(id),
-        "save",
+        Action::Save,
         None,
         Some(&(inputs.len(), before.state.as_str())),
     )?;
@@ -286,7 +287,15 @@ pub fn save(
         }
         let names: Vec<(&str, &str)> =
             group.iter().map(|f| (f.file.filename.as_str(), f.file.sha256.as_str())).collect();
-        audit::record::<(), _>(conn, actor, "report", Some(id), "add_evidence", None, Some(&(entry, names)))?;
+        audit::record::<(), _>(
+            conn,
+            actor,
+            Object::Report,
+            Some(id),
+            Action::AddEvidence,
+            None,
+            Some(&(entry, names)),
+        )?;
     }
     Ok(())
 }
@@ -326,7 +335,7 @@ fn remove_evidence(
     crate::db::attachments::delete(conn, &gone.iter().map(|f| f.0).collect::<Vec<_>>())?;
     crate::db::attachments::reassign(conn, &kept.iter().map(|f| f.0).collect::<Vec<_>>(), REMOVED_EVIDENCE_OWNER)?;
     let names: Vec<(i64, &str, &str)> = found.iter().map(|f| (f.1, f.2.as_str(), f.3.as_str())).collect();
-    audit::record::<_, ()>(conn, actor, "report", Some(report.id), "remove_evidence", Some(&names), None)?;
+    audit::record::<_, ()>(conn, actor, Object::Report, Some(report.id), Action::RemoveEvidence, Some(&names), None)?;
     Ok(())
 }
 
@@ -416,9 +425,9 @@ pub fn submit(conn: &mut DbConn, actor: Actor, role: Role, id: i64, expected_ver
     audit::record(
         conn,
         actor,
-        "report",
+        Object::Report,
         Some(id),
-        "submit",
+        Action::Submit,
         Some(&before.state),
         Some(&(ReportState::Submitted.as_str(), rev)),
     )?;

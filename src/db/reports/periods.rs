@@ -1,5 +1,6 @@
 //! Reporting periods of a pledge.
 
+use crate::domain::audit::{Action, Object};
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -157,7 +158,7 @@ pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &Period
         ))
         .returning(reporting_periods::id)
         .get_result(conn)?;
-    audit::record::<(), _>(conn, actor, "reporting_period", Some(id), "create", None, Some(d))?;
+    audit::record::<(), _>(conn, actor, Object::ReportingPeriod, Some(id), Action::Create, None, Some(d))?;
     Ok(id)
 }
 
@@ -205,7 +206,7 @@ pub fn update_period(
     if n == 0 {
         return Err(Fail::Refused(PeriodRefusal::Stale));
     }
-    audit::record(conn, actor, "reporting_period", Some(id), "update", Some(&before), Some(d))?;
+    audit::record(conn, actor, Object::ReportingPeriod, Some(id), Action::Update, Some(&before), Some(d))?;
     Ok(())
 }
 
@@ -227,6 +228,6 @@ pub fn delete_period(
     if n == 0 {
         return Err(Fail::Refused(PeriodRefusal::Stale));
     }
-    audit::record::<_, ()>(conn, actor, "reporting_period", Some(id), "delete", Some(&before), None)?;
+    audit::record::<_, ()>(conn, actor, Object::ReportingPeriod, Some(id), Action::Delete, Some(&before), None)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Reviewers' decisions, kept revisions, and the review queue.
 
+use crate::domain::audit::Object;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -63,9 +64,9 @@ pub fn decide(
     audit::record(
         conn,
         actor,
-        "report",
+        Object::Report,
         Some(id),
-        action.as_str(),
+        action.into(),
         Some(&before.state),
         Some(&(to.as_str(), comment.trim(), entry_comments)),
     )?;

@@ -1,5 +1,6 @@
 //! Lifecycle moves and technical-review positions.
 
+use crate::domain::audit::{Action, Object};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -189,9 +190,9 @@ pub fn act(
                         audit::record(
                             conn,
                             actor,
-                            "standard",
+                            Object::Standard,
                             Some(old_id),
-                            "supersede",
+                            Action::Supersede,
                             Some(&old.state),
                             Some(&old_to.as_str()),
                         )?;
@@ -210,7 +211,7 @@ pub fn act(
     }
     // The review's outcome is in the state it led to (submitted for approval, or drafting).
     record_event(conn, actor, id, action.as_str(), Some(from), Some(to), &note)?;
-    audit::record(conn, actor, "standard", Some(id), action.as_str(), Some(&from.as_str()), Some(&to.as_str()))?;
+    audit::record(conn, actor, Object::Standard, Some(id), action.into(), Some(&from.as_str()), Some(&to.as_str()))?;
     Ok(ActionDone { to, review, new_project })
 }
 
@@ -251,9 +252,9 @@ pub fn cast_position(
     audit::record::<(), _>(
         conn,
         actor,
-        "standard",
+        Object::Standard,
         Some(id),
-        "review_position",
+        Action::ReviewPosition,
         None,
         Some(&(position.as_str(), opinion.trim())),
     )?;

@@ -1,5 +1,6 @@
 //! Creating a project, editing its details, recording publication details.
 
+use crate::domain::audit::{Action, Object};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -131,7 +132,7 @@ pub fn create(
         .get_result(conn)?;
     set_codrafters(conn, id, &m.codrafters)?;
     record_event(conn, actor, id, "propose", None, Some(StandardState::Proposed), "")?;
-    audit::record::<(), _>(conn, actor, "standard", Some(id), "create", None, Some(m))?;
+    audit::record::<(), _>(conn, actor, Object::Standard, Some(id), Action::Create, None, Some(m))?;
     Ok(id)
 }
 
@@ -175,7 +176,7 @@ pub fn update(
     }
     set_codrafters(conn, id, &m.codrafters)?;
     record_event(conn, actor, id, "edit", None, None, "")?;
-    audit::record(conn, actor, "standard", Some(id), "update", Some(&before), Some(m))?;
+    audit::record(conn, actor, Object::Standard, Some(id), Action::Update, Some(&before), Some(m))?;
     Ok(())
 }
 
@@ -236,7 +237,7 @@ pub fn set_publication(
         implementation_date: NaiveDate,
     }
     let after = After { number: p.number.as_str(), release_date: p.release, implementation_date: p.implementation };
-    audit::record(conn, actor, "standard", Some(id), "set_publication", Some(&before), Some(&after))?;
+    audit::record(conn, actor, Object::Standard, Some(id), Action::SetPublication, Some(&before), Some(&after))?;
     Ok(())
 }
 

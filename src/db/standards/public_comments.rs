@@ -1,5 +1,6 @@
 //! Public comments and their dispositions.
 
+use crate::domain::audit::{Action, Object};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -122,9 +123,9 @@ pub fn add_comment(
     audit::record::<(), _>(
         conn,
         Actor::SYSTEM,
-        "comment",
+        Object::Comment,
         Some(cid),
-        "create",
+        Action::Create,
         None,
         Some(&(id, seq, &c.organization)),
     )?;
@@ -212,9 +213,9 @@ pub fn dispose(
         audit::record(
             conn,
             actor,
-            "comment",
+            Object::Comment,
             Some(b.id),
-            "dispose",
+            Action::Dispose,
             Some(&(b.disposition.as_deref(), &b.disposition_reason)),
             Some(&(d.as_str(), reason)),
         )?;

@@ -1,5 +1,6 @@
 //! Versions of the text.
 
+use crate::domain::audit::{Action, Object};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -59,7 +60,15 @@ pub fn add_version(
     diesel::update(standards::table.find(id)).set(standards::updated_at.eq(crate::db::now())).execute(conn)?;
     record_event(conn, actor, id, "add_version", None, None, &format!("v{n} {label}"))?;
     let names: Vec<(&str, &str)> = files.iter().map(|f| (f.filename.as_str(), f.sha256.as_str())).collect();
-    audit::record::<(), _>(conn, actor, "standard_version", Some(vid), "create", None, Some(&(id, n, label, names)))?;
+    audit::record::<(), _>(
+        conn,
+        actor,
+        Object::StandardVersion,
+        Some(vid),
+        Action::Create,
+        None,
+        Some(&(id, n, label, names)),
+    )?;
     Ok(n)
 }
 

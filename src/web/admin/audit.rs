@@ -2,6 +2,7 @@
 //! actor, object and dates, a page at a time; `/admin/audit.csv` exports the
 //! same filtered rows (UTF-8 with BOM).
 
+use crate::domain::audit::{Action, Object};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -114,7 +115,7 @@ async fn load(
     actor: &str,
     limit: i64,
     offset: i64,
-) -> AppResult<(Vec<Line>, i64, Vec<String>, Vec<String>)> {
+) -> AppResult<(Vec<Line>, i64)> {
     let actor_email = actor.trim().to_lowercase();
     state
         .db(move |c| {
@@ -125,8 +126,7 @@ async fn load(
             let (rows, total) = audit::list(c, &filter, limit, offset)?;
             let names = Names::load(c, &auditview::wanted(&rows))?;
             let lines = rows.iter().map(|r| auditview::line(lang, r, &names)).collect();
-            let (types, actions) = audit::facets(c)?;
-            Ok((lines, total, types, actions))
+            Ok((lines, total))
         })
         .await
 }
@@ -141,13 +141,14 @@ pub async fn list(
     let lang = ctx.lang;
     let (form, filter) = parse(lang, &q);
     let offset = Pager::offset(q.page, PER_PAGE);
-    let (lines, total, types, actions) = load(&state, lang, filter, &q.actor, PER_PAGE, offset).await?;
+    let (lines, total) = load(&state, lang, filter, &q.actor, PER_PAGE, offset).await?;
     let pager = Pager::new(q.page, PER_PAGE, total, query_base("/admin/audit", &q.pairs()));
     let csv_href = query_base("/admin/audit.csv", &q.pairs()).trim_end_matches(['?', '&']).to_owned();
+    // The menus list the closed vocabulary (no scan of the log).
     let mut object_types: Vec<(String, String)> =
-        types.into_iter().map(|t| (auditview::type_label(lang, &t), t)).map(|(l, t)| (t, l)).collect();
+        Object::ALL.iter().map(|o| (o.code().to_owned(), auditview::type_label(lang, o.code()))).collect();
     object_types.sort_by(|a, b| a.1.cmp(&b.1));
-    let actions = actions.into_iter().map(|a| (auditview::action_label(lang, &a), a)).map(|(l, a)| (a, l)).collect();
+    let actions = Action::ALL.iter().map(|a| (a.code().to_owned(), auditview::action_label(lang, a.code()))).collect();
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render_status(status, &AuditPage { ctx, lines, pager, form, object_types, actions, csv_href })
 }
@@ -165,7 +166,7 @@ pub async fn export_csv(
         // The page says what is wrong with the filter.
         return list(state, ctx, user, q).await;
     }
-    let (lines, _, _, _) = load(&state, lang, filter, &q.actor, EXPORT_LIMIT, 0).await?;
+    let (lines, _) = load(&state, lang, filter, &q.actor, EXPORT_LIMIT, 0).await?;
     let header =
         ["id", "at", "actor", "actor_email", "address", "object_type", "object_id", "action", "sentence", "changes"]
             .iter()
