@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod audit;
 pub mod auditnames;
+pub mod codes;
 pub mod dashboard;
 pub mod orgs;
 pub mod pledges;

@@ -1,0 +1,239 @@
+//! States and kinds stored as their text codes, read back strictly: an
+//! unknown code in the database is an error, never a default (an unknown
+//! kind must not read as 团体标准 and weaken the 30-day comment rule).
+//!
+//! A row field is declared as the domain type and read through [`Code`]:
+//!
+//! ```ignore
+//! #[derive(Queryable, Selectable)]
+//! struct Row {
+//!     #[diesel(deserialize_as = Code<StandardKind>)]
+//!     kind: StandardKind,
+//! }
+//! ```
+//!
+//! and written with `standards::kind.eq(Code(kind))`. The impls are generic
+//! over the backend, so they serve SQLite, PostgreSQL and the multi-backend
+//! connection alike.
+
+use std::fmt::Debug;
+
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
+use crate::domain::pledge::{PledgeKind, PledgeState, SignatureState};
+use crate::domain::report::{EntryStatus, ReportState};
+use crate::domain::standard::{StandardKind, StandardState};
+use crate::domain::{OrgKind, Role};
+
+/// A closed set of values with stable text codes.
+pub trait Coded: Sized + Copy + Debug + 'static {
+    /// What the values are (for the error about an unknown code).
+    const WHAT: &'static str;
+    fn code(self) -> &'static str;
+    fn from_code(code: &str) -> Option<Self>;
+}
+
+/// A [`Coded`] value as a text column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromSqlRow, AsExpression)]
+#[diesel(sql_type = Text)]
+pub struct Code<T: Coded>(pub T);
+
+impl<T: Coded, DB: Backend> FromSql<Text, DB> for Code<T>
+where
+    String: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        let s = String::from_sql(bytes)?;
+        match T::from_code(&s) {
+            Some(v) => Ok(Code(v)),
+            None => Err(format!("unknown {} {s:?} in the database", T::WHAT).into()),
+        }
+    }
+}
+
+impl<T: Coded, DB: Backend> ToSql<Text, DB> for Code<T>
+where
+    str: ToSql<Text, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        <str as ToSql<Text, DB>>::to_sql(self.0.code(), out)
+    }
+}
+
+impl Coded for StandardKind {
+    const WHAT: &'static str = "standard kind";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        StandardKind::ALL.into_iter().find(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<StandardKind>> for StandardKind {
+    fn from(c: Code<StandardKind>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for StandardState {
+    const WHAT: &'static str = "standard state";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        StandardState::ALL.into_iter().find(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<StandardState>> for StandardState {
+    fn from(c: Code<StandardState>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for ReportState {
+    const WHAT: &'static str = "report state";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        ReportState::ALL.into_iter().find(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<ReportState>> for ReportState {
+    fn from(c: Code<ReportState>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for EntryStatus {
+    const WHAT: &'static str = "entry status";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        EntryStatus::ALL.into_iter().find(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<EntryStatus>> for EntryStatus {
+    fn from(c: Code<EntryStatus>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for PledgeKind {
+    const WHAT: &'static str = "pledge kind";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        PledgeKind::parse(code).ok().filter(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<PledgeKind>> for PledgeKind {
+    fn from(c: Code<PledgeKind>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for PledgeState {
+    const WHAT: &'static str = "pledge state";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        PledgeState::parse(code).ok().filter(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<PledgeState>> for PledgeState {
+    fn from(c: Code<PledgeState>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for SignatureState {
+    const WHAT: &'static str = "signature state";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        SignatureState::parse(code).ok().filter(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<SignatureState>> for SignatureState {
+    fn from(c: Code<SignatureState>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for OrgKind {
+    const WHAT: &'static str = "organization kind";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        OrgKind::parse(code).ok().filter(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<OrgKind>> for OrgKind {
+    fn from(c: Code<OrgKind>) -> Self {
+        c.0
+    }
+}
+
+impl Coded for Role {
+    const WHAT: &'static str = "role";
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        Role::parse(code).ok().filter(|v| v.as_str() == code)
+    }
+}
+
+impl From<Code<Role>> for Role {
+    fn from(c: Code<Role>) -> Self {
+        c.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+
+    use super::*;
+    use crate::db::DbConn;
+
+    #[derive(QueryableByName)]
+    struct KindRow {
+        #[diesel(sql_type = Text)]
+        kind: Code<StandardKind>,
+    }
+
+    #[test]
+    fn codes_round_trip_and_an_unknown_code_is_an_error() {
+        let mut c = DbConn::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        c.batch_execute("CREATE TABLE t (kind TEXT NOT NULL)").unwrap();
+        diesel::sql_query("INSERT INTO t (kind) VALUES (?)")
+            .bind::<Text, _>(Code(StandardKind::Local))
+            .execute(&mut c)
+            .unwrap();
+        let rows: Vec<KindRow> = diesel::sql_query("SELECT kind FROM t").load(&mut c).unwrap();
+        assert_eq!(rows[0].kind, Code(StandardKind::Local));
+        c.batch_execute("INSERT INTO t (kind) VALUES ('nonsense')").unwrap();
+        let err = diesel::sql_query("SELECT kind FROM t").load::<KindRow>(&mut c).err().expect("an unknown kind fails");
+        assert!(err.to_string().contains("unknown standard kind \"nonsense\""), "{err}");
+    }
+}
