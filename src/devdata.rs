@@ -31,17 +31,6 @@ use crate::domain::pledge::{parse_commitments, PledgeState, SignatureState};
 use crate::domain::standard::StandardState as S;
 use crate::domain::{CreditCode, OrgKind};
 
-/// A multi-row INSERT on the inner connection of either backend (the
-/// multi-backend connection cannot build one); same as in `db::pledges`.
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-            DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    };
-}
-
 /// Rows per INSERT: SQLite allows 32,766 bound values per statement, PostgreSQL 65,535.
 const CHUNK: usize = 1000;
 
@@ -187,7 +176,7 @@ fn gen_orgs(c: &mut DbConn, n: usize) -> anyhow::Result<Orgs> {
     let before: i64 =
         organizations::table.select(diesel::dsl::max(organizations::id)).first::<Option<i64>>(c)?.unwrap_or(0);
     for chunk in rows.chunks(CHUNK) {
-        insert_many!(c, organizations::table, chunk)?;
+        crate::db::insert_many(c, organizations::table, chunk)?;
     }
     let ids: Vec<i64> = organizations::table
         .filter(organizations::id.gt(before))
@@ -353,7 +342,7 @@ fn gen_standards(
     }
     let before: i64 = standards::table.select(diesel::dsl::max(standards::id)).first::<Option<i64>>(c)?.unwrap_or(0);
     for chunk in rows.chunks(CHUNK / 2) {
-        insert_many!(c, standards::table, chunk)?;
+        crate::db::insert_many(c, standards::table, chunk)?;
     }
     drop(rows);
     let ids: Vec<i64> =
@@ -434,18 +423,18 @@ fn gen_standards(
         }
     }
     for chunk in codrafters.chunks(CHUNK) {
-        insert_many!(c, standard_codrafters::table, chunk)?;
+        crate::db::insert_many(c, standard_codrafters::table, chunk)?;
     }
     for chunk in events.chunks(CHUNK) {
-        insert_many!(c, standard_events::table, chunk)?;
+        crate::db::insert_many(c, standard_events::table, chunk)?;
     }
     made.events = events.len();
     for chunk in versions.chunks(CHUNK / 4) {
-        insert_many!(c, standard_versions::table, chunk)?;
+        crate::db::insert_many(c, standard_versions::table, chunk)?;
     }
     made.versions = versions.len();
     for chunk in periods.chunks(CHUNK) {
-        insert_many!(c, comment_periods::table, chunk)?;
+        crate::db::insert_many(c, comment_periods::table, chunk)?;
     }
     made.comment_periods = periods.len();
     let period_ids: HashMap<i64, i64> = comment_periods::table
@@ -487,14 +476,14 @@ fn gen_standards(
                 comments::disposed_by.eq(None::<i64>),
             ));
             if batch.len() == CHUNK {
-                insert_many!(c, comments::table, &batch)?;
+                crate::db::insert_many(c, comments::table, &batch)?;
                 made.comments += batch.len();
                 batch.clear();
             }
         }
     }
     if !batch.is_empty() {
-        insert_many!(c, comments::table, &batch)?;
+        crate::db::insert_many(c, comments::table, &batch)?;
         made.comments += batch.len();
     }
     Ok(())
@@ -751,7 +740,7 @@ fn gen_reports(
                 reports::updated_at.eq(submitted),
             ));
         }
-        insert_many!(c, reports::table, &report_rows)?;
+        crate::db::insert_many(c, reports::table, &report_rows)?;
         let report_ids: Vec<i64> = reports::table.filter(reports::period_id.eq(period)).select(reports::id).load(c)?;
         let mut entry_rows = Vec::new();
         for rid in &report_ids {
@@ -772,7 +761,7 @@ fn gen_reports(
             }
         }
         for chunk in entry_rows.chunks(CHUNK) {
-            insert_many!(c, report_entries::table, chunk)?;
+            crate::db::insert_many(c, report_entries::table, chunk)?;
         }
         let entry_ids: Vec<i64> = report_entries::table
             .filter(report_entries::report_id.eq_any(&report_ids))
@@ -791,7 +780,7 @@ fn gen_reports(
             })
             .collect();
         for chunk in indicator_rows.chunks(CHUNK) {
-            insert_many!(c, report_indicators::table, chunk)?;
+            crate::db::insert_many(c, report_indicators::table, chunk)?;
         }
     }
     Ok(())

@@ -218,6 +218,21 @@ pub fn get(pool: &DbPool) -> Result<PooledConn, DbError> {
     pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
 }
 
+/// A multi-row INSERT. The multi-backend connection cannot build one, so it
+/// runs on the inner connection of either backend (the same statement on both).
+pub fn insert_many<T, V>(conn: &mut DbConn, table: T, rows: V) -> QueryResult<usize>
+where
+    T: diesel::Table,
+    V: diesel::Insertable<T>,
+    diesel::query_builder::InsertStatement<T, V::Values>: diesel::query_dsl::methods::ExecuteDsl<diesel::SqliteConnection>
+        + diesel::query_dsl::methods::ExecuteDsl<diesel::PgConnection>,
+{
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(table).values(rows).execute(c),
+        DbConn::Pg(c) => diesel::insert_into(table).values(rows).execute(c),
+    }
+}
+
 /// Why a workflow step did not happen: the rules refused it (`R`, the user's
 /// to correct or to hear about), or the database failed.
 #[derive(Debug)]

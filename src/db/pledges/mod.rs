@@ -18,17 +18,6 @@ use super::schema::{organizations, pledge_commitments, pledges, signature_events
 use super::DbConn;
 use crate::domain::pledge::{CommitmentDraft, PledgeKind, PledgeState, SignatureAction, SignatureState, Subscription};
 
-/// A multi-row INSERT. The multi-backend connection cannot build one, so it
-/// runs on the inner connection of either backend (same statement on both).
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-            DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    };
-}
-
 // ---------------------------------------------------------------- rows
 
 #[derive(Debug, Clone, Queryable, Serialize)]

@@ -54,7 +54,7 @@ pub fn seed_signatures(conn: &mut DbConn, pledge_id: i64, seeds: &[SeedSignature
             )
         })
         .collect();
-    insert_many!(conn, signatures::table, &rows)?;
+    crate::db::insert_many(conn, signatures::table, &rows)?;
     let ids: Vec<(i64, i64)> = signatures::table
         .filter(signatures::pledge_id.eq(pledge_id))
         .select((signatures::organization_id, signatures::id))
@@ -84,10 +84,10 @@ pub fn seed_signatures(conn: &mut DbConn, pledge_id: i64, seeds: &[SeedSignature
         }
     }
     if !xs.is_empty() {
-        insert_many!(conn, signature_exclusions::table, &xs)?;
+        crate::db::insert_many(conn, signature_exclusions::table, &xs)?;
     }
     for chunk in evs.chunks(200) {
-        insert_many!(conn, signature_events::table, chunk)?;
+        crate::db::insert_many(conn, signature_events::table, chunk)?;
     }
     #[derive(Serialize)]
     struct Seeded {

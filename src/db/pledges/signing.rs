@@ -106,7 +106,7 @@ pub fn apply(conn: &mut DbConn, actor: Actor, a: &Application) -> Result<i64, Ap
         })
         .collect();
     if !rows.is_empty() {
-        insert_many!(conn, signature_exclusions::table, &rows)?;
+        crate::db::insert_many(conn, signature_exclusions::table, &rows)?;
     }
     insert_event(conn, actor, id, now, None, SignatureState::Applied, "")?;
     let after = SignatureAudit {

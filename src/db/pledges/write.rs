@@ -48,7 +48,7 @@ fn insert_commitments(conn: &mut DbConn, pledge_id: i64, items: &[CommitmentDraf
         })
         .collect();
     for chunk in rows.chunks(100) {
-        insert_many!(conn, pledge_commitments::table, chunk)?;
+        crate::db::insert_many(conn, pledge_commitments::table, chunk)?;
     }
     Ok(())
 }
