@@ -7,6 +7,7 @@ pub mod auditnames;
 pub mod codes;
 pub mod dashboard;
 pub mod orgs;
+pub mod outbox;
 pub mod pledges;
 pub mod querycount;
 pub mod reports;

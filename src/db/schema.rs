@@ -77,6 +77,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        created_at -> Timestamp,
+        kind -> Text,
+        recipient -> Text,
+        user_id -> Nullable<BigInt>,
+        lang -> Text,
+        params -> Text,
+        dedupe_key -> Nullable<Text>,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     security_log (id) {
         id -> BigInt,
         at -> Timestamp,
@@ -366,6 +384,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(standard_codrafters -> standards (standard_id));
@@ -402,6 +421,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     throttle_events,
     audit_log,
+    outbox,
     security_log,
     standards,
     standard_codrafters,
