@@ -71,6 +71,22 @@ pub struct Options {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SELFREG_WORKERS", value_parser = clap::value_parser!(u16).range(1..=256), global = true)]
     pub workers: Option<u16>,
+
+    #[command(flatten)]
+    pub mail: MailOptions,
+}
+
+/// Where mail goes (see `mail::config`). Without `--smtp-url` messages wait
+/// in the outbox (`/admin/outbox`) and nothing is sent.
+#[derive(Debug, Clone, Default, Args)]
+pub struct MailOptions {
+    /// SMTP server: smtp://user:password@host:587 (STARTTLS), smtps://…:465 (TLS), smtp://127.0.0.1:25 (local relay).
+    #[arg(long, env = "SELFREG_SMTP_URL", value_name = "URL", value_parser = crate::mail::config::parse_smtp_url, global = true)]
+    pub smtp_url: Option<crate::mail::config::SmtpUrl>,
+
+    /// Sender of every message: registry@example.org or "Name <registry@example.org>" (required with --smtp-url).
+    #[arg(long, env = "SELFREG_MAIL_FROM", value_name = "ADDRESS", value_parser = crate::mail::config::parse_mail_from, global = true)]
+    pub mail_from: Option<lettre::message::Mailbox>,
 }
 
 /// `http(s)://host[:port]` with nothing after it (a trailing `/` is dropped).

@@ -9,5 +9,6 @@ pub mod devdata;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod mail;
 pub mod startup;
 pub mod web;

@@ -24,6 +24,8 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     pub demo_loaded: bool,
+    /// This instance's mail sender (with `--smtp-url`).
+    mail: Option<crate::mail::sender::SenderHandle>,
 }
 
 /// The secret that signs anonymous CSRF tokens: from SELFREG_SECRET_KEY, or
@@ -71,6 +73,12 @@ impl Application {
         .await
         .context("start-up task failed")??;
 
+        let mailer = match (&opts.mail.smtp_url, &opts.mail.mail_from) {
+            (None, _) => None,
+            (Some(_), None) => anyhow::bail!("--mail-from (SELFREG_MAIL_FROM) is required with --smtp-url"),
+            (Some(url), Some(from)) => Some((url.clone(), from.clone())),
+        };
+
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let hasher = web::block(move || Hasher::new(cores, Duration::from_secs(2))).await?;
         let listener =
@@ -96,8 +104,18 @@ impl Application {
                 session_lifetime_hours: opts.session_lifetime_hours,
                 public_url,
                 body_timeout: Duration::from_secs(opts.body_timeout_seconds.into()),
+                mail_enabled: mailer.is_some(),
             },
         });
+
+        let mail = match mailer {
+            Some((url, from)) => {
+                let mailer = crate::mail::sender::Mailer::new(&url, from, state.settings.public_url.clone())
+                    .context("--smtp-url")?;
+                Some(crate::mail::sender::start(pool.clone(), mailer))
+            }
+            None => None,
+        };
 
         let port = local.port();
         let workers = opts.workers.map(usize::from).unwrap_or(cores);
@@ -133,7 +151,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, pool, demo_loaded })
+        Ok(Application { port, server, pool, demo_loaded, mail })
     }
 
     pub fn port(&self) -> u16 {
@@ -150,6 +168,11 @@ impl Application {
 
     /// Serve until SIGTERM/SIGINT: stop accepting, finish in-flight requests, return.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(sender) = self.mail {
+            // Stopping the sender waits for a delivery under way.
+            let _ = web::block(move || drop(sender)).await;
+        }
+        served
     }
 }

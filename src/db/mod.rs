@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auditnames;
 pub mod codes;
 pub mod dashboard;
+pub mod notify;
 pub mod orgs;
 pub mod outbox;
 pub mod pledges;

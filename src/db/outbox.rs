@@ -112,3 +112,133 @@ pub fn to_recipient(conn: &mut DbConn, recipient: &str) -> QueryResult<Vec<Messa
         .select(Message::as_select())
         .load(conn)
 }
+
+/// How long a claimed message is held for its sender: if the instance dies
+/// while sending, another one takes the message up after this.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(2);
+
+/// After this many failed attempts a message is marked failed.
+pub const MAX_ATTEMPTS: i32 = 10;
+
+/// The wait before the next attempt after `attempts` failed ones: 15 s,
+/// 30 s, 1 min, … doubling, at most 6 hours.
+pub fn backoff(attempts: i32) -> chrono::Duration {
+    let exp = attempts.clamp(1, 16) - 1;
+    let secs = 15i64.saturating_mul(1 << exp).min(6 * 3600);
+    chrono::Duration::seconds(secs)
+}
+
+/// Take up to `limit` due messages for this sender: each is held (its next
+/// attempt moved a lease ahead, its attempts counted) in one short
+/// transaction. On PostgreSQL the rows are locked with `SKIP LOCKED`, so
+/// senders in several instances take different messages and never one
+/// twice; on SQLite the write transaction itself serializes the senders.
+pub fn claim(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Message>> {
+    super::write(conn, |c| {
+        let now = super::now();
+        let due = outbox::table
+            .filter(outbox::state.eq(STATE_PENDING))
+            .filter(outbox::next_attempt_at.le(now))
+            .order(outbox::id)
+            .limit(limit)
+            .select(outbox::id);
+        let ids: Vec<i64> = match c {
+            DbConn::Pg(pg) => due.for_update().skip_locked().load(pg)?,
+            DbConn::Sqlite(s) => due.load(s)?,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set((outbox::next_attempt_at.eq(now + LEASE), outbox::attempts.eq(outbox::attempts + 1)))
+            .execute(c)?;
+        outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id).select(Message::as_select()).load(c)
+    })
+}
+
+/// The server took the message.
+pub fn mark_sent(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(STATE_PENDING)))
+        .set((outbox::state.eq(STATE_SENT), outbox::sent_at.eq(super::now()), outbox::last_error.eq(None::<String>)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A temporary failure: try again after the backoff, or give up after
+/// [`MAX_ATTEMPTS`].
+pub fn mark_retry(conn: &mut DbConn, msg: &Message, error: &str) -> QueryResult<()> {
+    if msg.attempts >= MAX_ATTEMPTS {
+        return mark_failed(conn, msg.id, error);
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq(msg.id)).filter(outbox::state.eq(STATE_PENDING)))
+        .set((outbox::next_attempt_at.eq(super::now() + backoff(msg.attempts)), outbox::last_error.eq(error)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A permanent failure (the server refused the recipient, the address is
+/// invalid, the message cannot be rendered): no further attempts.
+pub fn mark_failed(conn: &mut DbConn, id: i64, error: &str) -> QueryResult<()> {
+    diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(STATE_PENDING)))
+        .set((outbox::state.eq(STATE_FAILED), outbox::last_error.eq(error)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An admin sends a failed message again: pending, due now, attempts from zero.
+/// `false` when it is not (or no longer) failed.
+pub fn retry(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    let n = diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(STATE_FAILED)))
+        .set((outbox::state.eq(STATE_PENDING), outbox::attempts.eq(0), outbox::next_attempt_at.eq(super::now())))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Message>> {
+    outbox::table.find(id).select(Message::as_select()).first(conn).optional()
+}
+
+/// Messages in one state (or all), newest first, a page at a time, with the total.
+pub fn list(
+    conn: &mut DbConn,
+    state: Option<&str>,
+    recipient: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Message>, i64)> {
+    let filtered = || {
+        let mut q = outbox::table.into_boxed();
+        if let Some(s) = state {
+            q = q.filter(outbox::state.eq(s.to_owned()));
+        }
+        if let Some(r) = recipient {
+            q = q.filter(outbox::recipient.eq(r.to_owned()));
+        }
+        q
+    };
+    let total: i64 = filtered().count().get_result(conn)?;
+    let rows =
+        filtered().order(outbox::id.desc()).limit(limit).offset(offset).select(Message::as_select()).load(conn)?;
+    Ok((rows, total))
+}
+
+/// How many messages wait and how many failed (the admin's summary).
+pub fn counts(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
+    let pending = outbox::table.filter(outbox::state.eq(STATE_PENDING)).count().get_result(conn)?;
+    let failed = outbox::table.filter(outbox::state.eq(STATE_FAILED)).count().get_result(conn)?;
+    Ok((pending, failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_six_hours() {
+        assert_eq!(backoff(1), chrono::Duration::seconds(15));
+        assert_eq!(backoff(2), chrono::Duration::seconds(30));
+        assert_eq!(backoff(3), chrono::Duration::seconds(60));
+        assert_eq!(backoff(12), chrono::Duration::hours(6));
+        assert_eq!(backoff(100), chrono::Duration::hours(6));
+    }
+}

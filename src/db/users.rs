@@ -10,7 +10,8 @@ use super::schema::{organizations, sessions, users};
 use super::DbConn;
 use crate::domain::{Email, Role};
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -80,18 +81,18 @@ fn map_err(e: diesel::result::Error) -> UserSaveError {
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
-    users::table.find(id).first(conn).optional()
+    users::table.find(id).select(User::as_select()).first(conn).optional()
 }
 
 pub fn by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::email.eq(email.trim().to_lowercase())).first(conn).optional()
+    users::table.filter(users::email.eq(email.trim().to_lowercase())).select(User::as_select()).first(conn).optional()
 }
 
 pub fn list(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<UserListItem>, i64)> {
     let total = users::table.count().get_result(conn)?;
     let rows: Vec<(User, String, String)> = users::table
         .inner_join(organizations::table)
-        .select((users::all_columns, organizations::name_zh, organizations::name_en))
+        .select((User::as_select(), organizations::name_zh, organizations::name_en))
         .order((organizations::name_zh, users::email))
         .limit(limit)
         .offset(offset)

@@ -22,10 +22,12 @@ pub enum Object {
     Session,
     /// Generated benchmark data (`selfreg dev gen-data`).
     Dataset,
+    /// A message in the outbox.
+    Message,
 }
 
 impl Object {
-    pub const ALL: [Object; 11] = [
+    pub const ALL: [Object; 12] = [
         Object::Standard,
         Object::StandardVersion,
         Object::Comment,
@@ -37,6 +39,7 @@ impl Object {
         Object::User,
         Object::Session,
         Object::Dataset,
+        Object::Message,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Object {
             Object::User => "user",
             Object::Session => "session",
             Object::Dataset => "dataset",
+            Object::Message => "message",
         }
     }
 
@@ -107,10 +111,13 @@ pub enum Action {
     ResetPassword,
     // Tools.
     DevGenData,
+    // Mail.
+    SendTest,
+    Retry,
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 40] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -149,6 +156,8 @@ impl Action {
         Action::Disable,
         Action::ResetPassword,
         Action::DevGenData,
+        Action::SendTest,
+        Action::Retry,
     ];
 
     pub fn code(self) -> &'static str {
@@ -191,6 +200,8 @@ impl Action {
             Action::Disable => "disable",
             Action::ResetPassword => "reset_password",
             Action::DevGenData => "dev_gen_data",
+            Action::SendTest => "send_test",
+            Action::Retry => "retry",
         }
     }
 

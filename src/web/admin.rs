@@ -2,6 +2,7 @@
 
 mod audit;
 pub mod auditview;
+mod outbox;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -32,7 +33,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/orgs/{id}", web::get().to(org_edit))
         .route("/admin/orgs/{id}", web::post().to(org_update))
         .route("/admin/audit", web::get().to(audit::list))
-        .route("/admin/audit.csv", web::get().to(audit::export_csv));
+        .route("/admin/audit.csv", web::get().to(audit::export_csv))
+        .route("/admin/outbox", web::get().to(outbox::list))
+        .route("/admin/outbox/test", web::post().to(outbox::send_test))
+        .route("/admin/outbox/{id}", web::get().to(outbox::show))
+        .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry));
 }
 
 pub(crate) fn admin(user: &CurrentUser) -> AppResult<()> {

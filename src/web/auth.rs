@@ -160,10 +160,13 @@ pub async fn login(
     let (idle, lifetime) = (state.settings.session_idle, state.settings.session_lifetime);
     let actor = audit::Actor::user(user.id, user.organization_id).from_address(&ctx.client_ip);
     let user_id = user.id;
+    let lang = ctx.lang.code();
     state
         .tx(move |c| {
             let now = db::now();
             throttle::succeeded(c, &attempt)?;
+            // Their mail comes in the language they sign in with.
+            db::notify::remember_language(c, user_id, lang)?;
             if let Some(h) = new_hash {
                 users::set_password_hash(c, actor, user_id, &h, false)?;
             }

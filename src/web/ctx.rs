@@ -135,6 +135,7 @@ impl RequestCtx {
                 ("/admin/orgs", "nav.admin_orgs"),
                 ("/admin/audit", "nav.audit"),
                 ("/admin/security", "nav.security"),
+                ("/admin/outbox", "nav.outbox"),
             ],
             None => &[],
         }

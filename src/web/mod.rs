@@ -67,6 +67,8 @@ pub struct Settings {
     pub public_url: String,
     /// How long a form body may take to arrive.
     pub body_timeout: std::time::Duration,
+    /// Mail is sent (`--smtp-url`); otherwise it waits in the outbox.
+    pub mail_enabled: bool,
 }
 
 /// Shared by every worker.

@@ -82,6 +82,7 @@ pub fn options(target: DbTarget) -> Options {
         session_lifetime_hours: 168,
         db_pool_size: 4,
         workers: Some(1),
+        mail: Default::default(),
     }
 }
 

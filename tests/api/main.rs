@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod dashboard;
 mod html;
+mod mail;
 mod outbox;
 mod pledge_forms;
 mod pledge_lists;
