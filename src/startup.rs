@@ -24,7 +24,7 @@ pub struct Application {
     server: Server,
     pool: DbPool,
     pub demo_loaded: bool,
-    /// This instance's mail sender (with `--smtp-url`).
+    /// This instance's mail thread (reminders; delivery with `--smtp-url`).
     mail: Option<crate::mail::sender::SenderHandle>,
 }
 
@@ -108,14 +108,14 @@ impl Application {
             },
         });
 
-        let mail = match mailer {
-            Some((url, from)) => {
-                let mailer = crate::mail::sender::Mailer::new(&url, from, state.settings.public_url.clone())
-                    .context("--smtp-url")?;
-                Some(crate::mail::sender::start(pool.clone(), mailer))
-            }
+        let mailer = match mailer {
+            Some((url, from)) => Some(
+                crate::mail::sender::Mailer::new(&url, from, state.settings.public_url.clone())
+                    .context("--smtp-url")?,
+            ),
             None => None,
         };
+        let mail = Some(crate::mail::sender::start(pool.clone(), mailer));
 
         let port = local.port();
         let workers = opts.workers.map(usize::from).unwrap_or(cores);

@@ -2,12 +2,13 @@
 //! the transaction of the change itself (never for a change that was not
 //! saved, never lost with a request), each in its recipient's language.
 
+use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 
 use super::outbox::{self, Outgoing};
 use super::schema::{organizations, pledges, reporting_periods, reports, users};
 use super::DbConn;
-use crate::domain::Role;
+use crate::domain::{reminder, Role};
 
 /// A move of a commitment report that someone must hear about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,4 +102,78 @@ pub fn report_moved(conn: &mut DbConn, report_id: i64, notice: ReportNotice) -> 
 pub fn remember_language(conn: &mut DbConn, user_id: i64, lang: &'static str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id).filter(users::lang.ne(lang))).set(users::lang.eq(lang)).execute(conn)?;
     Ok(())
+}
+
+/// Write the reminders due on `today` (Beijing): to the filers of every
+/// verified signatory whose report for a period due soon (or just past) is
+/// not yet submitted. Each reminder is written once per period,
+/// organization, user and kind (the outbox's dedupe key), however often
+/// this runs and on however many instances. Returns how many were written.
+pub fn reminders(conn: &mut DbConn, today: NaiveDate) -> QueryResult<usize> {
+    use super::schema::signatures;
+    use crate::domain::pledge::SignatureState;
+    use crate::domain::report::ReportState;
+
+    let periods: Vec<(i64, i64, String, String, NaiveDate)> = reporting_periods::table
+        .filter(reporting_periods::due_on.between(today - Duration::days(3), today + Duration::days(7)))
+        .filter(reporting_periods::opens_on.le(today))
+        .order(reporting_periods::id)
+        .select((
+            reporting_periods::id,
+            reporting_periods::pledge_id,
+            reporting_periods::label_zh,
+            reporting_periods::label_en,
+            reporting_periods::due_on,
+        ))
+        .load(conn)?;
+    let mut written = 0;
+    for (period_id, pledge_id, period_zh, period_en, due_on) in periods {
+        let Some(reminder) = reminder::due(today, due_on) else { continue };
+        let (pledge_zh, pledge_en): (String, String) =
+            pledges::table.find(pledge_id).select((pledges::title_zh, pledges::title_en)).first(conn)?;
+        let done: Vec<i64> = reports::table
+            .filter(reports::period_id.eq(period_id))
+            .filter(reports::state.eq_any([ReportState::Submitted.as_str(), ReportState::Accepted.as_str()]))
+            .select(reports::organization_id)
+            .load(conn)?;
+        let orgs: Vec<(i64, String, String)> = signatures::table
+            .inner_join(organizations::table)
+            .filter(signatures::pledge_id.eq(pledge_id))
+            .filter(signatures::state.eq(SignatureState::Verified.as_str()))
+            .filter(diesel::dsl::not(signatures::organization_id.eq_any(&done)))
+            .select((organizations::id, organizations::name_zh, organizations::name_en))
+            .load(conn)?;
+        if orgs.is_empty() {
+            continue;
+        }
+        let org_ids: Vec<i64> = orgs.iter().map(|o| o.0).collect();
+        let filers: Vec<(i64, i64, String, String)> = users::table
+            .filter(users::active.eq(true))
+            .filter(users::role.eq(Role::Filer.as_str()))
+            .filter(users::organization_id.eq_any(&org_ids))
+            .order(users::id)
+            .select((users::id, users::organization_id, users::email, users::lang))
+            .load(conn)?;
+        let days_left = (due_on - today).num_days();
+        for (user_id, org_id, email, lang) in filers {
+            let Some((_, org_zh, org_en)) = orgs.iter().find(|o| o.0 == org_id) else { continue };
+            let params = serde_json::json!({
+                "org_zh": org_zh, "org_en": org_en,
+                "pledge_zh": pledge_zh, "pledge_en": pledge_en,
+                "period_zh": period_zh, "period_en": period_en,
+                "due_zh": crate::i18n::Lang::Zh.plain_date(due_on),
+                "due_en": crate::i18n::Lang::En.plain_date(due_on),
+                "days": days_left.max(0),
+                "link": "/reporting",
+            });
+            let kind = reminder.kind();
+            let msg = Outgoing::new(kind, &email, Some(user_id), language(&lang)?, &params)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?
+                .once(format!("{kind}:period:{period_id}:org:{org_id}:user:{user_id}"));
+            if outbox::enqueue(conn, &msg)?.is_some() {
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
 }

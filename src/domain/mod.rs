@@ -8,6 +8,7 @@ pub mod org;
 pub mod password;
 pub mod period;
 pub mod pledge;
+pub mod reminder;
 pub mod report;
 pub mod role;
 pub mod standard;

@@ -15,7 +15,15 @@ use serde_json::{Map, Value};
 use crate::i18n::Lang;
 
 /// Every kind of message the registry sends.
-pub const KINDS: &[&str] = &["test", "report_submitted", "report_returned", "report_accepted"];
+pub const KINDS: &[&str] = &[
+    "test",
+    "report_submitted",
+    "report_returned",
+    "report_accepted",
+    "reminder_due_7d",
+    "reminder_due_1d",
+    "reminder_overdue",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {

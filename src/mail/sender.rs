@@ -29,6 +29,9 @@ use crate::i18n::Lang;
 /// How often a sender looks for due messages.
 pub const POLL: Duration = Duration::from_secs(2);
 
+/// How often the day's reminders are written (each once, whatever the count of runs).
+pub const REMINDERS: Duration = Duration::from_secs(600);
+
 /// Messages taken in one claim.
 const BATCH: i64 = 20;
 
@@ -127,21 +130,41 @@ pub struct SenderHandle {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Start the sender thread.
-pub fn start(pool: DbPool, mailer: Mailer) -> SenderHandle {
+/// Write the reminders due today (Beijing).
+pub fn write_reminders(pool: &DbPool) -> anyhow::Result<usize> {
+    let mut conn = db::get(pool)?;
+    let today = crate::i18n::beijing_today();
+    Ok(db::write(&mut conn, |c| db::notify::reminders(c, today))?)
+}
+
+/// Start the mail thread: it writes the day's reminders (at start and every
+/// ten minutes) and, with a mailer, delivers the outbox; without one,
+/// messages wait in the outbox.
+pub fn start(pool: DbPool, mailer: Option<Mailer>) -> SenderHandle {
     let (stop, stopped) = mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("selfreg-mail".into())
-        .spawn(move || loop {
-            match run_once(&pool, &mailer) {
-                // A full batch: there may be more due at once.
-                Ok(n) if n as i64 == BATCH => continue,
-                Ok(_) => {}
-                Err(e) => log::warn!("mail sender: {e:#}"),
-            }
-            match stopped.recv_timeout(POLL) {
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                _ => break,
+        .spawn(move || {
+            let mut reminded: Option<std::time::Instant> = None;
+            loop {
+                if reminded.is_none_or(|at| at.elapsed() >= REMINDERS) {
+                    if let Err(e) = write_reminders(&pool) {
+                        log::warn!("mail reminders: {e:#}");
+                    }
+                    reminded = Some(std::time::Instant::now());
+                }
+                if let Some(mailer) = &mailer {
+                    match run_once(&pool, mailer) {
+                        // A full batch: there may be more due at once.
+                        Ok(n) if n as i64 == BATCH => continue,
+                        Ok(_) => {}
+                        Err(e) => log::warn!("mail sender: {e:#}"),
+                    }
+                }
+                match stopped.recv_timeout(POLL) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => break,
+                }
             }
         })
         .expect("the mail sender thread starts");

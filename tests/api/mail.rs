@@ -47,6 +47,23 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// The messages to `recipient` (the demo data's own reminders may arrive too).
+    fn to(&self, recipient: &str) -> Vec<Value> {
+        self.messages().into_iter().filter(|m| m["rcpt_tos"][0] == recipient).collect()
+    }
+
+    /// Wait (at most 20 s) until the server holds `n` messages to `recipient`.
+    async fn wait_to(&self, recipient: &str, n: usize) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let got = self.to(recipient);
+            if got.len() >= n || start.elapsed() > Duration::from_secs(20) {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     fn messages(&self) -> Vec<Value> {
         let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.dir)
             .unwrap()
@@ -125,7 +142,7 @@ async fn an_admins_test_message_arrives_in_their_language_with_a_working_link() 
     let r = app.post_from("/admin/outbox", "/admin/outbox/test", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
-    let got = sink.wait_for(1).await;
+    let got = sink.wait_to("admin@example.org", 1).await;
     assert_eq!(got.len(), 1, "one message reaches the server");
     let m = &got[0];
     assert_eq!(m["rcpt_tos"], serde_json::json!(["admin@example.org"]));
@@ -203,13 +220,17 @@ async fn messages_written_without_a_server_go_out_after_a_restart_with_one() {
     assert!(html.contains("未配置发件服务器"), "the page says nothing is sent");
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(sink.messages().is_empty(), "nothing is sent without a server");
+    let reminders_waiting = first.count("outbox WHERE kind LIKE 'reminder%'");
     let waiting = outbox::to_recipient(&mut first.conn(), "admin@example.org").unwrap();
     assert_eq!(waiting[0].state, outbox::STATE_PENDING);
 
     // The same database, started again with a server: the message goes out.
     let second = spawn_with(with_mail(options(target), &sink.url()), None).await;
-    let got = sink.wait_for(1).await;
+    let got = sink.wait_to("admin@example.org", 1).await;
     assert_eq!(got.len(), 1);
+    // The demo filers' reminders written meanwhile go out too, each once.
+    let reminders = sink.wait_for(1 + reminders_waiting as usize).await.len() - 1;
+    assert_eq!(reminders as i64, reminders_waiting);
     assert!(got[0]["subject"].as_str().unwrap().starts_with("测试邮件"), "{}", got[0]["subject"]);
     let sent = settled(&second, waiting[0].id, |m| m.state != outbox::STATE_PENDING).await;
     assert_eq!(sent.state, outbox::STATE_SENT);
@@ -227,10 +248,17 @@ async fn two_instances_send_every_message_exactly_once() {
     }
     let _a = spawn_with(with_mail(options(target.clone()), &sink.url()), None).await;
     let _b = spawn_with(with_mail(options(target), &sink.url()), None).await;
-    let got = sink.wait_for(n).await;
+    let ours = |all: Vec<Value>| -> Vec<Value> {
+        all.into_iter().filter(|m| m["rcpt_tos"][0].as_str().unwrap().starts_with("user")).collect()
+    };
+    let start = Instant::now();
+    while ours(sink.messages()).len() < n && start.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = ours(sink.messages());
     // Both senders keep polling a while longer: nothing is sent again.
     tokio::time::sleep(Duration::from_millis(4500)).await;
-    let got_after = sink.messages();
+    let got_after = ours(sink.messages());
     assert_eq!(got.len(), n, "every message arrives");
     assert_eq!(got_after.len(), n, "and none twice");
     let mut recipients: Vec<String> = got_after.iter().map(|m| m["rcpt_tos"][0].as_str().unwrap().to_owned()).collect();
@@ -238,10 +266,12 @@ async fn two_instances_send_every_message_exactly_once() {
     recipients.dedup();
     assert_eq!(recipients.len(), n);
     let start = Instant::now();
-    while writer.count("outbox WHERE state = 'sent'") < n as i64 && start.elapsed() < Duration::from_secs(10) {
+    while writer.count("outbox WHERE state = 'sent' AND recipient LIKE 'user%'") < n as i64
+        && start.elapsed() < Duration::from_secs(10)
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(writer.count("outbox WHERE state = 'sent'"), n as i64);
+    assert_eq!(writer.count("outbox WHERE state = 'sent' AND recipient LIKE 'user%'"), n as i64);
 }
 
 #[tokio::test]
@@ -251,4 +281,111 @@ async fn a_server_setting_without_a_sender_address_stops_start_up() {
     opts.mail.mail_from = None;
     let err = selfreg::startup::Application::build(&opts).await.err().expect("start-up is refused");
     assert!(err.to_string().contains("--mail-from"), "{err}");
+}
+
+/// A reporting period of the pledge the demo filer's organization signed, due on `due_on`.
+fn period_due(app: &TestApp, due_on: chrono::NaiveDate) -> (i64, i64) {
+    use diesel::prelude::*;
+    use selfreg::db::schema::{reporting_periods, signatures, users};
+    let mut c = app.conn();
+    let (org_id, pledge_id): (i64, i64) = users::table
+        .inner_join(signatures::table.on(signatures::organization_id.eq(users::organization_id)))
+        .filter(users::email.eq("filer@example.org"))
+        .filter(signatures::state.eq("verified"))
+        .select((users::organization_id, signatures::pledge_id))
+        .first(&mut *c)
+        .unwrap();
+    let day = |n: i64| due_on + chrono::Duration::days(n);
+    let id: i64 = diesel::insert_into(reporting_periods::table)
+        .values((
+            reporting_periods::pledge_id.eq(pledge_id),
+            reporting_periods::label_zh.eq("提醒测试期"),
+            reporting_periods::label_en.eq("Reminder test period"),
+            reporting_periods::covers_from.eq(day(-400)),
+            reporting_periods::covers_to.eq(day(-370)),
+            reporting_periods::opens_on.eq(day(-30)),
+            reporting_periods::due_on.eq(due_on),
+            reporting_periods::created_at.eq(selfreg::db::now()),
+            reporting_periods::version.eq(1),
+        ))
+        .returning(reporting_periods::id)
+        .get_result(&mut *c)
+        .unwrap();
+    (id, org_id)
+}
+
+fn reminders_to(app: &TestApp, email: &str, period: i64) -> Vec<String> {
+    outbox::to_recipient(&mut app.conn(), email)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.dedupe_key.as_deref().is_some_and(|k| k.contains(&format!(":period:{period}:"))))
+        .map(|m| m.kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn each_reminder_is_written_once_per_report_and_kind_and_not_after_submission() {
+    let app = spawn_app().await;
+    let today = selfreg::i18n::beijing_today();
+    let due_on = today + chrono::Duration::days(5);
+    let (period, org) = period_due(&app, due_on);
+    let run = |on: chrono::NaiveDate| {
+        selfreg::db::write(&mut app.conn(), |c| selfreg::db::notify::reminders(c, on)).unwrap();
+    };
+
+    // A week before: once, however often it runs (and the app's own thread runs it too).
+    run(today);
+    run(today);
+    selfreg::mail::sender::write_reminders(&app.pool).unwrap();
+    assert_eq!(reminders_to(&app, "filer@example.org", period), vec!["reminder_due_7d"]);
+    // Six days before the due date there is nothing new to say.
+    run(today + chrono::Duration::days(1));
+    assert_eq!(reminders_to(&app, "filer@example.org", period).len(), 1);
+    // The last day: the second reminder, once.
+    run(due_on);
+    run(due_on);
+    let mut kinds = reminders_to(&app, "filer@example.org", period);
+    kinds.sort();
+    assert_eq!(kinds, vec!["reminder_due_1d", "reminder_due_7d"]);
+    let words = outbox::to_recipient(&mut app.conn(), "filer@example.org").unwrap();
+    let last = words.iter().find(|m| m.kind == "reminder_due_1d").unwrap();
+    let rendered =
+        selfreg::mail::render::render(&last.kind, selfreg::i18n::Lang::Zh, &last.params, "http://x").unwrap();
+    assert!(rendered.text.contains("提醒测试期"), "{}", rendered.text);
+    assert!(rendered.text.contains(&selfreg::i18n::Lang::Zh.plain_date(due_on)));
+
+    // Submitted: no overdue reminder for that organization.
+    {
+        use diesel::prelude::*;
+        use selfreg::db::schema::{reports, signatures};
+        let mut c = app.conn();
+        let signature: i64 = signatures::table
+            .filter(signatures::organization_id.eq(org))
+            .filter(signatures::state.eq("verified"))
+            .select(signatures::id)
+            .first(&mut *c)
+            .unwrap();
+        let now = selfreg::db::now();
+        diesel::insert_into(reports::table)
+            .values((
+                reports::period_id.eq(period),
+                reports::signature_id.eq(signature),
+                reports::organization_id.eq(org),
+                reports::state.eq("submitted"),
+                reports::version.eq(1),
+                reports::revisions.eq(0),
+                reports::ever_returned.eq(false),
+                reports::review_comment.eq(""),
+                reports::submitted_at.eq(Some(now)),
+                reports::created_at.eq(now),
+                reports::updated_at.eq(now),
+            ))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    run(due_on + chrono::Duration::days(1));
+    assert!(
+        !reminders_to(&app, "filer@example.org", period).contains(&"reminder_overdue".to_owned()),
+        "a submitted report is not overdue"
+    );
 }
