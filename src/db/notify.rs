@@ -177,3 +177,58 @@ pub fn reminders(conn: &mut DbConn, today: NaiveDate) -> QueryResult<usize> {
     }
     Ok(written)
 }
+
+/// A move of a signature that its signatory must hear about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureNotice {
+    Verified,
+    Declined,
+    Suspended,
+}
+
+impl SignatureNotice {
+    fn kind(self) -> &'static str {
+        match self {
+            SignatureNotice::Verified => "signature_verified",
+            SignatureNotice::Declined => "signature_declined",
+            SignatureNotice::Suspended => "signature_suspended",
+        }
+    }
+}
+
+/// Write the messages of a signature's move to the signatory's users (call
+/// inside the move's transaction); `reason` is what the editor wrote.
+pub fn signature_moved(
+    conn: &mut DbConn,
+    signature_id: i64,
+    notice: SignatureNotice,
+    reason: &str,
+) -> QueryResult<usize> {
+    use super::schema::signatures;
+    let (org_id, pledge_id): (i64, i64) = signatures::table
+        .find(signature_id)
+        .select((signatures::organization_id, signatures::pledge_id))
+        .first(conn)?;
+    let (pledge_zh, pledge_en): (String, String) =
+        pledges::table.find(pledge_id).select((pledges::title_zh, pledges::title_en)).first(conn)?;
+    let (org_zh, org_en): (String, String) =
+        organizations::table.find(org_id).select((organizations::name_zh, organizations::name_en)).first(conn)?;
+    let recipients: Vec<Recipient> = users::table
+        .filter(users::active.eq(true))
+        .filter(users::organization_id.eq(org_id))
+        .order(users::id)
+        .select((users::id, users::email, users::lang))
+        .load(conn)?;
+    let params = serde_json::json!({
+        "org_zh": org_zh, "org_en": org_en,
+        "pledge_zh": pledge_zh, "pledge_en": pledge_en,
+        "link": format!("/pledges/{pledge_id}"),
+        "note": reason,
+    });
+    for r in &recipients {
+        let msg = Outgoing::new(notice.kind(), &r.email, Some(r.id), language(&r.lang)?, &params)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        outbox::enqueue(conn, &msg)?;
+    }
+    Ok(recipients.len())
+}

@@ -23,6 +23,9 @@ pub const KINDS: &[&str] = &[
     "reminder_due_7d",
     "reminder_due_1d",
     "reminder_overdue",
+    "signature_verified",
+    "signature_declined",
+    "signature_suspended",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
