@@ -51,7 +51,7 @@ fn serve(opts: Options) -> anyhow::Result<()> {
         println!("selfreg serving on http://{host}:{}", app.port());
         if !opts.no_demo {
             println!("demo mode: sign in with any of these accounts, password `selfreg-demo`:");
-            for a in crate::web::auth::DEMO_ACCOUNTS {
+            for a in crate::demo::ACCOUNTS {
                 println!("  {a}");
             }
             if !app.demo_loaded {

@@ -9,5 +9,7 @@ pub mod devdata;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+#[cfg(test)]
+mod layers;
 pub mod startup;
 pub mod web;
