@@ -19,7 +19,7 @@ pub fn main() -> ExitCode {
         None | Some(Command::Serve) => serve(cli.options),
         Some(Command::Org(c)) => org(&cli.options, c),
         Some(Command::User(c)) => user(&cli.options, c),
-        Some(Command::Dev(DevCommand::GenData(args))) => crate::devdata::run(&cli.options, &args),
+        Some(Command::Dev(DevCommand::GenData(args))) => crate::demo::gen::run(&cli.options, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
-pub mod devdata;
 pub mod domain;
 pub mod error;
 pub mod i18n;
