@@ -86,7 +86,7 @@ fn org(opts: &Options, cmd: OrgCommand) -> anyhow::Result<()> {
             let contact = text::bounded(&contact, false, 500).map_err(|_| anyhow::anyhow!("--contact is too long"))?;
             let data = orgs::OrgData::new(kind, name_zh, name_en, &code, website, contact);
             let id = db::write(&mut conn, |c| orgs::insert(c, Actor::SYSTEM, &data)).map_err(|e| match e {
-                orgs::OrgSaveError::DuplicateCode => {
+                db::Fail::Refused(orgs::OrgRefusal::DuplicateCode) => {
                     anyhow::anyhow!("an organization with credit code {code} already exists")
                 }
                 e => anyhow::Error::new(e),
@@ -126,7 +126,7 @@ fn user(opts: &Options, cmd: UserCommand) -> anyhow::Result<()> {
     let new =
         users::NewUser { email: &email, display_name: &name, organization_id: org.id, role, password_hash: &hash };
     let id = db::write(&mut conn, |c| users::insert(c, Actor::SYSTEM, &new)).map_err(|e| match e {
-        users::UserSaveError::DuplicateEmail => {
+        db::Fail::Refused(users::UserRefusal::DuplicateEmail) => {
             anyhow::anyhow!("a user with e-mail {email} already exists")
         }
         e => anyhow::Error::new(e),
