@@ -341,3 +341,41 @@ async fn disabling_a_user_keeps_the_rest_of_the_form_and_is_audited_as_a_disable
     assert_eq!(audit_list(&log).matches("class=\"sentence\"").count(), 1, "{log}");
     assert_eq!(app.count("users"), 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_creating_one_account_at_once_make_it_once_and_the_other_is_told() {
+    use std::sync::Arc;
+    use tokio::sync::Barrier;
+    let app = spawn_app().await;
+    let admins = [app.signed_in_as("admin@example.org").await, app.signed_in_as("admin@example.org").await];
+    let org = org_named(&app, "示例平台03");
+    for round in 0..20 {
+        let email = format!("race{round}@example.org");
+        let barrier = Arc::new(Barrier::new(admins.len()));
+        let mut tasks = Vec::new();
+        for admin in &admins {
+            // The form's token first, so that the posts themselves start together.
+            let token = csrf_in(&admin.get_html("/admin/users/new").await.1);
+            let mut fields: Vec<(String, String)> =
+                UserForm::new(&email, org).fields().iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+            fields.push(("csrf_token".into(), token));
+            let (client, url, barrier) = (admin.client.clone(), admin.url("/admin/users"), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                let r = client.post(url).form(&fields).send().await.unwrap();
+                (r.status(), r.text().await.unwrap())
+            }));
+        }
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        let created = answers.iter().filter(|(s, _)| *s == StatusCode::SEE_OTHER).count();
+        assert_eq!(created, 1, "round {round}: {:?}", answers.iter().map(|(s, _)| *s).collect::<Vec<_>>());
+        for (status, html) in answers.iter().filter(|(s, _)| *s != StatusCode::SEE_OTHER) {
+            assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "round {round}: {html}");
+            assert!(html.contains("该电子邮箱已被注册"), "round {round}");
+        }
+    }
+    assert_eq!(app.count("users"), 5 + 20);
+}
