@@ -31,6 +31,8 @@ pub struct User {
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Moves on every administrator's edit (compare-and-set).
+    pub version: i32,
 }
 
 /// What the audit log keeps of a user (never the password hash).
@@ -74,6 +76,8 @@ pub enum UserRefusal {
     /// An administrator may not disable their own account or give up their
     /// own administrator role (nobody might be left to undo it).
     SelfLockout,
+    /// Someone else changed the user since the form was shown.
+    Stale,
 }
 
 type UserResult<T> = Result<T, Fail<UserRefusal>>;
@@ -219,12 +223,28 @@ pub fn check_edit(actor: Actor, id: i64, e: &UserEdit) -> Result<(), UserRefusal
     Ok(())
 }
 
+/// Take the user at `expected` version for this edit: the compare-and-set
+/// moves the version and locks the row; no row means changed meanwhile (or gone).
+fn take(conn: &mut DbConn, id: i64, expected: i32) -> UserResult<()> {
+    let taken = diesel::update(users::table.find(id).filter(users::version.eq(expected)))
+        .set(users::version.eq(users::version + 1))
+        .execute(conn)?;
+    if taken == 1 {
+        return Ok(());
+    }
+    match get(conn, id)? {
+        Some(_) => refuse(UserRefusal::Stale),
+        None => refuse(UserRefusal::NotFound),
+    }
+}
+
 /// Edit a user; a deactivation, or a change of role or organization, ends all
 /// of the user's sessions at once (it takes effect now, not when the session
 /// expires).
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, e: &UserEdit) -> UserResult<()> {
-    let before = lock(conn, id)?;
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, expected: i32, e: &UserEdit) -> UserResult<()> {
     check_edit(actor, id, e).map_err(Fail::Refused)?;
+    take(conn, id, expected)?;
+    let before = get(conn, id)?.ok_or(Fail::Refused(UserRefusal::NotFound))?;
     if !org_exists(conn, e.organization_id)? {
         return refuse(UserRefusal::UnknownOrg);
     }

@@ -344,38 +344,84 @@ async fn disabling_a_user_keeps_the_rest_of_the_form_and_is_audited_as_a_disable
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_admins_creating_one_account_at_once_make_it_once_and_the_other_is_told() {
-    use std::sync::Arc;
-    use tokio::sync::Barrier;
     let app = spawn_app().await;
     let admins = [app.signed_in_as("admin@example.org").await, app.signed_in_as("admin@example.org").await];
     let org = org_named(&app, "示例平台03");
     for round in 0..20 {
         let email = format!("race{round}@example.org");
-        let barrier = Arc::new(Barrier::new(admins.len()));
-        let mut tasks = Vec::new();
+        let mut posts = Vec::new();
         for admin in &admins {
-            // The form's token first, so that the posts themselves start together.
-            let token = csrf_in(&admin.get_html("/admin/users/new").await.1);
-            let mut fields: Vec<(String, String)> =
-                UserForm::new(&email, org).fields().iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-            fields.push(("csrf_token".into(), token));
-            let (client, url, barrier) = (admin.client.clone(), admin.url("/admin/users"), barrier.clone());
-            tasks.push(tokio::spawn(async move {
-                barrier.wait().await;
-                let r = client.post(url).form(&fields).send().await.unwrap();
-                (r.status(), r.text().await.unwrap())
-            }));
+            posts.push(admin.prepare("/admin/users/new", "/admin/users", &UserForm::new(&email, org).fields()).await);
         }
-        let mut answers = Vec::new();
-        for t in tasks {
-            answers.push(t.await.unwrap());
-        }
-        let created = answers.iter().filter(|(s, _)| *s == StatusCode::SEE_OTHER).count();
-        assert_eq!(created, 1, "round {round}: {:?}", answers.iter().map(|(s, _)| *s).collect::<Vec<_>>());
+        let answers = at_once(posts).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|(s, _)| *s).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 1, "round {round}: {statuses:?}");
         for (status, html) in answers.iter().filter(|(s, _)| *s != StatusCode::SEE_OTHER) {
             assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "round {round}: {html}");
             assert!(html.contains("该电子邮箱已被注册"), "round {round}");
         }
     }
     assert_eq!(app.count("users"), 5 + 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_editing_one_user_at_once_one_wins_and_the_other_gets_409() {
+    let app = spawn_app().await;
+    let admins = [app.signed_in_as("admin@example.org").await, app.signed_in_as("admin@example.org").await];
+    let id = user_id(&app, "reviewer@example.org");
+    let page = format!("/admin/users/{id}");
+    for round in 0..20 {
+        let mut posts = Vec::new();
+        for (n, admin) in admins.iter().enumerate() {
+            let (_, html) = admin.get_html(&page).await;
+            let mut fields = form_fields(&html, &page);
+            for (name, value) in fields.iter_mut() {
+                if name == "display_name" {
+                    *value = format!("第{round}轮 管理员{n}");
+                }
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            posts.push(admin.prepare(&page, &page, &fields).await);
+        }
+        let answers = at_once(posts).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|(s, _)| *s).collect();
+        let winners: Vec<usize> = (0..2).filter(|n| statuses[*n] == StatusCode::SEE_OTHER).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {statuses:?}");
+        let loser = 1 - winners[0];
+        assert_eq!(statuses[loser], StatusCode::CONFLICT, "round {round}");
+        assert!(answers[loser].1.contains("该用户在您打开页面后已被他人修改"), "round {round}");
+        let stored = selfreg::db::users::get(&mut app.conn(), id).unwrap().unwrap();
+        assert_eq!(stored.display_name, format!("第{round}轮 管理员{}", winners[0]), "the winner's edit, whole");
+    }
+}
+
+#[tokio::test]
+async fn an_edit_from_a_page_someone_else_changed_since_is_refused_with_409() {
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    let other_admin = app.signed_in_as("admin@example.org").await;
+    let id = user_id(&app, "editor@example.org");
+    let page = format!("/admin/users/{id}");
+    // The first admin opens the form; meanwhile the other renames the user.
+    let (_, html) = app.get_html(&page).await;
+    let mut seen = form_fields(&html, &page);
+    let r = other_admin.edit_user(id, &[("display_name", "另一位管理员改的名")], &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The first admin's save from the old page changes nothing and says why.
+    for (name, value) in seen.iter_mut() {
+        if name == "display_name" {
+            *value = "旧页面上的改名".into();
+        }
+    }
+    let r = app.client.post(app.url(&page)).form(&seen).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("该用户在您打开页面后已被他人修改"), "{html}");
+    assert_eq!(field_value(&html, "display_name").as_deref(), Some("旧页面上的改名"), "the input is kept");
+    let (_, list) = app.get_html("/admin/users").await;
+    assert!(list.contains("另一位管理员改的名") && !list.contains("旧页面上的改名"));
+    // Saved again from the page now shown, it is a deliberate choice and goes through.
+    let again = form_fields(&html, &page);
+    assert_eq!(app.client.post(app.url(&page)).form(&again).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert!(app.get_html("/admin/users").await.1.contains("旧页面上的改名"));
 }

@@ -395,3 +395,40 @@ impl TestApp {
         self.submit(&page, &format!("{page}/password"), &[("password", password)], &[]).await
     }
 }
+
+/// One form post, ready to send: `(client, url, fields)`.
+pub type Post = (reqwest::Client, String, Vec<(String, String)>);
+
+impl TestApp {
+    /// A post of `fields` to `action` by this client with the CSRF token of
+    /// `page`, prepared now and sent later (see [`at_once`]).
+    pub async fn prepare(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Post {
+        let token = csrf_in(&self.get_html(page).await.1);
+        let mut fields: Vec<(String, String)> = fields.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        fields.push(("csrf_token".into(), token));
+        (self.client.clone(), self.url(action), fields)
+    }
+}
+
+/// Send the prepared posts together (each in its own task, released at once by
+/// a barrier) and return every answer's status and body, in order. For race
+/// tests: run the test with `#[tokio::test(flavor = "multi_thread")]`.
+pub async fn at_once(posts: Vec<Post>) -> Vec<(StatusCode, String)> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(posts.len()));
+    let tasks: Vec<_> = posts
+        .into_iter()
+        .map(|(client, url, fields)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let r = client.post(url).form(&fields).send().await.unwrap();
+                (r.status(), r.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}

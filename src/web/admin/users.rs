@@ -54,6 +54,7 @@ impl UserError for UserRefusal {
     fn kind(&self) -> RefusalKind {
         match self {
             UserRefusal::NotFound => RefusalKind::NotFound,
+            UserRefusal::Stale => RefusalKind::Stale,
             UserRefusal::DuplicateEmail | UserRefusal::UnknownOrg | UserRefusal::SelfLockout => RefusalKind::Invalid,
         }
     }
@@ -63,6 +64,7 @@ impl UserError for UserRefusal {
             UserRefusal::DuplicateEmail => form.error(lang, "email", "error.email.taken"),
             UserRefusal::UnknownOrg => form.error(lang, "organization_id", "error.org.choose"),
             UserRefusal::SelfLockout => form.error(lang, "active", "error.user.self_lockout"),
+            UserRefusal::Stale => form.message = Some(lang.t("error.user.stale").to_owned()),
             UserRefusal::NotFound => {}
         }
     }
@@ -82,6 +84,9 @@ pub struct UserInput {
     password: String,
     #[serde(default)]
     active: Option<String>,
+    /// The version of the user the edit form showed.
+    #[serde(default)]
+    version: String,
 }
 
 /// The parts of the form that creating and editing share, as typed.
@@ -98,6 +103,7 @@ impl UserInput {
     fn form(&self) -> Form {
         shared_form(&self.display_name, &self.organization_id, &self.role, self.active.is_some())
             .with("email", &self.email)
+            .with("version", &self.version)
     }
 
     /// The edit as typed, checked field by field; `None` when a field is wrong
@@ -117,6 +123,7 @@ impl UserInput {
 /// The stored user as the edit form shows it.
 fn stored_form(u: &User) -> Form {
     shared_form(&u.display_name, &u.organization_id.to_string(), u.role.as_str(), u.active)
+        .with("version", &u.version.to_string())
 }
 
 async fn form_page(
@@ -202,18 +209,26 @@ pub async fn update(
     admin(&user)?;
     let (id, lang) = (id.get(), ctx.lang);
     let existing = stored(&state, id).await?;
+    let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.user.stale"))?;
     let mut form = input.form();
     let Some(edit) = input.edit(lang, &mut form) else {
         return form_page(&state, ctx, form, Some(id), existing.email, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let actor = user.actor();
-    let outcome = state.act(move |c| users::update(c, actor, id, &edit)).await?;
+    let outcome = state.act(move |c| users::update(c, actor, id, expected, &edit)).await?;
     respond(
         lang,
         outcome,
         form,
         |()| redirect_with_flash("/admin/users", "flash.user_saved"),
-        |form, status| form_page(&state, ctx, form, Some(id), existing.email, status),
+        |mut form, status| async move {
+            if status == StatusCode::CONFLICT {
+                // The input stays; saving it again is a deliberate choice over the current user.
+                let current = stored(&state, id).await?;
+                form.set("version", &current.version.to_string());
+            }
+            form_page(&state, ctx, form, Some(id), existing.email, status).await
+        },
     )
     .await
 }
