@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::audit::{self, Actor};
 use super::schema::organizations;
-use super::DbConn;
+use super::{DbConn, Fail};
 use crate::domain::{CreditCode, OrgKind};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -57,22 +57,20 @@ impl OrgData {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum OrgSaveError {
-    #[error("credit code already registered")]
+/// Why an organization was not saved (nothing was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgRefusal {
+    /// Another organization has this credit code.
     DuplicateCode,
-    #[error("organization not found")]
     NotFound,
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
 }
 
-fn map_unique(e: diesel::result::Error) -> OrgSaveError {
+fn map_unique(e: diesel::result::Error) -> Fail<OrgRefusal> {
     match e {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            OrgSaveError::DuplicateCode
+            Fail::Refused(OrgRefusal::DuplicateCode)
         }
-        e => OrgSaveError::Db(e),
+        e => e.into(),
     }
 }
 
@@ -114,7 +112,7 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Org>> {
     organizations::table.order((organizations::kind, organizations::name_zh, organizations::id)).load(conn)
 }
 
-pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, OrgSaveError> {
+pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, Fail<OrgRefusal>> {
     let now = super::now();
     let id: i64 = diesel::insert_into(organizations::table)
         .values((
@@ -134,8 +132,8 @@ pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, Or
     Ok(id)
 }
 
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Result<(), OrgSaveError> {
-    let before = get(conn, id)?.ok_or(OrgSaveError::NotFound)?;
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Result<(), Fail<OrgRefusal>> {
+    let before = get(conn, id)?.ok_or(Fail::Refused(OrgRefusal::NotFound))?;
     diesel::update(organizations::table.find(id))
         .set((
             organizations::kind.eq(data.kind),
