@@ -27,7 +27,7 @@ use crate::db::schema::{
     comment_periods, comments, organizations, standard_codrafters, standard_events, standard_versions, standards,
 };
 use crate::db::{self, DbConn};
-use crate::domain::pledge::{parse_commitments, PledgeState, SignatureState};
+use crate::domain::pledge::{parse_commitments, PledgeKind, PledgeState, SignatureState};
 use crate::domain::standard::StandardState as S;
 use crate::domain::{CreditCode, OrgKind};
 
@@ -556,7 +556,7 @@ fn gen_signatories(
     }
     let commitments = parse_commitments(COMMITMENTS).map_err(|e| anyhow::anyhow!("commitments: {e:?}"))?;
     let data = PledgeData {
-        kind: "convention",
+        kind: PledgeKind::Convention,
         title_zh: "生成数据自律公约".into(),
         title_en: "Generated self-discipline convention".into(),
         organization_id: issuer,
@@ -660,7 +660,7 @@ fn gen_reports(
     }
     let commitments = parse_commitments(INITIATIVE_COMMITMENTS).map_err(|e| anyhow::anyhow!("commitments: {e:?}"))?;
     let data = PledgeData {
-        kind: "initiative",
+        kind: PledgeKind::Initiative,
         title_zh: "生成数据倡议".into(),
         title_en: "Generated initiative".into(),
         organization_id: orgs.all[issuer].0,

@@ -42,7 +42,7 @@ pub(crate) fn commitments(app: &TestApp, pledge: i64) -> Vec<(String, i64)> {
 pub(crate) fn signature_state(app: &TestApp, id: i64) -> (String, i32) {
     let mut conn = app.conn();
     let s = pdb::signature(&mut conn, id).unwrap().expect("signature");
-    (s.state, s.version)
+    (s.state.as_str().to_owned(), s.version)
 }
 
 pub(crate) fn signature_of(r: &Response) -> i64 {
