@@ -358,18 +358,24 @@ pub struct VersionInput {
     version: String,
 }
 
-/// Open or close a pledge from its page; a refusal shows the page again with what happened.
-async fn move_pledge(
-    state: &AppState,
+/// Open or close a pledge from its page (`/pledges/{id}/open`, `…/close`);
+/// a refusal shows the page again with what happened.
+pub async fn move_pledge(
+    state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: Id,
-    action: PledgeAction,
-    version: &str,
+    path: web::Path<(Id, String)>,
+    input: web::Form<VersionInput>,
 ) -> AppResult<HttpResponse> {
+    let (id, action) = path.into_inner();
     let id = id.get();
+    let action = match action.as_str() {
+        "open" => PledgeAction::Open,
+        "close" => PledgeAction::Close,
+        _ => return Err(AppError::NotFound),
+    };
     require_role(&user, Role::Editor)?;
-    let seen = parse_version(version)?;
+    let seen = parse_version(&input.version)?;
     let (actor, who) = (user.actor(), acting(&user));
     let outcome = state.act(move |c| pdb::move_pledge(c, actor, who, id, action, seen)).await?;
     respond(
@@ -380,27 +386,7 @@ async fn move_pledge(
             let flash = if to == PledgeState::Open { "flash.pledge_opened" } else { "flash.pledge_closed" };
             redirect_with_flash(&format!("/pledges/{id}"), flash)
         },
-        |form, status| show::pledge_page(state, ctx, id, form, status),
+        |form, status| show::pledge_page(&state, ctx, id, form, status),
     )
     .await
-}
-
-pub async fn open(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    id: web::Path<Id>,
-    input: web::Form<VersionInput>,
-) -> AppResult<HttpResponse> {
-    move_pledge(&state, ctx, user, id.into_inner(), PledgeAction::Open, &input.version).await
-}
-
-pub async fn close(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    user: CurrentUser,
-    id: web::Path<Id>,
-    input: web::Form<VersionInput>,
-) -> AppResult<HttpResponse> {
-    move_pledge(&state, ctx, user, id.into_inner(), PledgeAction::Close, &input.version).await
 }

@@ -262,24 +262,18 @@ async fn export_table(state: &AppState, ctx: &Ctx, id: i64, q: &ShowQuery) -> Ap
     Ok(Table { header, rows })
 }
 
-pub async fn export_csv(
+/// The signatories as a table: `signatories.csv` or `signatories.xlsx`.
+pub async fn export(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<Id>,
+    path: web::Path<(Id, String)>,
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = id.into_inner().get();
-    let table = export_table(&state, &ctx, id, &q).await?;
-    Ok(export::csv_response(&format!("signatories-{id}.csv"), &table))
-}
-
-pub async fn export_xlsx(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    id: web::Path<Id>,
-    q: web::Query<ShowQuery>,
-) -> AppResult<HttpResponse> {
-    let id = id.into_inner().get();
-    let table = export_table(&state, &ctx, id, &q).await?;
-    export::xlsx_response(&format!("signatories-{id}.xlsx"), ctx.t("export.sheet"), &table)
+    let (id, format) = path.into_inner();
+    let table = export_table(&state, &ctx, id.get(), &q).await?;
+    let name = format!("signatories-{id}.{format}");
+    match format.as_str() {
+        "csv" => Ok(export::csv_response(&name, &table)),
+        _ => export::xlsx_response(&name, ctx.t("export.sheet"), &table),
+    }
 }
