@@ -107,19 +107,22 @@ async fn a_double_submitted_application_is_recorded_once() {
         tabs.push(signed_in(&app, "filer@example.org").await);
     }
     let page = format!("/pledges/{p}/apply");
-    let keep: Vec<String> = commitments(&app, p).iter().map(|(_, id)| format!("keep_{id}")).collect();
-    let mut form: Vec<(&str, &str)> = keep.iter().map(|k| (k.as_str(), "on")).collect();
-    form.extend([("representative_name", "张伟"), ("representative_title", "合规总监"), ("confirm", "on")]);
+    let form = application_form(&app, p, &[("2.2", "仅经营团购券")]);
     for round in 0..ROUNDS {
-        let before = (app.count("signatures"), app.count("audit_log"));
+        let before = (app.count("signatures"), app.count("audit_log"), app.count("signature_exclusions"));
         let mut shots = Vec::new();
         for tab in &tabs {
-            shots.push(prepare(tab, &page, &page, &form).await);
+            shots.push(prepare(tab, &page, &page, &fields(&form)).await);
         }
         let answers = fire(shots).await;
         one_wins(round, &answers, ALREADY_APPLIED);
         assert_eq!(live(&app, p, org), 1, "round {round}");
-        assert_eq!((app.count("signatures"), app.count("audit_log")), (before.0 + 1, before.1 + 1), "round {round}");
+        let after = (app.count("signatures"), app.count("audit_log"), app.count("signature_exclusions"));
+        assert_eq!(
+            after,
+            (before.0 + 1, before.1 + 1, before.2 + 1),
+            "round {round}: one application, its one exclusion"
+        );
         // Declined, the organization may apply again next round.
         let sig = scalar(
             &app,
