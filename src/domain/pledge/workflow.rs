@@ -27,6 +27,19 @@ impl Acting {
     }
 }
 
+/// Whether `who` (`None`: the public) sees a pledge in `state` issued by
+/// `issuer`: a draft only those who run it; to anyone else it does not exist.
+pub fn sees_pledge(who: Option<Acting>, state: PledgeState, issuer: i64) -> bool {
+    state.is_public() || who.is_some_and(|w| w.manages(issuer))
+}
+
+/// Whether `who` sees a signature in `state` (of the pledge and signatory
+/// `f` names): a public signature of a public pledge anyone; every one the
+/// signatory's own users and the pledge's managers.
+pub fn sees_signature(who: Option<Acting>, state: SignatureState, f: &SignatureFacts) -> bool {
+    (f.pledge.is_public() && state.is_public()) || who.is_some_and(|w| w.manages(f.issuer) || w.org == f.signatory)
+}
+
 // ---------------------------------------------------------------- pledges
 
 /// What a pledge's moves depend on besides its state.
@@ -71,8 +84,8 @@ pub fn pledge_transition(
         return Err(PledgeRefusal::Forbidden);
     }
     if !who.manages(f.issuer) {
-        let hidden = state.is_some_and(|s| !s.is_public());
-        return Err(if hidden { PledgeRefusal::NotFound } else { PledgeRefusal::Forbidden });
+        let seen = state.is_none_or(|s| sees_pledge(Some(who), s, f.issuer));
+        return Err(if seen { PledgeRefusal::Forbidden } else { PledgeRefusal::NotFound });
     }
     let to = match (state, action) {
         (None, A::Create) => S::Draft,
@@ -180,7 +193,7 @@ pub fn signature_transition(
         if !who.role.allows(Role::Filer) || who.org != f.signatory {
             return Err(SignatureRefusal::Forbidden);
         }
-        if !f.pledge.is_public() && !manages {
+        if !sees_pledge(Some(who), f.pledge, f.issuer) {
             return Err(SignatureRefusal::NotFound);
         }
         if f.pledge != PledgeState::Open {
@@ -190,8 +203,7 @@ pub fn signature_transition(
             return Err(SignatureRefusal::Duplicate);
         }
     } else {
-        let public = f.pledge.is_public() && state.is_some_and(SignatureState::is_public);
-        if !(public || manages || who.org == f.signatory) {
+        if !state.is_some_and(|s| sees_signature(Some(who), s, f)) {
             return Err(if who.role == Role::Editor {
                 SignatureRefusal::Forbidden
             } else {
@@ -422,6 +434,25 @@ mod tests {
             for a in A::ALL {
                 let r = signature_transition(Some(s), a, admin, &sig_facts(PS::Open, 1, 1), "理由");
                 assert!(r.is_err(), "{s:?} {a:?}");
+            }
+        }
+    }
+
+    /// Who sees what, for every pledge state, signature state and user.
+    #[test]
+    fn who_sees_pledges_and_signatures() {
+        for pledge in PS::ALL {
+            assert_eq!(sees_pledge(None, pledge, ISSUER), pledge != PS::Draft, "{pledge:?}");
+            for who in everyone() {
+                let runs = who.role == Role::Admin || (who.role == Role::Editor && who.org == ISSUER);
+                assert_eq!(sees_pledge(Some(who), pledge, ISSUER), pledge != PS::Draft || runs, "{pledge:?} {who:?}");
+                for state in S::ALL {
+                    let f = sig_facts(pledge, 1, 1);
+                    let public = pledge != PS::Draft && matches!(state, S::Verified | S::Withdrawn | S::Suspended);
+                    let expected = public || runs || who.org == SIGNATORY;
+                    assert_eq!(sees_signature(Some(who), state, &f), expected, "{pledge:?} {state:?} {who:?}");
+                    assert_eq!(sees_signature(None, state, &f), public, "{pledge:?} {state:?}");
+                }
             }
         }
     }

@@ -67,6 +67,17 @@ fn can_manage(user: Option<&CurrentUser>, pledge: &Pledge) -> bool {
     user.is_some_and(|u| acting(u).manages(pledge.organization_id))
 }
 
+/// The facts of a signature's moves, as its page was shown (at its version).
+fn signature_facts(pledge: &Pledge, sig: &Signature) -> rules::SignatureFacts {
+    rules::SignatureFacts {
+        pledge: pledge.state,
+        issuer: pledge.organization_id,
+        signatory: sig.organization_id,
+        version: sig.version,
+        seen: sig.version,
+    }
+}
+
 /// 403 unless `user` runs `pledge`; a draft of someone else's is 404, as it does not exist for them.
 fn require_manager(user: &CurrentUser, pledge: &Pledge) -> AppResult<()> {
     require_role(user, Role::Editor)?;
@@ -80,7 +91,7 @@ fn require_manager(user: &CurrentUser, pledge: &Pledge) -> AppResult<()> {
 
 /// A draft is seen only by those who run it: to anyone else it does not exist.
 fn require_visible(user: Option<&CurrentUser>, pledge: &Pledge) -> AppResult<()> {
-    if pledge.state.is_public() || can_manage(user, pledge) {
+    if rules::sees_pledge(user.map(acting), pledge.state, pledge.organization_id) {
         Ok(())
     } else {
         Err(AppError::NotFound)

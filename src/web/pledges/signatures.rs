@@ -31,25 +31,9 @@ impl SignaturePage {
     }
 }
 
-/// Whether `user` may see signature `sig` of `pledge`: public states of a
-/// public pledge to anyone; otherwise the organization's own users and the
-/// pledge's managers.
-fn may_see(user: Option<&CurrentUser>, pledge: &Pledge, sig: &Signature) -> bool {
-    (pledge.state.is_public() && sig.state.is_public())
-        || can_manage(user, pledge)
-        || user.is_some_and(|u| u.org_id == sig.organization_id)
-}
-
 /// The moves `user` may make on `sig` now (what the page offers).
 fn moves(user: &CurrentUser, pledge: &Pledge, sig: &Signature) -> Vec<SignatureAction> {
-    let facts = rules::SignatureFacts {
-        pledge: pledge.state,
-        issuer: pledge.organization_id,
-        signatory: sig.organization_id,
-        version: sig.version,
-        seen: sig.version,
-    };
-    rules::signature_moves(sig.state, acting(user), &facts)
+    rules::signature_moves(sig.state, acting(user), &signature_facts(pledge, sig))
 }
 
 async fn signature_view(
@@ -65,7 +49,7 @@ async fn signature_view(
         .db(move |c| {
             let sig = pdb::signature(c, id)?.ok_or(AppError::NotFound)?;
             let pledge = pdb::get(c, sig.pledge_id)?.ok_or(AppError::NotFound)?;
-            if !may_see(u.as_ref(), &pledge, &sig) {
+            if !rules::sees_signature(u.as_ref().map(acting), sig.state, &signature_facts(&pledge, &sig)) {
                 return Err(AppError::NotFound);
             }
             let filter =
