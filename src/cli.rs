@@ -95,7 +95,7 @@ fn org(opts: &Options, cmd: OrgCommand) -> anyhow::Result<()> {
         }
         OrgCommand::List => {
             for o in orgs::all(&mut conn)? {
-                println!("{}\t{}\t{}\t{}\t{}", o.id, o.kind, o.credit_code, o.name_zh, o.name_en);
+                println!("{}\t{}\t{}\t{}\t{}", o.id, o.kind.as_str(), o.credit_code, o.name_zh, o.name_en);
             }
         }
     }

@@ -64,6 +64,12 @@ where
     }
 }
 
+/// A coded value in JSON (audit snapshots) as its code:
+/// `#[serde(serialize_with = "crate::db::codes::serialize")]`.
+pub fn serialize<T: Coded, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.code())
+}
+
 impl Coded for StandardKind {
     const WHAT: &'static str = "standard kind";
     fn code(self) -> &'static str {

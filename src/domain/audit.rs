@@ -221,6 +221,7 @@ impl From<StandardAction> for Action {
 impl From<PledgeAction> for Action {
     fn from(a: PledgeAction) -> Action {
         match a {
+            PledgeAction::Create => Action::Create,
             PledgeAction::Edit => Action::Update,
             PledgeAction::Open => Action::Open,
             PledgeAction::Close => Action::Close,

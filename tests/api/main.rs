@@ -12,6 +12,7 @@ mod dashboard;
 mod html;
 mod pledge_forms;
 mod pledge_lists;
+mod pledge_races;
 mod pledges;
 mod reports;
 mod security;

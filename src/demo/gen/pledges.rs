@@ -10,7 +10,7 @@ use crate::db::audit::Actor;
 use crate::db::pledges::{self as pdb, PledgeData, SeedSignature};
 use crate::db::schema::organizations;
 use crate::db::{self, DbConn};
-use crate::domain::pledge::{parse_commitments, PledgeState, SignatureState};
+use crate::domain::pledge::{parse_commitments, PledgeKind, PledgeState, SignatureState};
 use crate::domain::OrgKind;
 
 const COMMITMENTS: &str = "\
@@ -49,7 +49,7 @@ pub(super) fn generate(
     }
     let commitments = parse_commitments(COMMITMENTS).map_err(|e| anyhow::anyhow!("commitments: {e:?}"))?;
     let data = PledgeData {
-        kind: "convention",
+        kind: PledgeKind::Convention,
         title_zh: "生成数据自律公约".into(),
         title_en: "Generated self-discipline convention".into(),
         organization_id: issuer,

@@ -12,7 +12,7 @@ use super::{Generated, Orgs, CHUNK};
 use crate::db::audit::Actor;
 use crate::db::pledges::{self as pdb, PledgeData, SeedSignature};
 use crate::db::{self, DbConn};
-use crate::domain::pledge::{parse_commitments, PledgeState, SignatureState};
+use crate::domain::pledge::{parse_commitments, PledgeKind, PledgeState, SignatureState};
 
 /// Twelve commitments of the generated initiative.
 const INITIATIVE_COMMITMENTS: &str = "\
@@ -48,7 +48,7 @@ pub(super) fn generate(
     }
     let commitments = parse_commitments(INITIATIVE_COMMITMENTS).map_err(|e| anyhow::anyhow!("commitments: {e:?}"))?;
     let data = PledgeData {
-        kind: "initiative",
+        kind: PledgeKind::Initiative,
         title_zh: "生成数据倡议".into(),
         title_en: "Generated initiative".into(),
         organization_id: orgs.all[issuer].0,

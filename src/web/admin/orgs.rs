@@ -167,7 +167,7 @@ pub async fn edit(
     let id = id.get();
     let o = state.db(move |c| Ok(orgs::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
     let form = Form::new()
-        .with("kind", &o.kind)
+        .with("kind", o.kind.as_str())
         .with("name_zh", &o.name_zh)
         .with("name_en", &o.name_en)
         .with("credit_code", &o.credit_code)

@@ -35,7 +35,7 @@ pub fn org_history_items(
         }
         let r = reports.iter().find(|r| r.period_id == p.id);
         let rs = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
-        let d = derive(&sig.state, sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
+        let d = derive(sig.state.as_str(), sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
         let visible = r.is_some_and(|r| rs.is_some_and(|s| visibility(viewer, org_id, r.issuer_id, s).is_some()));
         let readable = r.filter(|_| visible).map(|r| r.report_id);
         out.push(HistoryItem {
@@ -118,7 +118,13 @@ pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> Ap
                     let (sig, pledge) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id)?;
                     let r = reports.iter().find(|r| r.period_id == p.id);
                     let st = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
-                    let d = derive(&sig.state, sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
+                    let d = derive(
+                        sig.state.as_str(),
+                        sig.state_changed_at,
+                        (p.opens_on, p.due_on),
+                        r.map(history_facts),
+                        at,
+                    );
                     Some(MineItem {
                         period_id: p.id,
                         pledge_title: pledge.title(en).to_owned(),

@@ -64,7 +64,7 @@ async fn load(state: &AppState, pledge_id: i64) -> AppResult<(Pledge, Vec<Period
             Ok((p, periods, rdb::report_counts(c, &ids)?))
         })
         .await?;
-    if pledge.state == "draft" {
+    if pledge.state == crate::domain::pledge::PledgeState::Draft {
         return Err(AppError::NotFound);
     }
     Ok((pledge, periods, counts))
@@ -208,7 +208,7 @@ impl UserError for PeriodRefusal {
 async fn managed_pledge(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Pledge> {
     require_role(user, Role::Editor)?;
     let pledge = state.db(move |c| pdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    if pledge.state == "draft" {
+    if pledge.state == crate::domain::pledge::PledgeState::Draft {
         return Err(AppError::NotFound);
     }
     if !manages(Some(user), &pledge) {

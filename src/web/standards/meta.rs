@@ -168,7 +168,8 @@ async fn meta_page(
     let proposing_orgs = orgs
         .iter()
         .filter(|o| {
-            editor.is_none_or(|own| o.id == own || o.kind != "association") || kept(o.id, |s| s.proposing_org_id)
+            editor.is_none_or(|own| o.id == own || o.kind != crate::domain::OrgKind::Association)
+                || kept(o.id, |s| s.proposing_org_id)
         })
         .cloned()
         .collect();

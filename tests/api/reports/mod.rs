@@ -114,7 +114,7 @@ pub fn org_id(app: &TestApp, name: &str) -> i64 {
 pub fn add_association(app: &TestApp) -> i64 {
     use selfreg::db::orgs::{insert, OrgData};
     let data = OrgData {
-        kind: "association",
+        kind: selfreg::domain::OrgKind::Association,
         name_zh: "另一行业协会".into(),
         name_en: "Another Association".into(),
         credit_code: "91310000MA1FL1MMXL".into(),

@@ -69,9 +69,13 @@ pub(super) fn load_board(
                 (true, Some(id)) => rdb::period(conn, id)?.map(|p| p.pledge_id),
                 _ => None,
             };
-            of_period
-                .filter(|id| pledges.iter().any(|p| p.id == *id))
-                .or_else(|| pledges.iter().find(|p| p.kind == "initiative").or(pledges.first()).map(|p| p.id))
+            of_period.filter(|id| pledges.iter().any(|p| p.id == *id)).or_else(|| {
+                pledges
+                    .iter()
+                    .find(|p| p.kind == crate::domain::pledge::PledgeKind::Initiative)
+                    .or(pledges.first())
+                    .map(|p| p.id)
+            })
         }
     };
     let Some(pledge_id) = pledge_id else { return Ok(BoardView::empty(lang, &pledges, 0, &[], None)) };
