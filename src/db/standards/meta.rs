@@ -33,6 +33,39 @@ pub struct Metadata {
     pub replaces_id: Option<i64>,
 }
 
+/// The columns a project's details fill, written alike by proposing and by editing.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = standards, treat_none_as_null = true)]
+struct DetailsRow<'a> {
+    kind: Code<StandardKind>,
+    title_zh: &'a str,
+    title_en: &'a str,
+    scope: &'a str,
+    proposing_org_id: i64,
+    lead_org_id: i64,
+    ics: &'a str,
+    ccs: &'a str,
+    replaces_id: Option<i64>,
+    search_text: String,
+}
+
+impl<'a> DetailsRow<'a> {
+    fn of(m: &'a Metadata, search_text: String) -> Self {
+        DetailsRow {
+            kind: Code(m.kind),
+            title_zh: &m.title_zh,
+            title_en: &m.title_en,
+            scope: &m.scope,
+            proposing_org_id: m.proposing_org_id,
+            lead_org_id: m.lead_org_id,
+            ics: &m.ics,
+            ccs: &m.ccs,
+            replaces_id: m.replaces_id,
+            search_text,
+        }
+    }
+}
+
 /// The lower-cased text that search matches: titles, number, drafting organizations.
 fn search_text(conn: &mut DbConn, m: &Metadata, number: Option<&str>) -> QueryResult<String> {
     let mut ids = m.codrafters.clone();
@@ -103,19 +136,10 @@ pub fn create(
     let search = search_text(conn, m, None)?;
     let id: i64 = diesel::insert_into(standards::table)
         .values((
-            standards::kind.eq(Code(m.kind)),
-            standards::title_zh.eq(&m.title_zh),
-            standards::title_en.eq(&m.title_en),
-            standards::scope.eq(&m.scope),
-            standards::proposing_org_id.eq(m.proposing_org_id),
-            standards::lead_org_id.eq(m.lead_org_id),
-            standards::ics.eq(&m.ics),
-            standards::ccs.eq(&m.ccs),
-            standards::replaces_id.eq(m.replaces_id),
+            DetailsRow::of(m, search),
             standards::revision_of_id.eq(revision_of),
             standards::state.eq(Code(StandardState::Proposed)),
             standards::year.eq(chrono::Datelike::year(&today)),
-            standards::search_text.eq(search),
             standards::created_at.eq(now),
             standards::updated_at.eq(now),
         ))
@@ -144,16 +168,7 @@ pub fn update(conn: &mut DbConn, actor: Actor, who: Person, id: i64, shown_versi
     let search = search_text(conn, m, before.number.as_deref())?;
     let n = diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(shown_version)))
         .set((
-            standards::kind.eq(Code(m.kind)),
-            standards::title_zh.eq(&m.title_zh),
-            standards::title_en.eq(&m.title_en),
-            standards::scope.eq(&m.scope),
-            standards::proposing_org_id.eq(m.proposing_org_id),
-            standards::lead_org_id.eq(m.lead_org_id),
-            standards::ics.eq(&m.ics),
-            standards::ccs.eq(&m.ccs),
-            standards::replaces_id.eq(m.replaces_id),
-            standards::search_text.eq(search),
+            DetailsRow::of(m, search),
             standards::version.eq(standards::version + 1),
             standards::updated_at.eq(crate::db::now()),
         ))

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::comments::{comment_view, CommentView, MAX_COMMENT};
-use super::{check_visible, may_edit, person};
+use super::{check_visible, may_edit, person, shown_version};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::standards::{self as sdb, Comment, DispositionCounts};
 use crate::domain::standard::{Disposition, Shown, StandardState};
@@ -126,12 +126,6 @@ fn parse_outcome(lang: Lang, form: &mut Form, disposition: &str, reason: &str) -
     let d = form.check(lang, "disposition", Disposition::parse(disposition));
     let r = form.check(lang, "reason", text::bounded(reason, false, MAX_COMMENT));
     Some((d?, r?))
-}
-
-/// The comment's version a form showed. A form without one cannot be checked
-/// for staleness: it is taken as stale (no version is negative).
-fn shown_version(v: &str) -> i32 {
-    v.trim().parse().unwrap_or(-1)
 }
 
 /// The summary at the top of the page for one row's errors, each linked to the row's field.

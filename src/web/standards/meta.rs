@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{check_visible, link_view, person, require_editor_of, LinkView};
+use super::{check_visible, link_view, person, require_editor_of, shown_version, LinkView};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::orgs::{self, Org};
 use crate::db::standards::{self as sdb, Metadata};
@@ -318,8 +318,7 @@ pub async fn update(
         Ok(m) => m,
         Err(form) => return edit_page(&state, ctx, &user, id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    // A form without the version it showed cannot be checked: it is taken as stale.
-    let shown: i32 = input.version.trim().parse().unwrap_or(-1);
+    let shown = shown_version(&input.version);
     let (actor, who) = (user.actor(), person(&user));
     let outcome = state.act(move |c| sdb::update(c, actor, who, id, shown, &m)).await?;
     respond(

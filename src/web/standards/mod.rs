@@ -98,6 +98,12 @@ fn check_visible(ctx: &Ctx, s: &sdb::Standard) -> AppResult<()> {
     }
 }
 
+/// The version of a record a form showed. A form without one cannot be
+/// checked for staleness: it is taken as stale (no version is negative).
+fn shown_version(v: &str) -> i32 {
+    v.trim().parse().unwrap_or(-1)
+}
+
 /// Numbers of comments as a list in the user's language.
 fn seq_list(lang: Lang, seqs: &[i32]) -> String {
     seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(if lang == Lang::En { ", " } else { "、" })

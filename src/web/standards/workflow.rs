@@ -15,14 +15,8 @@ use crate::web::flow::{respond, Id, Outcome};
 use crate::web::forms::Form;
 use crate::web::{redirect_with_flash, AppState, Ctx};
 
-use super::person;
 use super::show::{show_page, ShowForms};
-
-/// The standard's version a form showed. A form without one cannot be
-/// checked for staleness: it is taken as stale (no version is negative).
-fn shown_version(v: &str) -> i32 {
-    v.trim().parse().unwrap_or(-1)
-}
+use super::{person, shown_version};
 
 #[derive(Deserialize, Default)]
 pub struct ActInput {
