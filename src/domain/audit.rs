@@ -72,6 +72,7 @@ pub enum Action {
     Reject,
     StartDrafting,
     OpenComment,
+    CloseComment,
     SubmitForReview,
     ReturnToDrafting,
     CloseReview,
@@ -110,7 +111,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -118,6 +119,7 @@ impl Action {
         Action::Reject,
         Action::StartDrafting,
         Action::OpenComment,
+        Action::CloseComment,
         Action::SubmitForReview,
         Action::ReturnToDrafting,
         Action::CloseReview,
@@ -160,6 +162,7 @@ impl Action {
             Action::Reject => "reject",
             Action::StartDrafting => "start_drafting",
             Action::OpenComment => "open_comment",
+            Action::CloseComment => "close_comment",
             Action::SubmitForReview => "submit_for_review",
             Action::ReturnToDrafting => "return_to_drafting",
             Action::CloseReview => "close_review",
@@ -206,6 +209,7 @@ impl From<StandardAction> for Action {
             StandardAction::Reject => Action::Reject,
             StandardAction::StartDrafting => Action::StartDrafting,
             StandardAction::OpenComment => Action::OpenComment,
+            StandardAction::CloseComment => Action::CloseComment,
             StandardAction::SubmitForReview => Action::SubmitForReview,
             StandardAction::ReturnToDrafting => Action::ReturnToDrafting,
             StandardAction::CloseReview => Action::CloseReview,
