@@ -10,13 +10,14 @@ use serde::Serialize;
 use super::super::audit::{self, Actor};
 use super::super::schema::{reporting_periods, reports};
 use super::super::{DbConn, Fail};
-use super::Period;
+use super::{period, Period};
 use crate::domain::period::{DateProblem, PeriodDates};
 
 pub fn periods_of(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<Period>> {
     reporting_periods::table
         .filter(reporting_periods::pledge_id.eq(pledge_id))
         .order((reporting_periods::due_on.asc(), reporting_periods::id.asc()))
+        .select(Period::as_select())
         .load(conn)
 }
 
@@ -25,6 +26,7 @@ pub fn periods_of_pledges(conn: &mut DbConn, pledge_ids: &[i64]) -> QueryResult<
     reporting_periods::table
         .filter(reporting_periods::pledge_id.eq_any(pledge_ids))
         .order((reporting_periods::due_on.desc(), reporting_periods::id.desc()))
+        .select(Period::as_select())
         .load(conn)
 }
 
@@ -32,10 +34,6 @@ pub fn periods_of_pledges(conn: &mut DbConn, pledge_ids: &[i64]) -> QueryResult<
 pub fn public_pledges(conn: &mut DbConn) -> QueryResult<Vec<crate::db::pledges::Pledge>> {
     use crate::db::schema::pledges;
     pledges::table.filter(pledges::state.ne("draft")).order(pledges::id.asc()).load(conn)
-}
-
-pub fn period(conn: &mut DbConn, id: i64) -> QueryResult<Option<Period>> {
-    reporting_periods::table.find(id).first(conn).optional()
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -270,7 +270,9 @@ async fn two_reviewers_at_once_one_decision_and_stale_filer_tabs() {
     statuses.sort();
     assert_eq!(statuses, vec![StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
     let loser = if ra.status() == StatusCode::CONFLICT { ra } else { rb };
-    assert!(loser.text().await.unwrap().contains("此报告已被他人或在其他窗口修改"));
+    // The loser hears that the other reviewer decided, and what.
+    let text = loser.text().await.unwrap();
+    assert!(text.contains("此报告已由他人作出审核决定"), "{text}");
     let decisions: i64 = {
         use diesel::prelude::*;
         use selfreg::db::schema::audit_log::dsl::*;
