@@ -190,3 +190,25 @@ pub fn evidence_count(app: &TestApp, owner: &str) -> i64 {
     use selfreg::db::schema::attachments::dsl::*;
     attachments.filter(owner_type.eq(owner)).count().get_result(&mut *app.conn()).unwrap()
 }
+
+/// The latest audit row.
+pub fn last_audit(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use selfreg::db::schema::audit_log::dsl::*;
+    audit_log.select(diesel::dsl::max(id)).first::<Option<i64>>(&mut *app.conn()).unwrap().unwrap_or(0)
+}
+
+/// The decisions recorded for a report since audit row `since` (a report id
+/// may come again after a report is removed).
+pub fn decisions(app: &TestApp, rid: i64, since: i64) -> i64 {
+    use diesel::prelude::*;
+    use selfreg::db::schema::audit_log::dsl::*;
+    audit_log
+        .filter(id.gt(since))
+        .filter(object_type.eq("report"))
+        .filter(object_id.eq(rid))
+        .filter(action.eq_any(vec!["accept", "return"]))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap()
+}

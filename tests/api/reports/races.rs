@@ -154,26 +154,6 @@ async fn a_submission_never_carries_a_change_made_in_another_tab_unseen() {
     assert_eq!(submitted + saved, ROUNDS);
 }
 
-/// The latest audit row.
-fn last_audit(app: &TestApp) -> i64 {
-    use selfreg::db::schema::audit_log::dsl::*;
-    audit_log.select(diesel::dsl::max(id)).first::<Option<i64>>(&mut *app.conn()).unwrap().unwrap_or(0)
-}
-
-/// The decisions recorded for a report since audit row `since` (a report id
-/// may come again after a report is removed).
-fn decisions(app: &TestApp, rid: i64, since: i64) -> i64 {
-    use selfreg::db::schema::audit_log::dsl::*;
-    audit_log
-        .filter(id.gt(since))
-        .filter(object_type.eq("report"))
-        .filter(object_id.eq(rid))
-        .filter(action.eq_any(vec!["accept", "return"]))
-        .count()
-        .get_result(&mut *app.conn())
-        .unwrap()
-}
-
 /// (c) Two reviewers decide one report at once: exactly one decision is
 /// recorded, the other reviewer gets 409 and hears that someone else decided.
 #[tokio::test]
