@@ -36,7 +36,9 @@ pub fn public_pledges(conn: &mut DbConn) -> QueryResult<Vec<crate::db::pledges::
     pledges::table.filter(pledges::state.ne("draft")).order(pledges::id.asc()).load(conn)
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What an editor sets of a period (written as it is on create and update).
+#[derive(Debug, Clone, Serialize, Insertable, AsChangeset)]
+#[diesel(table_name = reporting_periods)]
 pub struct PeriodData {
     pub label_zh: String,
     pub label_en: String,
@@ -145,12 +147,7 @@ pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &Period
     let id = diesel::insert_into(reporting_periods::table)
         .values((
             reporting_periods::pledge_id.eq(pledge_id),
-            reporting_periods::label_zh.eq(&d.label_zh),
-            reporting_periods::label_en.eq(&d.label_en),
-            reporting_periods::covers_from.eq(d.covers_from),
-            reporting_periods::covers_to.eq(d.covers_to),
-            reporting_periods::opens_on.eq(d.opens_on),
-            reporting_periods::due_on.eq(d.due_on),
+            d,
             reporting_periods::created_at.eq(crate::db::now()),
             reporting_periods::created_by.eq(actor.user_id),
         ))
@@ -191,15 +188,7 @@ pub fn update_period(
             .filter(reporting_periods::id.eq(id))
             .filter(reporting_periods::version.eq(expected_version)),
     )
-    .set((
-        reporting_periods::label_zh.eq(&d.label_zh),
-        reporting_periods::label_en.eq(&d.label_en),
-        reporting_periods::covers_from.eq(d.covers_from),
-        reporting_periods::covers_to.eq(d.covers_to),
-        reporting_periods::opens_on.eq(d.opens_on),
-        reporting_periods::due_on.eq(d.due_on),
-        reporting_periods::version.eq(reporting_periods::version + 1),
-    ))
+    .set((d, reporting_periods::version.eq(reporting_periods::version + 1)))
     .execute(conn)?;
     if n == 0 {
         return Err(Fail::Refused(PeriodRefusal::Stale));
