@@ -134,6 +134,28 @@ impl From<Code<EntryStatus>> for EntryStatus {
     }
 }
 
+/// An entry's status as stored: the empty code is an entry without one yet
+/// (a draft's); anything else must be a status.
+impl Coded for Option<EntryStatus> {
+    const WHAT: &'static str = "entry status";
+    fn code(self) -> &'static str {
+        self.map_or("", EntryStatus::code)
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        if code.is_empty() {
+            Some(None)
+        } else {
+            EntryStatus::from_code(code).map(Some)
+        }
+    }
+}
+
+impl From<Code<Option<EntryStatus>>> for Option<EntryStatus> {
+    fn from(c: Code<Option<EntryStatus>>) -> Self {
+        c.0
+    }
+}
+
 impl Coded for PledgeKind {
     const WHAT: &'static str = "pledge kind";
     fn code(self) -> &'static str {

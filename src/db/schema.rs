@@ -321,6 +321,7 @@ diesel::table! {
         decided_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        duplicate_of -> Nullable<BigInt>,
     }
 }
 

@@ -3,7 +3,6 @@
 //! editors' overview of the pledges they issue (`/periods`).
 
 use crate::db::reports::{PeriodProblem, PeriodRefusal};
-use crate::web::flow::{respond, Id, RefusalKind, UserError};
 
 use super::*;
 
@@ -84,9 +83,8 @@ pub(super) async fn periods_page(
     render_status(status, &PeriodsPage { ctx, pledge, rows, form, can_manage, notice })
 }
 
-pub async fn periods(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    periods_page(&state, ctx, id, Form::new(), None, StatusCode::OK).await
+pub async fn periods(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    periods_page(&state, ctx, id.into_inner().get(), Form::new(), None, StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]

@@ -7,8 +7,6 @@ use super::*;
 
 mod view;
 
-#[cfg(test)]
-pub(super) use view::STATUS_CODES;
 use view::*;
 
 /// The dashboard's menus and search as the URL gives them. Anything may be
@@ -215,8 +213,13 @@ pub async fn feed(state: web::Data<AppState>, ctx: Ctx, req: actix_web::HttpRequ
     let entries: Vec<super::super::feeds::Entry> = items
         .iter()
         .map(|i| {
-            let facts = crate::db::dashboard::report_facts("accepted", i.ever_returned, i.submitted_at, i.decided_at);
-            let d = derive(&i.signature_state, i.signature_since, (i.opens_on, i.due_on), Some(facts), at);
+            let facts = ReportFacts {
+                state: ReportState::Accepted,
+                ever_returned: i.ever_returned,
+                submitted_at: i.submitted_at,
+                decided_at: i.decided_at,
+            };
+            let d = derive(i.signature_state, i.signature_since, (i.opens_on, i.due_on), Some(facts), at);
             let s = standing_view(lang, d, implementation.get(&i.report_id));
             let (org, pledge, period) = if en {
                 (&i.org_name_en, &i.pledge_title_en, &i.period_label_en)
