@@ -19,7 +19,7 @@ pub fn main() -> ExitCode {
         None | Some(Command::Serve) => serve(cli.options),
         Some(Command::Org(c)) => org(&cli.options, c),
         Some(Command::User(c)) => user(&cli.options, c),
-        Some(Command::Dev(DevCommand::GenData(args))) => crate::devdata::run(&cli.options, &args),
+        Some(Command::Dev(DevCommand::GenData(args))) => crate::demo::gen::run(&cli.options, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,7 +51,7 @@ fn serve(opts: Options) -> anyhow::Result<()> {
         println!("selfreg serving on http://{host}:{}", app.port());
         if !opts.no_demo {
             println!("demo mode: sign in with any of these accounts, password `selfreg-demo`:");
-            for a in crate::web::auth::DEMO_ACCOUNTS {
+            for a in crate::demo::ACCOUNTS {
                 println!("  {a}");
             }
             if !app.demo_loaded {
@@ -86,7 +86,7 @@ fn org(opts: &Options, cmd: OrgCommand) -> anyhow::Result<()> {
             let contact = text::bounded(&contact, false, 500).map_err(|_| anyhow::anyhow!("--contact is too long"))?;
             let data = orgs::OrgData::new(kind, name_zh, name_en, &code, website, contact);
             let id = db::write(&mut conn, |c| orgs::insert(c, Actor::SYSTEM, &data)).map_err(|e| match e {
-                orgs::OrgSaveError::DuplicateCode => {
+                db::Fail::Refused(orgs::OrgRefusal::DuplicateCode) => {
                     anyhow::anyhow!("an organization with credit code {code} already exists")
                 }
                 e => anyhow::Error::new(e),
@@ -95,7 +95,7 @@ fn org(opts: &Options, cmd: OrgCommand) -> anyhow::Result<()> {
         }
         OrgCommand::List => {
             for o in orgs::all(&mut conn)? {
-                println!("{}\t{}\t{}\t{}\t{}", o.id, o.kind, o.credit_code, o.name_zh, o.name_en);
+                println!("{}\t{}\t{}\t{}\t{}", o.id, o.kind.as_str(), o.credit_code, o.name_zh, o.name_en);
             }
         }
     }
@@ -126,7 +126,7 @@ fn user(opts: &Options, cmd: UserCommand) -> anyhow::Result<()> {
     let new =
         users::NewUser { email: &email, display_name: &name, organization_id: org.id, role, password_hash: &hash };
     let id = db::write(&mut conn, |c| users::insert(c, Actor::SYSTEM, &new)).map_err(|e| match e {
-        users::UserSaveError::DuplicateEmail => {
+        db::Fail::Refused(users::UserRefusal::DuplicateEmail) => {
             anyhow::anyhow!("a user with e-mail {email} already exists")
         }
         e => anyhow::Error::new(e),

@@ -69,7 +69,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired { next } = self {
-            let location = format!("/login?next={}", crate::web::urlencode(next));
+            let location = format!("/login?next={}", crate::domain::text::urlencode(next));
             return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
         }
         let info = self.info();

@@ -5,10 +5,11 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
-pub mod devdata;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+#[cfg(test)]
+mod layers;
 pub mod mail;
 pub mod startup;
 pub mod web;

@@ -98,7 +98,7 @@ impl Application {
                 secure_cookies: opts.secure_cookies,
                 trust_proxy: opts.trust_proxy,
                 // Only a loopback server can still offer the demo accounts (see above).
-                demo: demo && opts.bind.ip().is_loopback(),
+                demo_accounts: if demo && opts.bind.ip().is_loopback() { &crate::demo::ACCOUNTS } else { &[] },
                 session_idle: chrono::Duration::minutes(opts.session_idle_minutes.into()),
                 session_lifetime: chrono::Duration::hours(opts.session_lifetime_hours.into()),
                 session_lifetime_hours: opts.session_lifetime_hours,

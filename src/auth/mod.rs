@@ -7,7 +7,7 @@ pub mod password;
 pub mod session;
 pub mod throttle;
 
-pub use session::{require_role, require_same_organization, CurrentUser};
+pub use session::{require_role, require_same_organization, CurrentUser, SignedIn};
 
 /// Random bytes as lower-case hex.
 pub fn random_hex(bytes: usize) -> String {

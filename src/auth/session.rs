@@ -34,6 +34,41 @@ pub fn removal_cookie(secure: bool) -> Cookie<'static> {
     c
 }
 
+/// The signed-in user of one request, as the session middleware found it.
+/// It travels in the request's extensions: the [`CurrentUser`] extractor
+/// reads it there, and web's page context builds on it.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// Who acts, from this request's address.
+    pub user: CurrentUser,
+    /// The SHA-256 of the session's token (the table's key).
+    pub session_hash: String,
+    /// The session's CSRF token (every form of the session carries it).
+    pub csrf_token: String,
+    pub org_name_zh: String,
+    pub org_name_en: String,
+}
+
+impl SignedIn {
+    /// The session's user, acting from `address` (the request's client address).
+    pub fn new(s: SessionUser, address: &str) -> SignedIn {
+        SignedIn {
+            user: CurrentUser {
+                id: s.user_id,
+                email: s.email,
+                display_name: s.display_name,
+                role: s.role,
+                org_id: s.org_id,
+                address: address.parse().ok(),
+            },
+            session_hash: s.session_hash,
+            csrf_token: s.csrf_token,
+            org_name_zh: s.org_name_zh,
+            org_name_en: s.org_name_en,
+        }
+    }
+}
+
 /// The signed-in user. Extracting it from a request without a session answers
 /// 303 to the login page with `next` set to the current path.
 #[derive(Debug, Clone)]
@@ -48,15 +83,10 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn from_session(s: &SessionUser) -> Option<Self> {
-        Some(CurrentUser {
-            id: s.user_id,
-            email: s.email.clone(),
-            display_name: s.display_name.clone(),
-            role: Role::parse(&s.role).ok()?,
-            org_id: s.org_id,
-            address: s.client_address.parse().ok(),
-        })
+    /// The acting user of a signed-in request (kept for pages written before
+    /// [`SignedIn`] travelled on its own; `web::viewer` says the same).
+    pub fn from_session(s: &SignedIn) -> Option<Self> {
+        Some(s.user.clone())
     }
 
     /// The user as the audit log records them: who, for which organization, from which address.
@@ -70,8 +100,7 @@ impl FromRequest for CurrentUser {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let ext = req.extensions();
-        let user = ext.get::<crate::web::ctx::Ctx>().and_then(|c| c.user.as_ref()).and_then(CurrentUser::from_session);
+        let user = req.extensions().get::<SignedIn>().map(|s| s.user.clone());
         ready(match user {
             Some(u) => Ok(u),
             None => {

@@ -1,6 +1,8 @@
 //! Stored files (standard versions' attachments, report evidence): one
 //! table, each file owned by a typed owner (`owner_type`, `owner_id`).
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::audit::Actor;
@@ -14,7 +16,24 @@ pub struct NewAttachment {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, Queryable)]
+/// A stored file's row as written.
+#[derive(Insertable)]
+#[diesel(table_name = attachments)]
+struct AttachmentRow<'a> {
+    owner_type: &'a str,
+    owner_id: i64,
+    filename: &'a str,
+    content_type: &'a str,
+    size: i64,
+    sha256: &'a str,
+    data: &'a [u8],
+    created_at: chrono::NaiveDateTime,
+    created_by: Option<i64>,
+}
+
+/// What pages show of a stored file (everything but its bytes).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = attachments)]
 pub struct AttachmentMeta {
     pub id: i64,
     pub filename: String,
@@ -44,26 +63,35 @@ pub fn add_attachments(
     owner_id: i64,
     files: &[NewAttachment],
 ) -> QueryResult<()> {
+    // One statement per file: a batch would hold every file's bytes in one statement.
     for f in files {
-        diesel::insert_into(attachments::table)
-            .values((
-                attachments::owner_type.eq(owner_type),
-                attachments::owner_id.eq(owner_id),
-                attachments::filename.eq(&f.filename),
-                attachments::content_type.eq(f.content_type),
-                attachments::size.eq(f.data.len() as i64),
-                attachments::sha256.eq(&f.sha256),
-                attachments::data.eq(&f.data),
-                attachments::created_at.eq(super::now()),
-                attachments::created_by.eq(actor.user_id),
-            ))
-            .execute(conn)?;
+        let row = AttachmentRow {
+            owner_type,
+            owner_id,
+            filename: &f.filename,
+            content_type: f.content_type,
+            size: f.data.len() as i64,
+            sha256: &f.sha256,
+            data: &f.data,
+            created_at: super::now(),
+            created_by: actor.user_id,
+        };
+        diesel::insert_into(attachments::table).values(&row).execute(conn)?;
     }
     Ok(())
 }
 
-/// A stored file as listed for removal: (id, owner id, file name, SHA-256, stored at).
-pub type OwnedFile = (i64, i64, String, String, chrono::NaiveDateTime);
+/// A stored file as listed for removal.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = attachments)]
+pub struct OwnedFile {
+    pub id: i64,
+    pub owner_id: i64,
+    pub filename: String,
+    pub sha256: String,
+    /// When it was stored.
+    pub created_at: chrono::NaiveDateTime,
+}
 
 /// Those of `ids` that belong to one of `owner_ids` (of `owner_type`).
 pub fn owned_among(conn: &mut DbConn, owner_type: &str, owner_ids: &[i64], ids: &[i64]) -> QueryResult<Vec<OwnedFile>> {
@@ -72,13 +100,7 @@ pub fn owned_among(conn: &mut DbConn, owner_type: &str, owner_ids: &[i64], ids: 
         .filter(attachments::owner_id.eq_any(owner_ids))
         .filter(attachments::id.eq_any(ids))
         .order(attachments::id)
-        .select((
-            attachments::id,
-            attachments::owner_id,
-            attachments::filename,
-            attachments::sha256,
-            attachments::created_at,
-        ))
+        .select(OwnedFile::as_select())
         .load(conn)
 }
 
@@ -95,18 +117,26 @@ pub fn reassign(conn: &mut DbConn, ids: &[i64], owner_type: &str) -> QueryResult
 }
 
 pub fn attachments_of(conn: &mut DbConn, owner_type: &str, owner_id: i64) -> QueryResult<Vec<AttachmentMeta>> {
-    attachments::table
+    Ok(metas_of(conn, owner_type, &[owner_id])?.remove(&owner_id).unwrap_or_default())
+}
+
+/// The files of several owners, by owner, each in the order stored (one query).
+pub fn metas_of(
+    conn: &mut DbConn,
+    owner_type: &str,
+    owner_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<AttachmentMeta>>> {
+    let rows: Vec<(i64, AttachmentMeta)> = attachments::table
         .filter(attachments::owner_type.eq(owner_type))
-        .filter(attachments::owner_id.eq(owner_id))
+        .filter(attachments::owner_id.eq_any(owner_ids))
         .order(attachments::id)
-        .select((
-            attachments::id,
-            attachments::filename,
-            attachments::content_type,
-            attachments::size,
-            attachments::sha256,
-        ))
-        .load(conn)
+        .select((attachments::owner_id, AttachmentMeta::as_select()))
+        .load(conn)?;
+    let mut out: HashMap<i64, Vec<AttachmentMeta>> = HashMap::new();
+    for (owner, meta) in rows {
+        out.entry(owner).or_default().push(meta);
+    }
+    Ok(out)
 }
 
 /// An attachment's metadata and bytes, only if it belongs to that owner.
@@ -116,23 +146,13 @@ pub fn attachment(
     owner_id: i64,
     id: i64,
 ) -> QueryResult<Option<(AttachmentMeta, Vec<u8>)>> {
-    let row: Option<(i64, String, String, i64, String, Vec<u8>)> = attachments::table
+    attachments::table
         .filter(attachments::id.eq(id))
         .filter(attachments::owner_type.eq(owner_type))
         .filter(attachments::owner_id.eq(owner_id))
-        .select((
-            attachments::id,
-            attachments::filename,
-            attachments::content_type,
-            attachments::size,
-            attachments::sha256,
-            attachments::data,
-        ))
+        .select((AttachmentMeta::as_select(), attachments::data))
         .first(conn)
-        .optional()?;
-    Ok(row.map(|(id, filename, content_type, size, sha256, data)| {
-        (AttachmentMeta { id, filename, content_type, size, sha256 }, data)
-    }))
+        .optional()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::codes::Code;
 use super::pledges::Commitment;
 use super::schema::{
     organizations, pledge_commitments, pledges, report_entries, reporting_periods, reports, signature_exclusions,
@@ -16,14 +17,15 @@ use super::schema::{
 };
 use super::DbConn;
 use crate::domain::pledge::SignatureState;
-use crate::domain::report::ReportState;
+use crate::domain::report::{EntryStatus, ReportState};
 use crate::domain::standing::{Implementation, ReportFacts};
 
 /// One public signature of the pledge (verified, suspended or withdrawn).
 #[derive(Debug, Clone, Queryable)]
 pub struct Signatory {
     pub signature_id: i64,
-    pub state: String,
+    #[diesel(deserialize_as = Code<SignatureState>)]
+    pub state: SignatureState,
     pub state_changed_at: NaiveDateTime,
     /// When it was verified.
     pub decided_at: Option<NaiveDateTime>,
@@ -32,18 +34,13 @@ pub struct Signatory {
     pub org_name_en: String,
 }
 
-impl Signatory {
-    pub fn state(&self) -> SignatureState {
-        SignatureState::parse(&self.state).unwrap_or(SignatureState::Verified)
-    }
-}
-
 /// A report of the period, with what its standing is derived from.
 #[derive(Debug, Clone, Queryable)]
 pub struct PeriodReport {
     pub id: i64,
     pub signature_id: i64,
-    pub state: String,
+    #[diesel(deserialize_as = Code<ReportState>)]
+    pub state: ReportState,
     pub ever_returned: bool,
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
@@ -51,22 +48,12 @@ pub struct PeriodReport {
 
 impl PeriodReport {
     pub fn facts(&self) -> ReportFacts {
-        report_facts(&self.state, self.ever_returned, self.submitted_at, self.decided_at)
-    }
-}
-
-/// The facts of a stored report (an unknown state reads as a draft: never shown as filed).
-pub fn report_facts(
-    state: &str,
-    ever_returned: bool,
-    submitted_at: Option<NaiveDateTime>,
-    decided_at: Option<NaiveDateTime>,
-) -> ReportFacts {
-    ReportFacts {
-        state: ReportState::parse(state).unwrap_or(ReportState::Draft),
-        ever_returned,
-        submitted_at,
-        decided_at,
+        ReportFacts {
+            state: self.state,
+            ever_returned: self.ever_returned,
+            submitted_at: self.submitted_at,
+            decided_at: self.decided_at,
+        }
     }
 }
 
@@ -82,7 +69,7 @@ pub struct Board {
     pub commitments: Vec<Commitment>,
     pub reports: Vec<PeriodReport>,
     /// (signature id, commitment id) → status, from accepted reports only.
-    pub cells: HashMap<(i64, i64), String>,
+    pub cells: HashMap<(i64, i64), Option<EntryStatus>>,
     /// Excluded commitments per signature.
     pub excluded: HashMap<i64, Vec<i64>>,
     /// Per period of the pledge: accepted reports and their entries.
@@ -91,7 +78,7 @@ pub struct Board {
 
 /// Everything the dashboard shows for a pledge and period: seven queries.
 pub fn board(conn: &mut DbConn, pledge_id: i64, period_id: i64) -> QueryResult<Board> {
-    let public: Vec<&str> = SignatureState::PUBLIC.iter().map(|s| s.as_str()).collect();
+    let public: Vec<Code<SignatureState>> = SignatureState::PUBLIC.into_iter().map(Code).collect();
     let signatories: Vec<Signatory> = signatures::table
         .inner_join(organizations::table.on(organizations::id.eq(signatures::organization_id)))
         .filter(signatures::pledge_id.eq(pledge_id))
@@ -122,13 +109,13 @@ pub fn board(conn: &mut DbConn, pledge_id: i64, period_id: i64) -> QueryResult<B
             reports::decided_at,
         ))
         .load(conn)?;
-    let cell_rows: Vec<(i64, i64, String)> = report_entries::table
+    let cell_rows: Vec<(i64, i64, Code<Option<EntryStatus>>)> = report_entries::table
         .inner_join(reports::table)
         .filter(reports::period_id.eq(period_id))
-        .filter(reports::state.eq(ReportState::Accepted.as_str()))
+        .filter(reports::state.eq(Code(ReportState::Accepted)))
         .select((reports::signature_id, report_entries::commitment_id, report_entries::status))
         .load(conn)?;
-    let cells = cell_rows.into_iter().map(|(s, c, st)| ((s, c), st)).collect();
+    let cells = cell_rows.into_iter().map(|(s, c, st)| ((s, c), st.0)).collect();
     let ex_rows: Vec<(i64, i64)> = signature_exclusions::table
         .inner_join(signatures::table)
         .filter(signatures::pledge_id.eq(pledge_id))
@@ -143,17 +130,17 @@ pub fn board(conn: &mut DbConn, pledge_id: i64, period_id: i64) -> QueryResult<B
 
 /// Per period of the pledge: how many reports were accepted and their entries by status.
 fn trend(conn: &mut DbConn, pledge_id: i64) -> QueryResult<HashMap<i64, PeriodShare>> {
-    let entry_rows: Vec<(i64, String, i64)> = report_entries::table
+    let entry_rows: Vec<(i64, Code<Option<EntryStatus>>, i64)> = report_entries::table
         .inner_join(reports::table.inner_join(reporting_periods::table))
         .filter(reporting_periods::pledge_id.eq(pledge_id))
-        .filter(reports::state.eq(ReportState::Accepted.as_str()))
+        .filter(reports::state.eq(Code(ReportState::Accepted)))
         .group_by((reports::period_id, report_entries::status))
         .select((reports::period_id, report_entries::status, diesel::dsl::count_star()))
         .load(conn)?;
     let report_rows: Vec<(i64, i64)> = reports::table
         .inner_join(reporting_periods::table)
         .filter(reporting_periods::pledge_id.eq(pledge_id))
-        .filter(reports::state.eq(ReportState::Accepted.as_str()))
+        .filter(reports::state.eq(Code(ReportState::Accepted)))
         .group_by(reports::period_id)
         .select((reports::period_id, diesel::dsl::count_star()))
         .load(conn)?;
@@ -162,9 +149,14 @@ fn trend(conn: &mut DbConn, pledge_id: i64) -> QueryResult<HashMap<i64, PeriodSh
         out.entry(p).or_default().accepted_reports = n;
     }
     for (p, status, n) in entry_rows {
-        out.entry(p).or_default().entries.add(&status, u32::try_from(n).unwrap_or(u32::MAX));
+        out.entry(p).or_default().entries.add(status.0, count(n));
     }
     Ok(out)
+}
+
+/// A count of entries (a count beyond `u32` saturates: it cannot occur).
+fn count(n: i64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// The implementation of each of these reports that is accepted (others are left out).
@@ -172,16 +164,16 @@ pub fn implementation_of(conn: &mut DbConn, report_ids: &[i64]) -> QueryResult<H
     if report_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, String, i64)> = report_entries::table
+    let rows: Vec<(i64, Code<Option<EntryStatus>>, i64)> = report_entries::table
         .inner_join(reports::table)
         .filter(reports::id.eq_any(report_ids))
-        .filter(reports::state.eq(ReportState::Accepted.as_str()))
+        .filter(reports::state.eq(Code(ReportState::Accepted)))
         .group_by((report_entries::report_id, report_entries::status))
         .select((report_entries::report_id, report_entries::status, diesel::dsl::count_star()))
         .load(conn)?;
     let mut out: HashMap<i64, Implementation> = HashMap::new();
     for (r, status, n) in rows {
-        out.entry(r).or_default().add(&status, u32::try_from(n).unwrap_or(u32::MAX));
+        out.entry(r).or_default().add(status.0, count(n));
     }
     Ok(out)
 }
@@ -202,7 +194,8 @@ pub struct FeedItem {
     pub due_on: NaiveDate,
     pub pledge_title_zh: String,
     pub pledge_title_en: String,
-    pub signature_state: String,
+    #[diesel(deserialize_as = Code<SignatureState>)]
+    pub signature_state: SignatureState,
     pub signature_since: NaiveDateTime,
 }
 
@@ -212,7 +205,7 @@ pub fn accepted_feed(conn: &mut DbConn, limit: i64) -> QueryResult<(Vec<FeedItem
         .inner_join(reporting_periods::table.inner_join(pledges::table))
         .inner_join(signatures::table)
         .inner_join(organizations::table.on(organizations::id.eq(reports::organization_id)))
-        .filter(reports::state.eq(ReportState::Accepted.as_str()))
+        .filter(reports::state.eq(Code(ReportState::Accepted)))
         .order((reports::decided_at.desc(), reports::id.desc()))
         .limit(limit)
         .select((

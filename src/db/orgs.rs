@@ -6,16 +6,20 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, Actor};
+use super::codes::Code;
 use super::schema::organizations;
-use super::DbConn;
+use super::{DbConn, Fail};
 use crate::domain::{CreditCode, OrgKind};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = organizations)]
 pub struct Org {
     pub id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = Code<OrgKind>)]
+    #[serde(serialize_with = "super::codes::serialize")]
+    pub kind: OrgKind,
     pub name_zh: String,
     pub name_en: String,
     pub credit_code: String,
@@ -29,14 +33,15 @@ pub struct Org {
 
 impl Org {
     pub fn kind(&self) -> OrgKind {
-        OrgKind::parse(&self.kind).unwrap_or(OrgKind::Other)
+        self.kind
     }
 }
 
 /// A checked organization, ready to save.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgData {
-    pub kind: &'static str,
+    #[serde(serialize_with = "super::codes::serialize")]
+    pub kind: OrgKind,
     pub name_zh: String,
     pub name_en: String,
     pub credit_code: String,
@@ -53,35 +58,64 @@ impl OrgData {
         website: String,
         contact: String,
     ) -> Self {
-        OrgData { kind: kind.as_str(), name_zh, name_en, credit_code: code.as_str().to_owned(), website, contact }
+        OrgData { kind, name_zh, name_en, credit_code: code.as_str().to_owned(), website, contact }
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum OrgSaveError {
-    #[error("credit code already registered")]
+/// Why an organization was not saved (nothing was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgRefusal {
+    /// Another organization has this credit code.
     DuplicateCode,
-    #[error("organization not found")]
     NotFound,
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
 }
 
-fn map_unique(e: diesel::result::Error) -> OrgSaveError {
+fn map_unique(e: diesel::result::Error) -> Fail<OrgRefusal> {
     match e {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            OrgSaveError::DuplicateCode
+            Fail::Refused(OrgRefusal::DuplicateCode)
         }
-        e => OrgSaveError::Db(e),
+        e => e.into(),
+    }
+}
+
+/// The columns an organization's form writes.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = organizations)]
+struct OrgRow<'a> {
+    kind: Code<OrgKind>,
+    name_zh: &'a str,
+    name_en: &'a str,
+    credit_code: &'a str,
+    website: &'a str,
+    contact: &'a str,
+    updated_at: NaiveDateTime,
+}
+
+impl OrgData {
+    fn row(&self) -> OrgRow<'_> {
+        OrgRow {
+            kind: Code(self.kind),
+            name_zh: &self.name_zh,
+            name_en: &self.name_en,
+            credit_code: &self.credit_code,
+            website: &self.website,
+            contact: &self.contact,
+            updated_at: super::now(),
+        }
     }
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Org>> {
-    organizations::table.find(id).first(conn).optional()
+    organizations::table.find(id).select(Org::as_select()).first(conn).optional()
 }
 
 pub fn by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Org>> {
-    organizations::table.filter(organizations::credit_code.eq(code.to_ascii_uppercase())).first(conn).optional()
+    organizations::table
+        .filter(organizations::credit_code.eq(code.to_ascii_uppercase()))
+        .select(Org::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Organizations matching `q` in either name or the credit code, by Chinese name.
@@ -105,28 +139,23 @@ pub fn search(conn: &mut DbConn, q: &str, limit: i64, offset: i64) -> QueryResul
         .order((organizations::kind, organizations::name_zh, organizations::id))
         .limit(limit)
         .offset(offset)
+        .select(Org::as_select())
         .load(conn)?;
     Ok((rows, total))
 }
 
 /// Every organization, for select menus.
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<Org>> {
-    organizations::table.order((organizations::kind, organizations::name_zh, organizations::id)).load(conn)
+    organizations::table
+        .order((organizations::kind, organizations::name_zh, organizations::id))
+        .select(Org::as_select())
+        .load(conn)
 }
 
-pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, OrgSaveError> {
-    let now = super::now();
+pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, Fail<OrgRefusal>> {
+    let row = data.row();
     let id: i64 = diesel::insert_into(organizations::table)
-        .values((
-            organizations::kind.eq(data.kind),
-            organizations::name_zh.eq(&data.name_zh),
-            organizations::name_en.eq(&data.name_en),
-            organizations::credit_code.eq(&data.credit_code),
-            organizations::website.eq(&data.website),
-            organizations::contact.eq(&data.contact),
-            organizations::created_at.eq(now),
-            organizations::updated_at.eq(now),
-        ))
+        .values((&row, organizations::created_at.eq(row.updated_at)))
         .returning(organizations::id)
         .get_result(conn)
         .map_err(map_unique)?;
@@ -134,20 +163,9 @@ pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, Or
     Ok(id)
 }
 
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Result<(), OrgSaveError> {
-    let before = get(conn, id)?.ok_or(OrgSaveError::NotFound)?;
-    diesel::update(organizations::table.find(id))
-        .set((
-            organizations::kind.eq(data.kind),
-            organizations::name_zh.eq(&data.name_zh),
-            organizations::name_en.eq(&data.name_en),
-            organizations::credit_code.eq(&data.credit_code),
-            organizations::website.eq(&data.website),
-            organizations::contact.eq(&data.contact),
-            organizations::updated_at.eq(super::now()),
-        ))
-        .execute(conn)
-        .map_err(map_unique)?;
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Result<(), Fail<OrgRefusal>> {
+    let before = get(conn, id)?.ok_or(Fail::Refused(OrgRefusal::NotFound))?;
+    diesel::update(organizations::table.find(id)).set(&data.row()).execute(conn).map_err(map_unique)?;
     audit::record(conn, actor, Object::Organization, Some(id), Action::Update, Some(&before), Some(data))?;
     Ok(())
 }

@@ -40,6 +40,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
         lang -> Text,
     }
 }
@@ -339,6 +340,7 @@ diesel::table! {
         decided_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        duplicate_of -> Nullable<BigInt>,
     }
 }
 

@@ -4,25 +4,35 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::codes::Code;
 use super::schema::{organizations, sessions, users};
 use super::DbConn;
+use crate::domain::Role;
 
-/// The signed-in user behind a session, as every request needs it.
-#[derive(Debug, Clone)]
+/// The signed-in user behind a session, as every request needs it. The role
+/// is read strictly: an unknown stored code is an error, never a guess at
+/// what the user may do.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
 pub struct SessionUser {
+    #[diesel(select_expression = sessions::id_hash)]
     pub session_hash: String,
     pub csrf_token: String,
     pub last_seen_at: NaiveDateTime,
+    #[diesel(select_expression = users::id)]
     pub user_id: i64,
+    #[diesel(select_expression = users::email)]
     pub email: String,
+    #[diesel(select_expression = users::display_name)]
     pub display_name: String,
-    pub role: String,
+    #[diesel(select_expression = users::role, deserialize_as = Code<Role>)]
+    pub role: Role,
+    #[diesel(select_expression = organizations::id)]
     pub org_id: i64,
-    pub org_kind: String,
+    #[diesel(select_expression = organizations::name_zh)]
     pub org_name_zh: String,
+    #[diesel(select_expression = organizations::name_en)]
     pub org_name_en: String,
-    /// The client address of the request (set by the request pipeline, not stored).
-    pub client_address: String,
 }
 
 pub fn create(conn: &mut DbConn, id_hash: &str, user_id: i64, csrf_token: &str) -> QueryResult<()> {
@@ -48,42 +58,15 @@ pub fn lookup(
     idle: Duration,
     lifetime: Duration,
 ) -> QueryResult<Option<SessionUser>> {
-    type Row = (String, String, NaiveDateTime, i64, String, String, String, i64, String, String, String);
-    let row: Option<Row> = sessions::table
+    sessions::table
         .inner_join(users::table.inner_join(organizations::table))
         .filter(sessions::id_hash.eq(id_hash))
         .filter(sessions::last_seen_at.gt(now - idle))
         .filter(sessions::created_at.gt(now - lifetime))
         .filter(users::active.eq(true))
-        .select((
-            sessions::id_hash,
-            sessions::csrf_token,
-            sessions::last_seen_at,
-            users::id,
-            users::email,
-            users::display_name,
-            users::role,
-            organizations::id,
-            organizations::kind,
-            organizations::name_zh,
-            organizations::name_en,
-        ))
+        .select(SessionUser::as_select())
         .first(conn)
-        .optional()?;
-    Ok(row.map(|r| SessionUser {
-        session_hash: r.0,
-        csrf_token: r.1,
-        last_seen_at: r.2,
-        user_id: r.3,
-        email: r.4,
-        display_name: r.5,
-        role: r.6,
-        org_id: r.7,
-        org_kind: r.8,
-        org_name_zh: r.9,
-        org_name_en: r.10,
-        client_address: String::new(),
-    }))
+        .optional()
 }
 
 /// Record activity (callers do it at most once a minute per session).

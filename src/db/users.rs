@@ -1,15 +1,23 @@
 //! Users: accounts of people, each in one organization with one role.
+//!
+//! The administrators' changes (create, edit or disable, password reset) are
+//! each one step in one transaction: the user row is locked first (on
+//! PostgreSQL), then checked, then written with its audit row; what cannot be
+//! done is a [`UserRefusal`].
 
-use crate::domain::audit::{Action, Object};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, Actor};
+use super::codes::Code;
 use super::schema::{organizations, sessions, users};
-use super::DbConn;
+use super::{DbConn, Fail};
+use crate::domain::audit::{Action, Object};
 use crate::domain::{Email, Role};
 
+/// A user as stored. The role is read strictly: an unknown stored code is an
+/// error, never a guess at what the user may do.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct User {
@@ -17,17 +25,14 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub organization_id: i64,
-    pub role: String,
+    #[diesel(deserialize_as = Code<Role>)]
+    pub role: Role,
     pub active: bool,
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl User {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Filer)
-    }
+    /// Moves on every administrator's edit (compare-and-set).
+    pub version: i32,
 }
 
 /// What the audit log keeps of a user (never the password hash).
@@ -36,7 +41,7 @@ pub struct UserAudit<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub organization_id: i64,
-    pub role: &'a str,
+    pub role: &'static str,
     pub active: bool,
 }
 
@@ -46,7 +51,7 @@ impl User {
             email: &self.email,
             display_name: &self.display_name,
             organization_id: self.organization_id,
-            role: &self.role,
+            role: self.role.as_str(),
             active: self.active,
         }
     }
@@ -59,24 +64,36 @@ pub struct UserListItem {
     pub org_name_en: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum UserSaveError {
-    #[error("e-mail already registered")]
+/// Why an account change was not made (nothing was written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserRefusal {
+    /// Another account has this e-mail address.
     DuplicateEmail,
-    #[error("organization not found")]
+    /// The chosen organization does not exist (any more).
     UnknownOrg,
-    #[error("user not found")]
+    /// No such user.
     NotFound,
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
+    /// An administrator may not disable their own account or give up their
+    /// own administrator role (nobody might be left to undo it).
+    SelfLockout,
+    /// Someone else changed the user since the form was shown.
+    Stale,
 }
 
-fn map_err(e: diesel::result::Error) -> UserSaveError {
+type UserResult<T> = Result<T, Fail<UserRefusal>>;
+
+fn refuse<T>(r: UserRefusal) -> UserResult<T> {
+    Err(Fail::Refused(r))
+}
+
+/// A unique e-mail or a vanished organization found by the database itself
+/// (two administrators at once) is the same refusal as the checks before.
+fn constraint(e: diesel::result::Error) -> Fail<UserRefusal> {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => UserSaveError::DuplicateEmail,
-        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => UserSaveError::UnknownOrg,
-        e => UserSaveError::Db(e),
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => Fail::Refused(UserRefusal::DuplicateEmail),
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Fail::Refused(UserRefusal::UnknownOrg),
+        e => e.into(),
     }
 }
 
@@ -113,25 +130,61 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
 }
 
-pub fn insert(conn: &mut DbConn, actor: Actor, u: &NewUser<'_>) -> Result<i64, UserSaveError> {
-    let now = super::now();
-    if super::orgs::get(conn, u.organization_id)?.is_none() {
-        return Err(UserSaveError::UnknownOrg);
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserInsert<'a> {
+    email: &'a str,
+    display_name: &'a str,
+    organization_id: i64,
+    role: Code<Role>,
+    active: bool,
+    password_hash: &'a str,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// The organization, locked against deletion for this transaction on
+/// PostgreSQL (SQLite's BEGIN IMMEDIATE already serializes writers).
+fn org_exists(conn: &mut DbConn, org_id: i64) -> QueryResult<bool> {
+    if let DbConn::Pg(c) = conn {
+        let found = diesel::sql_query("SELECT id FROM organizations WHERE id = $1 FOR SHARE")
+            .bind::<diesel::sql_types::BigInt, _>(org_id)
+            .execute(c)?;
+        return Ok(found > 0);
     }
-    let id: i64 = diesel::insert_into(users::table)
-        .values((
-            users::email.eq(u.email.as_str()),
-            users::display_name.eq(u.display_name),
-            users::organization_id.eq(u.organization_id),
-            users::role.eq(u.role.as_str()),
-            users::active.eq(true),
-            users::password_hash.eq(u.password_hash),
-            users::created_at.eq(now),
-            users::updated_at.eq(now),
-        ))
-        .returning(users::id)
-        .get_result(conn)
-        .map_err(map_err)?;
+    Ok(organizations::table.find(org_id).select(organizations::id).first::<i64>(conn).optional()?.is_some())
+}
+
+/// The user, locked for this transaction on PostgreSQL.
+fn lock(conn: &mut DbConn, id: i64) -> UserResult<User> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(c)?;
+    }
+    get(conn, id)?.ok_or(Fail::Refused(UserRefusal::NotFound))
+}
+
+pub fn insert(conn: &mut DbConn, actor: Actor, u: &NewUser<'_>) -> UserResult<i64> {
+    if !org_exists(conn, u.organization_id)? {
+        return refuse(UserRefusal::UnknownOrg);
+    }
+    if by_email(conn, u.email.as_str())?.is_some() {
+        return refuse(UserRefusal::DuplicateEmail);
+    }
+    let now = super::now();
+    let row = UserInsert {
+        email: u.email.as_str(),
+        display_name: u.display_name,
+        organization_id: u.organization_id,
+        role: Code(u.role),
+        active: true,
+        password_hash: u.password_hash,
+        created_at: now,
+        updated_at: now,
+    };
+    let id: i64 =
+        diesel::insert_into(users::table).values(&row).returning(users::id).get_result(conn).map_err(constraint)?;
     let after = UserAudit {
         email: u.email.as_str(),
         display_name: u.display_name,
@@ -143,43 +196,86 @@ pub fn insert(conn: &mut DbConn, actor: Actor, u: &NewUser<'_>) -> Result<i64, U
     Ok(id)
 }
 
-pub struct UserEdit<'a> {
-    pub display_name: &'a str,
+/// An administrator's edit of a user.
+#[derive(Debug, Clone)]
+pub struct UserEdit {
+    pub display_name: String,
     pub organization_id: i64,
     pub role: Role,
     pub active: bool,
 }
 
-/// Edit a user; deactivating ends all of the user's sessions at once.
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, e: &UserEdit<'_>) -> Result<(), UserSaveError> {
-    let before = get(conn, id)?.ok_or(UserSaveError::NotFound)?;
-    if super::orgs::get(conn, e.organization_id)?.is_none() {
-        return Err(UserSaveError::UnknownOrg);
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChange<'a> {
+    display_name: &'a str,
+    organization_id: i64,
+    role: Code<Role>,
+    active: bool,
+    updated_at: NaiveDateTime,
+}
+
+/// Whether `actor` may make this edit of user `id`: never lock oneself out.
+pub fn check_edit(actor: Actor, id: i64, e: &UserEdit) -> Result<(), UserRefusal> {
+    if actor.user_id == Some(id) && (!e.active || e.role != Role::Admin) {
+        return Err(UserRefusal::SelfLockout);
     }
-    diesel::update(users::table.find(id))
-        .set((
-            users::display_name.eq(e.display_name),
-            users::organization_id.eq(e.organization_id),
-            users::role.eq(e.role.as_str()),
-            users::active.eq(e.active),
-            users::updated_at.eq(super::now()),
-        ))
-        .execute(conn)
-        .map_err(map_err)?;
-    // A change of role or organization or a deactivation must take effect now,
-    // not when the session expires.
-    if !e.active || e.role != before.role() || e.organization_id != before.organization_id {
+    Ok(())
+}
+
+/// Take the user at `expected` version for this edit: the compare-and-set
+/// moves the version and locks the row; no row means changed meanwhile (or gone).
+fn take(conn: &mut DbConn, id: i64, expected: i32) -> UserResult<()> {
+    let taken = diesel::update(users::table.find(id).filter(users::version.eq(expected)))
+        .set(users::version.eq(users::version + 1))
+        .execute(conn)?;
+    if taken == 1 {
+        return Ok(());
+    }
+    match get(conn, id)? {
+        Some(_) => refuse(UserRefusal::Stale),
+        None => refuse(UserRefusal::NotFound),
+    }
+}
+
+/// Edit a user; a deactivation, or a change of role or organization, ends all
+/// of the user's sessions at once (it takes effect now, not when the session
+/// expires).
+pub fn update(conn: &mut DbConn, actor: Actor, id: i64, expected: i32, e: &UserEdit) -> UserResult<()> {
+    check_edit(actor, id, e).map_err(Fail::Refused)?;
+    take(conn, id, expected)?;
+    let before = get(conn, id)?.ok_or(Fail::Refused(UserRefusal::NotFound))?;
+    if !org_exists(conn, e.organization_id)? {
+        return refuse(UserRefusal::UnknownOrg);
+    }
+    let change = UserChange {
+        display_name: &e.display_name,
+        organization_id: e.organization_id,
+        role: Code(e.role),
+        active: e.active,
+        updated_at: super::now(),
+    };
+    diesel::update(users::table.find(id)).set(&change).execute(conn).map_err(constraint)?;
+    if !e.active || e.role != before.role || e.organization_id != before.organization_id {
         diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
     }
     let after = UserAudit {
         email: &before.email,
-        display_name: e.display_name,
+        display_name: &e.display_name,
         organization_id: e.organization_id,
         role: e.role.as_str(),
         active: e.active,
     };
     let action = if before.active && !e.active { Action::Disable } else { Action::Update };
     audit::record(conn, actor, Object::User, Some(id), action, Some(&before.audit()), Some(&after))?;
+    Ok(())
+}
+
+/// An administrator's password reset: the new hash, every session of the
+/// user ends, and the audit log says so.
+pub fn reset_password(conn: &mut DbConn, actor: Actor, id: i64, hash: &str) -> UserResult<()> {
+    lock(conn, id)?;
+    set_password_hash(conn, actor, id, hash, true)?;
     Ok(())
 }
 
@@ -197,4 +293,22 @@ pub fn set_password_hash(conn: &mut DbConn, actor: Actor, id: i64, hash: &str, e
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_admin_cannot_lock_themselves_out() {
+        let me = Actor::user(7, 1);
+        let edit = |role, active| UserEdit { display_name: "x".into(), organization_id: 1, role, active };
+        assert_eq!(check_edit(me, 7, &edit(Role::Admin, true)), Ok(()));
+        assert_eq!(check_edit(me, 7, &edit(Role::Admin, false)), Err(UserRefusal::SelfLockout));
+        for role in [Role::Editor, Role::Reviewer, Role::Filer] {
+            assert_eq!(check_edit(me, 7, &edit(role, true)), Err(UserRefusal::SelfLockout));
+            assert_eq!(check_edit(me, 8, &edit(role, false)), Ok(()), "others may be changed");
+        }
+        assert_eq!(check_edit(Actor::SYSTEM, 7, &edit(Role::Filer, false)), Ok(()));
+    }
 }

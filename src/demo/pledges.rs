@@ -9,7 +9,7 @@ use super::DemoIds;
 use crate::db::audit::Actor;
 use crate::db::pledges::{self as pdb, PledgeData, SeedSignature};
 use crate::db::DbConn;
-use crate::domain::pledge::{parse_commitments, PledgeState, SignatureState as S};
+use crate::domain::pledge::{parse_commitments, PledgeKind, PledgeState, SignatureState as S};
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, 0, 0)).expect("valid demo date")
@@ -127,7 +127,7 @@ fn seed(ids: &DemoIds, n: usize, state: S, excluded: Vec<(i64, String)>, events:
 fn pledge(
     c: &mut DbConn,
     ids: &DemoIds,
-    kind: &'static str,
+    kind: PledgeKind,
     titles: (&str, &str),
     texts: (&str, &str),
     commitments: &str,
@@ -152,7 +152,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let convention = pledge(
         c,
         ids,
-        "convention",
+        PledgeKind::Convention,
         ("网络交易合规经营自律公约", "Convention on Compliant Operation in Online Trading"),
         (CONVENTION_TEXT_ZH, CONVENTION_TEXT_EN),
         CONVENTION_COMMITMENTS,
@@ -214,7 +214,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let initiative = pledge(
         c,
         ids,
-        "initiative",
+        PledgeKind::Initiative,
         (
             "提升平台企业合规水平促进电商行业高质量发展",
             "Initiative on Raising Platform Compliance for the High-Quality Development of E-Commerce",

@@ -12,7 +12,7 @@ use crate::db::audit::Actor;
 use crate::db::schema::{comment_periods, comments, review_positions, standard_events, standard_versions, standards};
 use crate::db::standards::{self as sdb, Metadata};
 use crate::db::DbConn;
-use crate::domain::standard::StandardState;
+use crate::domain::standard::{StandardKind, StandardState};
 
 const V1: &str = "## 前言\n\n本文件按照 GB/T 1.1—2020《标准化工作导则 第1部分：标准化文件的结构和起草规则》的规定起草。\n\n本文件由示例网络直播电商行业协会提出并归口。\n\n## 1 范围\n\n本文件规定了品质电商直播间的基本要求、主播管理、商品信息展示、价格标示、售后服务和记录保存等要求。\n\n本文件适用于在本市开展网络直播营销活动的直播间运营者。\n\n## 2 规范性引用文件\n\n下列文件中的内容通过文中的规范性引用而构成本文件必不可少的条款。\n\n- GB/T 41247 网络直播营销服务规范\n\n## 3 术语和定义\n\n### 3.1 品质电商直播间\n\n在商品质量、信息展示、价格标示和售后服务方面符合本文件要求的直播间。\n\n## 4 基本要求\n\n直播间运营者应依法取得相应经营资质，并在直播间显著位置公示经营者信息。\n\n## 5 主播管理\n\n### 5.1 资质核验\n\n直播间运营者应核验主播的真实身份信息，并对其从业资质进行登记。\n\n### 5.2 培训\n\n直播间运营者应每年对主播开展不少于 8 学时的法律法规和商品知识培训。\n\n## 6 商品信息展示\n\n直播间展示的商品名称、规格、产地、生产者等信息应与实物一致。\n\n## 7 价格标示\n\n直播间应明码标价，标示的价格应当真实、准确。\n\n## 8 售后服务\n\n直播间运营者应公布售后服务方式，在 48 小时内响应消费者投诉。\n\n## 9 记录保存\n\n直播间运营者应保存直播视频及交易记录，保存期限不少于 3 年。\n";
 
@@ -219,7 +219,7 @@ impl<'a> Walk<'a> {
 
 fn meta(
     ids: &DemoIds,
-    kind: &'static str,
+    kind: StandardKind,
     zh: &str,
     en: &str,
     scope: &str,
@@ -253,7 +253,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         c,
         meta(
             ids,
-            "group",
+            StandardKind::Group,
             "网络直播营销服务规范",
             "Specification for live-stream marketing services",
             scope,
@@ -271,7 +271,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         c,
         meta(
             ids,
-            "group",
+            StandardKind::Group,
             "网络直播营销主播服务规范",
             "Service specification for live-stream marketing hosts",
             scope,
@@ -294,7 +294,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         c,
         meta(
             ids,
-            "group",
+            StandardKind::Group,
             "直播电商仓储配送服务要求",
             "Warehousing and delivery services for live-stream e-commerce",
             scope,
@@ -319,7 +319,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         c,
         meta(
             ids,
-            "local",
+            StandardKind::Local,
             "网络直播营销活动价格标示指引",
             "Guidelines for price marking in live-stream marketing",
             scope,
@@ -339,7 +339,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         c,
         meta(
             ids,
-            "group",
+            StandardKind::Group,
             "直播电商售后服务规范",
             "After-sales service for live-stream e-commerce",
             scope,
@@ -378,7 +378,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         c,
         meta(
             ids,
-            "group",
+            StandardKind::Group,
             "直播带货商品质量抽检规程",
             "Procedure for quality sampling of goods sold by live-stream",
             "规定了直播带货商品质量抽检的程序。",
@@ -393,7 +393,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
         c,
         meta(
             ids,
-            "group",
+            StandardKind::Group,
             "直播间虚拟礼物消费提示规范",
             "Consumer notices on virtual gifts in live rooms",
             "规定了直播间虚拟礼物消费提示的内容和方式。",
@@ -407,7 +407,7 @@ pub fn load(c: &mut DbConn, ids: &DemoIds) -> anyhow::Result<()> {
     let q = create(
         c,
         Metadata {
-            kind: "local",
+            kind: StandardKind::Local,
             title_zh: "品质电商直播间管理规范".into(),
             title_en: "Management specification for quality e-commerce live-stream rooms".into(),
             scope: "本文件规定了品质电商直播间的基本要求、主播管理、商品信息展示、价格标示、售后服务、记录保存和监督评价等要求，适用于在本市开展网络直播营销活动的直播间运营者。".into(),

@@ -76,6 +76,7 @@ pub enum Action {
     Reject,
     StartDrafting,
     OpenComment,
+    CloseComment,
     SubmitForReview,
     ReturnToDrafting,
     CloseReview,
@@ -117,7 +118,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 40] = [
+    pub const ALL: [Action; 41] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -125,6 +126,7 @@ impl Action {
         Action::Reject,
         Action::StartDrafting,
         Action::OpenComment,
+        Action::CloseComment,
         Action::SubmitForReview,
         Action::ReturnToDrafting,
         Action::CloseReview,
@@ -169,6 +171,7 @@ impl Action {
             Action::Reject => "reject",
             Action::StartDrafting => "start_drafting",
             Action::OpenComment => "open_comment",
+            Action::CloseComment => "close_comment",
             Action::SubmitForReview => "submit_for_review",
             Action::ReturnToDrafting => "return_to_drafting",
             Action::CloseReview => "close_review",
@@ -217,6 +220,7 @@ impl From<StandardAction> for Action {
             StandardAction::Reject => Action::Reject,
             StandardAction::StartDrafting => Action::StartDrafting,
             StandardAction::OpenComment => Action::OpenComment,
+            StandardAction::CloseComment => Action::CloseComment,
             StandardAction::SubmitForReview => Action::SubmitForReview,
             StandardAction::ReturnToDrafting => Action::ReturnToDrafting,
             StandardAction::CloseReview => Action::CloseReview,
@@ -232,6 +236,7 @@ impl From<StandardAction> for Action {
 impl From<PledgeAction> for Action {
     fn from(a: PledgeAction) -> Action {
         match a {
+            PledgeAction::Create => Action::Create,
             PledgeAction::Edit => Action::Update,
             PledgeAction::Open => Action::Open,
             PledgeAction::Close => Action::Close,

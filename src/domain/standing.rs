@@ -219,7 +219,8 @@ pub struct Implementation {
 }
 
 impl Implementation {
-    pub fn from_statuses<'a>(statuses: impl IntoIterator<Item = &'a str>) -> Self {
+    /// The entries' statuses (`None`: an entry without one).
+    pub fn from_statuses(statuses: impl IntoIterator<Item = Option<EntryStatus>>) -> Self {
         let mut i = Implementation::default();
         for s in statuses {
             i.add(s, 1);
@@ -227,9 +228,9 @@ impl Implementation {
         i
     }
 
-    /// Count `n` entries of status `s` (a stored status code).
-    pub fn add(&mut self, s: &str, n: u32) {
-        match EntryStatus::parse(s) {
+    /// Count `n` entries of status `s` (`None`: without a status).
+    pub fn add(&mut self, s: Option<EntryStatus>, n: u32) {
+        match s {
             Some(EntryStatus::Implemented) => self.implemented += n,
             Some(EntryStatus::InProgress) => self.in_progress += n,
             Some(EntryStatus::NotStarted) => self.not_started += n,
@@ -481,26 +482,30 @@ mod tests {
 
     #[test]
     fn implementation_share_and_band() {
-        let i = Implementation::from_statuses(["implemented"; 9].into_iter().chain([
-            "in_progress",
-            "not_started",
-            "not_applicable",
-        ]));
+        use EntryStatus::*;
+        let of = |s: &[EntryStatus]| Implementation::from_statuses(s.iter().copied().map(Some));
+        let i = of(&[[Implemented; 9].as_slice(), &[InProgress, NotStarted, NotApplicable]].concat());
         assert_eq!(i.subscribed(), 12);
         assert_eq!(i.implemented, 9);
         assert_eq!(i.percent(), Some(75));
         assert_eq!(i.band(), Some(Band::Most));
-        assert_eq!(Implementation::from_statuses(["implemented", "in_progress", "in_progress"]).percent(), Some(33));
-        assert_eq!(Implementation::from_statuses(["implemented", "implemented", "in_progress"]).percent(), Some(67));
-        assert_eq!(Implementation::from_statuses(["implemented"]).band(), Some(Band::All));
-        assert_eq!(Implementation::from_statuses(["implemented", "not_started"]).band(), Some(Band::Half));
-        assert_eq!(Implementation::from_statuses(["in_progress"]).band(), Some(Band::Low));
+        assert_eq!(of(&[Implemented, InProgress, InProgress]).percent(), Some(33));
+        assert_eq!(of(&[Implemented, Implemented, InProgress]).percent(), Some(67));
+        assert_eq!(of(&[Implemented]).band(), Some(Band::All));
+        assert_eq!(of(&[Implemented, NotStarted]).band(), Some(Band::Half));
+        assert_eq!(of(&[InProgress]).band(), Some(Band::Low));
+        let blank = Implementation::from_statuses([Some(Implemented), None]);
+        assert_eq!(
+            (blank.blank, blank.subscribed(), blank.percent()),
+            (1, 2, Some(50)),
+            "an entry without status counts"
+        );
         assert_eq!(Implementation::default().percent(), None);
         assert_eq!(Implementation::default().band(), None);
         // 199 of 200 rounds to 100 % but is not "all".
         let mut many = Implementation::default();
-        many.add("implemented", 199);
-        many.add("in_progress", 1);
+        many.add(Some(Implemented), 199);
+        many.add(Some(InProgress), 1);
         assert_eq!((many.percent(), many.band()), (Some(100), Some(Band::Most)));
         let mut sum = Implementation::default();
         sum.merge(&i);

@@ -30,6 +30,19 @@ pub fn url(input: &str) -> Result<String, &'static str> {
     Ok(s)
 }
 
+/// Percent-encode for a query value (`/` kept, so a path reads as one).
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +67,11 @@ mod tests {
         {
             assert!(url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn urlencode_keeps_paths_and_encodes_the_rest() {
+        assert_eq!(urlencode("/admin/users?x=1&y=直"), "/admin/users%3Fx%3D1%26y%3D%E7%9B%B4");
+        assert_eq!(urlencode("a b-_.~"), "a%20b-_.~");
     }
 }

@@ -16,8 +16,6 @@ use crate::auth::{device, throttle};
 use crate::db::{self, audit, security_log, sessions, users};
 use crate::error::{AppError, AppResult};
 
-pub use crate::demo::ACCOUNTS as DEMO_ACCOUNTS;
-
 #[derive(Template)]
 #[template(path = "auth/login.html")]
 struct LoginPage {
@@ -29,7 +27,7 @@ struct LoginPage {
 
 impl LoginPage {
     fn new(ctx: Ctx, form: Form, next: &str) -> Self {
-        let demo_accounts: &'static [&'static str] = if ctx.demo { &DEMO_ACCOUNTS } else { &[] };
+        let demo_accounts = ctx.demo_accounts;
         LoginPage { ctx, form, next: safe_next(next).unwrap_or("").to_owned(), demo_accounts }
     }
 }
@@ -195,8 +193,8 @@ pub async fn logout(state: web::Data<AppState>, ctx: Ctx) -> AppResult<HttpRespo
         state
             .tx(move |c| {
                 sessions::delete(c, &u.session_hash)?;
-                let actor = audit::Actor::user(u.user_id, u.org_id).from_address(&u.client_address);
-                audit::record::<(), ()>(c, actor, Object::Session, Some(u.user_id), Action::Logout, None, None)?;
+                let actor = u.user.actor();
+                audit::record::<(), ()>(c, actor, Object::Session, Some(u.user.id), Action::Logout, None, None)?;
                 Ok(())
             })
             .await?;

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::NaiveDateTime;
 
-use crate::db::sessions::SessionUser;
+use crate::auth::SignedIn;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -16,7 +16,8 @@ use crate::i18n::Lang;
 #[derive(Debug, Clone)]
 pub struct RequestCtx {
     pub lang: Lang,
-    pub user: Option<SessionUser>,
+    /// The signed-in user, if any (see [`SignedIn`]).
+    pub user: Option<SignedIn>,
     pub csrf_token: String,
     pub flash: Option<String>,
     pub request_id: String,
@@ -25,7 +26,8 @@ pub struct RequestCtx {
     pub client_ip: String,
     /// The browser's User-Agent (for the security log).
     pub user_agent: String,
-    pub demo: bool,
+    /// The demo accounts to list on the login page (empty unless in demo mode).
+    pub demo_accounts: &'static [&'static str],
 }
 
 /// Shared handle on the request context (cheap to clone); what page structs hold.
@@ -43,8 +45,8 @@ impl RequestCtx {
     /// A security-log event about this request: address, user agent, path and signed-in user.
     pub fn security_event(&self) -> crate::db::security_log::NewEvent {
         crate::db::security_log::NewEvent {
-            email: self.user.as_ref().map(|u| u.email.clone()),
-            user_id: self.user.as_ref().map(|u| u.user_id),
+            email: self.user.as_ref().map(|u| u.user.email.clone()),
+            user_id: self.user.as_ref().map(|u| u.user.id),
             address: self.client_ip.clone(),
             user_agent: self.user_agent.clone(),
             path: self.path.clone(),
@@ -91,7 +93,7 @@ impl RequestCtx {
     }
 
     pub fn role(&self) -> Option<Role> {
-        self.user.as_ref().and_then(|u| Role::parse(&u.role).ok())
+        self.user.as_ref().map(|u| u.user.role)
     }
 
     /// Filers file their organization's reports.
@@ -163,7 +165,7 @@ impl RequestCtx {
     /// Link that switches to the other language and comes back to this page.
     pub fn switch_lang_href(&self) -> String {
         let other = if self.lang == Lang::Zh { "en" } else { "zh-CN" };
-        format!("/lang/{other}?next={}", super::urlencode(&self.path))
+        format!("/lang/{other}?next={}", crate::domain::text::urlencode(&self.path))
     }
 
     pub fn switch_lang_label(&self) -> &'static str {
@@ -222,6 +224,6 @@ pub fn current(req: &HttpRequest) -> Ctx {
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
         client_ip: String::new(),
         user_agent: String::new(),
-        demo: false,
+        demo_accounts: &[],
     }))
 }

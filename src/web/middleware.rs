@@ -6,9 +6,8 @@ use std::rc::Rc;
 use super::body;
 use super::ctx::{Ctx, RequestCtx};
 use super::{AppState, FLASH_COOKIE, LANG_COOKIE};
-use crate::auth::{csrf, session};
+use crate::auth::{csrf, session, SignedIn};
 use crate::db::security_log;
-use crate::db::sessions::SessionUser;
 use crate::error::{AppError, ErrorInfo};
 use crate::i18n::Lang;
 use actix_web::body::{BoxBody, MessageBody};
@@ -170,13 +169,13 @@ async fn security_log(state: &AppState, kind: security_log::Kind, event: securit
 /// A refused request's security-log event, before the request context exists.
 fn refused_event(
     req: &ServiceRequest,
-    user: Option<&SessionUser>,
+    user: Option<&SignedIn>,
     address: String,
     detail: &str,
 ) -> security_log::NewEvent {
     security_log::NewEvent {
-        email: user.map(|u| u.email.clone()),
-        user_id: user.map(|u| u.user_id),
+        email: user.map(|u| u.user.email.clone()),
+        user_id: user.map(|u| u.user.id),
         address,
         user_agent: user_agent(req),
         path: format!("{} {}", req.method(), req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/")),
@@ -213,10 +212,7 @@ pub async fn session_and_csrf(
         Some(token) if token.len() == 64 => {
             let hash = crate::auth::sha256_hex(&token);
             match state.load_session(hash).await {
-                Ok(Some(mut u)) => {
-                    u.client_address = address.clone();
-                    Some(u)
-                }
+                Ok(Some(u)) => Some(SignedIn::new(u, &address)),
                 Ok(None) => {
                     clear_session_cookie = true;
                     None
@@ -315,8 +311,11 @@ pub async fn session_and_csrf(
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
         client_ip: address,
         user_agent: user_agent(&req),
-        demo: state.settings.demo,
+        demo_accounts: state.settings.demo_accounts,
     }));
+    if let Some(u) = &ctx.user {
+        req.extensions_mut().insert(u.clone());
+    }
     req.extensions_mut().insert(ctx.clone());
 
     let mut res = next.call(req).await?.map_into_boxed_body();

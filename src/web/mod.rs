@@ -59,7 +59,9 @@ pub fn body_limit_for(path: &str) -> usize {
 pub struct Settings {
     pub secure_cookies: bool,
     pub trust_proxy: bool,
-    pub demo: bool,
+    /// The demo accounts the login page lists: start-up names them in demo
+    /// mode on a loopback address only; empty otherwise.
+    pub demo_accounts: &'static [&'static str],
     pub session_idle: Duration,
     pub session_lifetime: Duration,
     pub session_lifetime_hours: u32,
@@ -181,21 +183,10 @@ pub fn parse_id(s: &str) -> AppResult<i64> {
 
 /// The signed-in user of a page that anyone may see, if any.
 pub fn viewer(ctx: &Ctx) -> Option<crate::auth::CurrentUser> {
-    ctx.user.as_ref().and_then(crate::auth::CurrentUser::from_session)
+    ctx.user.as_ref().map(|s| s.user.clone())
 }
 
-/// Percent-encode for a query value.
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use crate::domain::text::urlencode;
 
 /// Page numbers for lists.
 #[derive(Debug, Clone)]

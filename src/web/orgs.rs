@@ -6,7 +6,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{parse_id, query_base, render, AppState, Ctx, Pager};
+use super::flow::Id;
+use super::{query_base, render, AppState, Ctx, Pager};
 use crate::auth::CurrentUser;
 use crate::db::orgs::{self, Org};
 use crate::db::pledges::{self as pdb, Pledge, PledgeBrief, Signature};
@@ -83,8 +84,8 @@ struct ShowPage {
     items: Vec<super::reports::HistoryItem>,
 }
 
-pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    let id = id.into_inner().get();
     let user = ctx.user.as_ref().and_then(CurrentUser::from_session);
     // The organization's own users and admins also see pending and declined applications.
     let private = user.as_ref().is_some_and(|u| u.role == Role::Admin || u.org_id == id);
@@ -121,7 +122,7 @@ pub async fn show(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -
         .into_iter()
         // Drafts have no signatures, so every listed pledge is public.
         .map(|(s, pledge)| {
-            let state = s.state();
+            let state = s.state;
             SignatureRow {
                 id: s.id,
                 signed: match (state.is_public(), s.decided_at) {

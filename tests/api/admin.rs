@@ -11,8 +11,7 @@ async fn admin_pages_refuse_other_roles_and_the_public() {
         assert_eq!(location(&r), format!("/login?next={path}"));
     }
     for email in ["editor@example.org", "reviewer@example.org", "filer@example.org"] {
-        let c = app.other_client();
-        c.login(email).await;
+        let c = app.signed_in_as(email).await;
         for path in ["/admin/users", "/admin/orgs", "/admin/audit"] {
             let (status, html) = c.get_html(path).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{email} {path}");
@@ -20,18 +19,7 @@ async fn admin_pages_refuse_other_roles_and_the_public() {
         }
         // Nor can they post, even with a valid token of their own session.
         let orgs = app.count("organizations");
-        let r = c
-            .post_from(
-                "/",
-                "/admin/orgs",
-                &[
-                    ("kind", "platform"),
-                    ("name_zh", "越权"),
-                    ("name_en", "Escalation"),
-                    ("credit_code", "91310000MA1FL1MMXL"),
-                ],
-            )
-            .await;
+        let r = c.post_from("/", "/admin/orgs", &OrgForm::new("越权", "91310000MA1FL1MMXL").fields()).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
         assert_eq!(app.count("organizations"), orgs);
     }
@@ -41,19 +29,8 @@ async fn admin_pages_refuse_other_roles_and_the_public() {
 async fn organization_with_wrong_credit_code_is_refused_with_input_kept() {
     let app = spawn_app().await;
     app.login("admin@example.org").await;
-    let r = app
-        .post_from(
-            "/admin/orgs/new",
-            "/admin/orgs",
-            &[
-                ("kind", "platform"),
-                ("name_zh", "新平台"),
-                ("name_en", "New Platform"),
-                ("credit_code", "91310000MA1FL1MMX1"),
-                ("website", "ftp://x"),
-            ],
-        )
-        .await;
+    let new_platform = OrgForm { name_en: "New Platform", ..OrgForm::new("新平台", "91310000ma1fl1mmxl") };
+    let r = app.create_org(&OrgForm { credit_code: "91310000MA1FL1MMX1", website: "ftp://x", ..new_platform }).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("统一社会信用代码校验码不正确"));
@@ -63,18 +40,7 @@ async fn organization_with_wrong_credit_code_is_refused_with_input_kept() {
     assert_eq!(app.count("organizations"), 30);
 
     // Fixed, it is saved and audited.
-    let r = app
-        .post_from(
-            "/admin/orgs/new",
-            "/admin/orgs",
-            &[
-                ("kind", "platform"),
-                ("name_zh", "新平台"),
-                ("name_en", "New Platform"),
-                ("credit_code", "91310000ma1fl1mmxl"),
-            ],
-        )
-        .await;
+    let r = app.create_org(&new_platform).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("organizations"), 31);
     let (_, html) = app.get_html("/admin/orgs?q=new+platform").await;
@@ -82,13 +48,7 @@ async fn organization_with_wrong_credit_code_is_refused_with_input_kept() {
     assert!(!html.contains("示例平台03"), "search filters");
 
     // The same code again: refused, nothing lost.
-    let r = app
-        .post_from(
-            "/admin/orgs/new",
-            "/admin/orgs",
-            &[("kind", "agency"), ("name_zh", "重复"), ("name_en", "Duplicate"), ("credit_code", "91310000MA1FL1MMXL")],
-        )
-        .await;
+    let r = app.create_org(&OrgForm { kind: "agency", ..OrgForm::new("重复", "91310000MA1FL1MMXL") }).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("该统一社会信用代码已登记"));
 
@@ -104,20 +64,9 @@ async fn admin_creates_and_edits_users_with_messages_for_bad_input() {
     app.login("admin@example.org").await;
     let (_, form) = app.get_html("/admin/users/new").await;
     assert!(form.contains("示例平台28"));
-    let org = org_id(&app, "示例平台03");
-    let r = app
-        .post_from(
-            "/admin/users/new",
-            "/admin/users",
-            &[
-                ("email", "not-an-email"),
-                ("display_name", ""),
-                ("organization_id", &org),
-                ("role", "superuser"),
-                ("password", "short"),
-            ],
-        )
-        .await;
+    let org = org_named(&app, "示例平台03");
+    let bad = UserForm { display_name: "", role: "superuser", password: "short", ..UserForm::new("not-an-email", org) };
+    let r = app.create_user(&bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     for msg in ["电子邮箱格式不正确", "此项为必填项", "请选择有效的角色", "密码至少需要 10 个字符"]
@@ -126,34 +75,15 @@ async fn admin_creates_and_edits_users_with_messages_for_bad_input() {
     }
     assert_eq!(field_value(&html, "email").as_deref(), Some("not-an-email"));
 
-    let r = app
-        .post_from(
-            "/admin/users/new",
-            "/admin/users",
-            &[
-                ("email", "Filer3@Example.org"),
-                ("display_name", "示例平台03 合规专员"),
-                ("organization_id", &org),
-                ("role", "filer"),
-                ("password", "filer3-password"),
-            ],
-        )
-        .await;
+    let filer3 = UserForm {
+        display_name: "示例平台03 合规专员",
+        password: "filer3-password",
+        ..UserForm::new("Filer3@Example.org", org)
+    };
+    let r = app.create_user(&filer3).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // E-mail is unique regardless of case.
-    let r = app
-        .post_from(
-            "/admin/users/new",
-            "/admin/users",
-            &[
-                ("email", "FILER3@example.org"),
-                ("display_name", "x"),
-                ("organization_id", &org),
-                ("role", "filer"),
-                ("password", "filer3-password"),
-            ],
-        )
-        .await;
+    let r = app.create_user(&UserForm { email: "FILER3@example.org", ..filer3 }).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("该电子邮箱已被注册"));
 
@@ -162,30 +92,13 @@ async fn admin_creates_and_edits_users_with_messages_for_bad_input() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-fn org_id(app: &TestApp, name: &str) -> String {
-    let mut conn = app.conn();
-    let (orgs, _) = selfreg::db::orgs::search(&mut conn, name, 1, 0).unwrap();
-    orgs[0].id.to_string()
-}
-
 #[tokio::test]
 async fn text_that_looks_like_html_is_escaped() {
     let app = spawn_app().await;
     app.login("admin@example.org").await;
     let xss = "<script>alert(1)</script>\"'><img src=x onerror=alert(1)>";
-    let r = app
-        .post_from(
-            "/admin/orgs/new",
-            "/admin/orgs",
-            &[
-                ("kind", "other"),
-                ("name_zh", xss),
-                ("name_en", xss),
-                ("credit_code", "91110000802100433B"),
-                ("contact", xss),
-            ],
-        )
-        .await;
+    let hostile = OrgForm { kind: "other", name_en: xss, contact: xss, ..OrgForm::new(xss, "91110000802100433B") };
+    let r = app.create_org(&hostile).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     for page in ["/admin/orgs?q=script", "/admin/audit"] {
         let (_, html) = app.get_html(page).await;
@@ -194,13 +107,7 @@ async fn text_that_looks_like_html_is_escaped() {
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
     }
     // Re-rendered forms escape kept input too.
-    let r = app
-        .post_from(
-            "/admin/orgs/new",
-            "/admin/orgs",
-            &[("kind", "other"), ("name_zh", xss), ("name_en", ""), ("credit_code", "bad")],
-        )
-        .await;
+    let r = app.create_org(&OrgForm { name_en: "", credit_code: "bad", ..hostile }).await;
     let html = r.text().await.unwrap();
     assert!(!html.contains("<script>alert(1)</script>") && !html.contains("\"'><img"));
 }
@@ -209,16 +116,12 @@ async fn text_that_looks_like_html_is_escaped() {
 async fn admin_cannot_lock_themselves_out() {
     let app = spawn_app().await;
     app.login("admin@example.org").await;
-    let id = crate::auth::user_id(&app, "admin@example.org");
-    let (_, form) = app.get_html(&format!("/admin/users/{id}")).await;
-    let org = crate::auth::selected_value(&form, "organization_id");
-    let r = app
-        .post_from(
-            &format!("/admin/users/{id}"),
-            &format!("/admin/users/{id}"),
-            &[("display_name", "系统管理员"), ("organization_id", &org), ("role", "admin")],
-        )
-        .await;
+    let id = user_id(&app, "admin@example.org");
+    let r = app.edit_user(id, &[], &["active"]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("不能停用自己的账号"));
+    // Nor give up their own administrator role.
+    let r = app.edit_user(id, &[("role", "editor")], &[]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("不能停用自己的账号"));
     assert_eq!(app.get("/admin/users").await.status(), StatusCode::OK);
@@ -243,8 +146,7 @@ fn audit_list(html: &str) -> &str {
 async fn the_audit_log_reads_as_sentences_in_the_readers_language() {
     let app = spawn_app().await;
     // A filer opens and saves a report.
-    let filer = app.other_client();
-    filer.login("filer@example.org").await;
+    let filer = app.signed_in_as("filer@example.org").await;
     let period = period_id(&app, "第三期（本期）");
     let r = filer.post_from("/reporting", &format!("/reporting/{period}/open"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -256,8 +158,7 @@ async fn the_audit_log_reads_as_sentences_in_the_readers_language() {
     let r = filer.client.post(filer.url(&format!("/reports/{rid}/save"))).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // An editor proposes a standard and a reviewer approves it.
-    let editor = app.other_client();
-    editor.login("editor@example.org").await;
+    let editor = app.signed_in_as("editor@example.org").await;
     let org = {
         let mut conn = app.conn();
         selfreg::db::orgs::search(&mut conn, "示例网络直播电商行业协会", 1, 0).unwrap().0[0].id.to_string()
@@ -275,8 +176,7 @@ async fn the_audit_log_reads_as_sentences_in_the_readers_language() {
     let r = editor.post_from("/standards/new", "/standards", &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let sid: i64 = location(&r).trim_start_matches("/standards/").parse().unwrap();
-    let reviewer = app.other_client();
-    reviewer.login("reviewer@example.org").await;
+    let reviewer = app.signed_in_as("reviewer@example.org").await;
     let (_, page) = reviewer.get_html(&format!("/standards/{sid}")).await;
     let version = field_value(&page, "version").unwrap();
     let r = reviewer
@@ -321,11 +221,9 @@ async fn the_audit_log_filters_by_actor_object_and_dates_pages_and_exports() {
     app.login("admin@example.org").await;
     let mut ids = Vec::new();
     for (name, code) in [("审计甲", "91310000MA1FL1MMXL"), ("审计乙", "91110000802100433B")] {
-        let form = [("kind", "platform"), ("name_zh", name), ("name_en", "Audit"), ("credit_code", code)];
-        let r = app.post_from("/admin/orgs/new", "/admin/orgs", &form).await;
+        let r = app.create_org(&OrgForm { name_en: "Audit", ..OrgForm::new(name, code) }).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let mut conn = app.conn();
-        ids.push(selfreg::db::orgs::search(&mut conn, name, 1, 0).unwrap().0[0].id);
+        ids.push(org_named(&app, name));
     }
     let sentences = |html: &str| audit_list(html).matches("class=\"sentence\"").count();
 
@@ -377,8 +275,153 @@ async fn the_audit_log_filters_by_actor_object_and_dates_pages_and_exports() {
     assert!(csv.contains("统一社会信用代码：91110000802100433B"));
     assert!(!csv.contains("{\"") && !csv.contains("credit_code"));
     // Only for admins.
-    let filer = app.other_client();
-    filer.login("filer@example.org").await;
+    let filer = app.signed_in_as("filer@example.org").await;
     assert_eq!(filer.get("/admin/audit.csv").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.other_client().get("/admin/audit.csv").await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_unknown_role_in_the_database_is_an_error_not_a_filer() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    let id = user_id(&app, "filer2@example.org");
+    diesel::sql_query(format!("UPDATE users SET role = 'superuser' WHERE id = {id}"))
+        .execute(&mut *app.conn())
+        .unwrap();
+    for page in ["/admin/users".to_string(), format!("/admin/users/{id}")] {
+        let (status, html) = app.get_html(&page).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{page}");
+        assert!(!html.contains("filer2@example.org"), "{page} does not show the account as something it is not");
+    }
+    // Nor can the account sign in as anything.
+    let r = app.other_client().login_as("filer2@example.org", DEMO_PASSWORD).await;
+    assert_ne!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn ids_that_are_not_records_answer_404_and_change_nothing() {
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    for page in ["/admin/users/abc", "/admin/users/0", "/admin/users/-1", "/admin/users/999999", "/admin/orgs/x1"] {
+        assert_eq!(app.get(page).await.status(), StatusCode::NOT_FOUND, "{page}");
+    }
+    let audit = app.count("audit_log");
+    let org = org_named(&app, "示例平台03");
+    let edit = [("display_name", "x"), ("organization_id", &org.to_string()), ("role", "filer")];
+    for action in ["/admin/users/999999", "/admin/users/abc"] {
+        assert_eq!(app.post_from("/admin/users", action, &edit).await.status(), StatusCode::NOT_FOUND, "{action}");
+    }
+    let r = app.post_from("/admin/users", "/admin/users/999999/password", &[("password", "a brand new secret")]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = app
+        .post_from("/admin/orgs", "/admin/orgs/999999", &OrgForm::new("无此单位", "91310000MA1FL1MMXL").fields())
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("audit_log"), audit);
+}
+
+#[tokio::test]
+async fn disabling_a_user_keeps_the_rest_of_the_form_and_is_audited_as_a_disable() {
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    let id = user_id(&app, "editor@example.org");
+    // A user moved to an organization that is not there: refused beside the field, input kept.
+    let r = app.edit_user(id, &[("organization_id", "999999"), ("display_name", "改名")], &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("href=\"#f-organization_id\""), "the summary links to the field");
+    assert_eq!(field_value(&html, "display_name").as_deref(), Some("改名"));
+    // Disabled with every other field as it was.
+    let r = app.edit_user(id, &[], &["active"]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, list) = app.get_html("/admin/users").await;
+    assert!(list.contains("已停用"), "{list}");
+    let (_, log) = app.get_html(&format!("/admin/audit?object_type=user&object_id={id}&action=disable")).await;
+    assert_eq!(audit_list(&log).matches("class=\"sentence\"").count(), 1, "{log}");
+    assert_eq!(app.count("users"), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_creating_one_account_at_once_make_it_once_and_the_other_is_told() {
+    let app = spawn_app().await;
+    let admins = [app.signed_in_as("admin@example.org").await, app.signed_in_as("admin@example.org").await];
+    let org = org_named(&app, "示例平台03");
+    for round in 0..20 {
+        let email = format!("race{round}@example.org");
+        let mut posts = Vec::new();
+        for admin in &admins {
+            posts.push(admin.prepare("/admin/users/new", "/admin/users", &UserForm::new(&email, org).fields()).await);
+        }
+        let answers = at_once(posts).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|(s, _)| *s).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 1, "round {round}: {statuses:?}");
+        for (status, html) in answers.iter().filter(|(s, _)| *s != StatusCode::SEE_OTHER) {
+            assert_eq!(*status, StatusCode::UNPROCESSABLE_ENTITY, "round {round}: {html}");
+            assert!(html.contains("该电子邮箱已被注册"), "round {round}");
+        }
+    }
+    assert_eq!(app.count("users"), 5 + 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_editing_one_user_at_once_one_wins_and_the_other_gets_409() {
+    let app = spawn_app().await;
+    let admins = [app.signed_in_as("admin@example.org").await, app.signed_in_as("admin@example.org").await];
+    let id = user_id(&app, "reviewer@example.org");
+    let page = format!("/admin/users/{id}");
+    for round in 0..20 {
+        let mut posts = Vec::new();
+        for (n, admin) in admins.iter().enumerate() {
+            let (_, html) = admin.get_html(&page).await;
+            let mut fields = form_fields(&html, &page);
+            for (name, value) in fields.iter_mut() {
+                if name == "display_name" {
+                    *value = format!("第{round}轮 管理员{n}");
+                }
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            posts.push(admin.prepare(&page, &page, &fields).await);
+        }
+        let answers = at_once(posts).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|(s, _)| *s).collect();
+        let winners: Vec<usize> = (0..2).filter(|n| statuses[*n] == StatusCode::SEE_OTHER).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {statuses:?}");
+        let loser = 1 - winners[0];
+        assert_eq!(statuses[loser], StatusCode::CONFLICT, "round {round}");
+        assert!(answers[loser].1.contains("该用户在您打开页面后已被他人修改"), "round {round}");
+        let stored = selfreg::db::users::get(&mut app.conn(), id).unwrap().unwrap();
+        assert_eq!(stored.display_name, format!("第{round}轮 管理员{}", winners[0]), "the winner's edit, whole");
+    }
+}
+
+#[tokio::test]
+async fn an_edit_from_a_page_someone_else_changed_since_is_refused_with_409() {
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    let other_admin = app.signed_in_as("admin@example.org").await;
+    let id = user_id(&app, "editor@example.org");
+    let page = format!("/admin/users/{id}");
+    // The first admin opens the form; meanwhile the other renames the user.
+    let (_, html) = app.get_html(&page).await;
+    let mut seen = form_fields(&html, &page);
+    let r = other_admin.edit_user(id, &[("display_name", "另一位管理员改的名")], &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The first admin's save from the old page changes nothing and says why.
+    for (name, value) in seen.iter_mut() {
+        if name == "display_name" {
+            *value = "旧页面上的改名".into();
+        }
+    }
+    let r = app.client.post(app.url(&page)).form(&seen).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("该用户在您打开页面后已被他人修改"), "{html}");
+    assert_eq!(field_value(&html, "display_name").as_deref(), Some("旧页面上的改名"), "the input is kept");
+    let (_, list) = app.get_html("/admin/users").await;
+    assert!(list.contains("另一位管理员改的名") && !list.contains("旧页面上的改名"));
+    // Saved again from the page now shown, it is a deliberate choice and goes through.
+    let again = form_fields(&html, &page);
+    assert_eq!(app.client.post(app.url(&page)).form(&again).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert!(app.get_html("/admin/users").await.1.contains("旧页面上的改名"));
 }

@@ -97,8 +97,7 @@ async fn failures_from_one_address_delay_only_that_address_not_the_owner_elsewhe
     let html = r.text().await.unwrap();
     assert!(html.contains("登录失败次数过多，请于北京时间"), "{html}");
     // …and nowhere else: the admin signs in from another address, with the right password.
-    let admin = app.other_client();
-    admin.login("admin@example.org").await;
+    let _admin = app.signed_in_as("admin@example.org").await;
     // In English too.
     let r = attacker.client.get(attacker.url("/login")).header("accept-language", "en").send().await.unwrap();
     let token = csrf_in(&r.text().await.unwrap());
@@ -245,8 +244,7 @@ async fn failed_sign_ins_lockouts_and_refusals_are_in_the_security_log_for_admin
             .unwrap();
         attacker.login_as("reviewer@example.org", "not the password").await;
     }
-    let filer = app.other_client();
-    filer.login("filer@example.org").await;
+    let filer = app.signed_in_as("filer@example.org").await;
     assert_eq!(filer.get("/admin/users").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(filer.get("/admin/security").await.status(), StatusCode::NOT_FOUND, "not for filers");
     assert_eq!(app.get("/admin/security").await.status(), StatusCode::SEE_OTHER, "sign in first");
@@ -358,58 +356,25 @@ fn shift_sessions(app: &TestApp, idle_minutes: i64, age_minutes: i64) {
 #[tokio::test]
 async fn disabling_a_user_or_resetting_the_password_ends_their_sessions() {
     let app = spawn_app().await;
-    let filer = app.other_client();
-    filer.login("filer@example.org").await;
+    let filer = app.signed_in_as("filer@example.org").await;
     assert!(filer.get_html("/").await.1.contains("示例平台01 合规专员"));
 
     app.login("admin@example.org").await;
     let id = user_id(&app, "filer@example.org");
-    let (_, form) = app.get_html(&format!("/admin/users/{id}")).await;
-    let org = selected_value(&form, "organization_id");
-    let r = app
-        .post_from(
-            &format!("/admin/users/{id}"),
-            &format!("/admin/users/{id}"),
-            &[("display_name", "示例平台01 合规专员"), ("organization_id", &org), ("role", "filer")],
-        )
-        .await;
+    let r = app.edit_user(id, &[], &["active"]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!filer.get_html("/").await.1.contains("示例平台01 合规专员"), "disabled user is signed out");
     assert_eq!(filer.login_as("filer@example.org", DEMO_PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Password reset on another user.
-    let filer2 = app.other_client();
-    filer2.login("filer2@example.org").await;
+    let filer2 = app.signed_in_as("filer2@example.org").await;
     let id2 = user_id(&app, "filer2@example.org");
-    let r = app
-        .post_from(
-            &format!("/admin/users/{id2}"),
-            &format!("/admin/users/{id2}/password"),
-            &[("password", "a brand new secret")],
-        )
-        .await;
+    let r = app.reset_password(id2, "a brand new secret").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(!filer2.get_html("/").await.1.contains("示例平台02 合规专员"));
     assert_eq!(filer2.login_as("filer2@example.org", DEMO_PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
     filer2.login_as("filer2@example.org", "a brand new secret").await;
     assert!(filer2.get_html("/").await.1.contains("示例平台02 合规专员"));
-}
-
-pub fn user_id(app: &TestApp, email: &str) -> i64 {
-    let mut conn = app.conn();
-    selfreg::db::users::by_email(&mut conn, email).unwrap().unwrap().id
-}
-
-pub fn selected_value(html: &str, select: &str) -> String {
-    let start = html.find(&format!("name=\"{select}\"")).unwrap();
-    let rest = &html[start..];
-    let end = rest.find("</select>").unwrap();
-    let sel = &rest[..end];
-    let i = sel.find(" selected").unwrap();
-    let before = &sel[..i];
-    let v = before.rfind("value=\"").unwrap();
-    let val = &before[v + 7..];
-    val[..val.find('"').unwrap()].to_owned()
 }
 
 #[tokio::test]

@@ -211,3 +211,225 @@ impl TestApp {
         n.n
     }
 }
+
+// ---------------------------------------------------------------- journeys
+//
+// Shared by every area's tests: sign in as someone, post a form the way its
+// page would, look up the ids of fixtures, and the administrators' forms.
+
+impl TestApp {
+    /// Another client of the same app (another person, another address),
+    /// signed in with the demo account `email`.
+    pub async fn signed_in_as(&self, email: &str) -> TestApp {
+        let c = self.other_client();
+        c.login(email).await;
+        c
+    }
+
+    /// Submit the form of `page` that posts to `action` as a browser would:
+    /// every field with the value the page shows (checked boxes, selected
+    /// options, text areas), then `set` changes or adds values and `unset`
+    /// leaves fields out (an unchecked box). The page's CSRF token goes along.
+    pub async fn submit(&self, page: &str, action: &str, set: &[(&str, &str)], unset: &[&str]) -> Response {
+        let (status, html) = self.get_html(page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let mut fields = form_fields(&html, action);
+        fields.retain(|(n, _)| !unset.contains(&n.as_str()) && !set.iter().any(|(s, _)| s == n));
+        fields.extend(set.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        self.client.post(self.url(action)).form(&fields).send().await.unwrap()
+    }
+}
+
+/// The fields of the first `<form … action="{action}">` in `html`, with the
+/// values a browser would send.
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let marker = format!("action=\"{action}\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no form posting to {action}"));
+    let body = &html[start..start + html[start..].find("</form>").expect("the form ends")];
+    let mut out = Vec::new();
+    for (i, _) in body.match_indices('<') {
+        let tag_end = i + body[i..].find('>').unwrap_or(body.len() - i);
+        let tag = &body[i..tag_end];
+        let Some(name) = attr(tag, "name") else { continue };
+        if tag.starts_with("<input") {
+            let kind = attr(tag, "type").unwrap_or_else(|| "text".into());
+            if kind == "submit" || kind == "button" || kind == "file" {
+                continue;
+            }
+            if (kind == "checkbox" || kind == "radio") && !tag.contains(" checked") {
+                continue;
+            }
+            out.push((
+                name,
+                attr(tag, "value").unwrap_or_else(|| if kind == "checkbox" { "on".into() } else { String::new() }),
+            ));
+        } else if tag.starts_with("<textarea") {
+            let text = &body[tag_end + 1..];
+            out.push((name, unescape(&text[..text.find("</textarea>").unwrap_or(0)])));
+        } else if tag.starts_with("<select") {
+            let options = &body[tag_end..];
+            let options = &options[..options.find("</select>").unwrap_or(options.len())];
+            let chosen = options
+                .split("<option")
+                .skip(1)
+                .find(|o| o[..o.find('>').unwrap_or(0)].contains(" selected"))
+                .or_else(|| options.split("<option").nth(1));
+            if let Some(o) = chosen {
+                out.push((
+                    name,
+                    attr(&format!("<option{}", &o[..o.find('>').unwrap_or(0)]), "value").unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The value of attribute `name` in an HTML tag, unescaped.
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let i = tag.find(&marker)? + marker.len();
+    Some(unescape(&tag[i..i + tag[i..].find('"')?]))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The id of the user with this e-mail.
+pub fn user_id(app: &TestApp, email: &str) -> i64 {
+    selfreg::db::users::by_email(&mut app.conn(), email).unwrap().expect("the user exists").id
+}
+
+/// The id of the first organization whose name or credit code matches `name`.
+pub fn org_named(app: &TestApp, name: &str) -> i64 {
+    selfreg::db::orgs::search(&mut app.conn(), name, 1, 0).unwrap().0.first().expect("the organization exists").id
+}
+
+/// The administrator's "new user" form, filled with a valid account of the
+/// organization `organization_id`: a test changes what it is about.
+pub struct UserForm<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub organization_id: String,
+    pub role: &'a str,
+    pub password: &'a str,
+}
+
+impl<'a> UserForm<'a> {
+    pub fn new(email: &'a str, organization_id: i64) -> Self {
+        UserForm {
+            email,
+            display_name: "测试用户",
+            organization_id: organization_id.to_string(),
+            role: "filer",
+            password: "a-long-enough-password",
+        }
+    }
+
+    pub fn fields(&self) -> [(&str, &str); 5] {
+        [
+            ("email", self.email),
+            ("display_name", self.display_name),
+            ("organization_id", &self.organization_id),
+            ("role", self.role),
+            ("password", self.password),
+        ]
+    }
+}
+
+/// The administrator's organization form, filled with a valid platform: a
+/// test changes what it is about.
+pub struct OrgForm<'a> {
+    pub kind: &'a str,
+    pub name_zh: &'a str,
+    pub name_en: &'a str,
+    pub credit_code: &'a str,
+    pub website: &'a str,
+    pub contact: &'a str,
+}
+
+impl<'a> OrgForm<'a> {
+    pub fn new(name_zh: &'a str, credit_code: &'a str) -> Self {
+        OrgForm { kind: "platform", name_zh, name_en: "Test Organization", credit_code, website: "", contact: "" }
+    }
+
+    pub fn fields(&self) -> [(&str, &str); 6] {
+        [
+            ("kind", self.kind),
+            ("name_zh", self.name_zh),
+            ("name_en", self.name_en),
+            ("credit_code", self.credit_code),
+            ("website", self.website),
+            ("contact", self.contact),
+        ]
+    }
+}
+
+impl TestApp {
+    /// As a signed-in administrator: post the "new user" form.
+    pub async fn create_user(&self, u: &UserForm<'_>) -> Response {
+        self.post_from("/admin/users/new", "/admin/users", &u.fields()).await
+    }
+
+    /// As a signed-in administrator: post the "new organization" form.
+    pub async fn create_org(&self, o: &OrgForm<'_>) -> Response {
+        self.post_from("/admin/orgs/new", "/admin/orgs", &o.fields()).await
+    }
+
+    /// As a signed-in administrator: the user's edit form as shown, with `set`
+    /// changed and `unset` left out (`&["active"]` disables the account).
+    pub async fn edit_user(&self, id: i64, set: &[(&str, &str)], unset: &[&str]) -> Response {
+        let page = format!("/admin/users/{id}");
+        self.submit(&page, &page, set, unset).await
+    }
+
+    /// As a signed-in administrator: reset the user's password from their page.
+    pub async fn reset_password(&self, id: i64, password: &str) -> Response {
+        let page = format!("/admin/users/{id}");
+        self.submit(&page, &format!("{page}/password"), &[("password", password)], &[]).await
+    }
+}
+
+/// One form post, ready to send: `(client, url, fields)`.
+pub type Post = (reqwest::Client, String, Vec<(String, String)>);
+
+impl TestApp {
+    /// A post of `fields` to `action` by this client with the CSRF token of
+    /// `page`, prepared now and sent later (see [`at_once`]).
+    pub async fn prepare(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Post {
+        let token = csrf_in(&self.get_html(page).await.1);
+        let mut fields: Vec<(String, String)> = fields.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        fields.push(("csrf_token".into(), token));
+        (self.client.clone(), self.url(action), fields)
+    }
+}
+
+/// Send the prepared posts together (each in its own task, released at once by
+/// a barrier) and return every answer's status and body, in order. For race
+/// tests: run the test with `#[tokio::test(flavor = "multi_thread")]`.
+pub async fn at_once(posts: Vec<Post>) -> Vec<(StatusCode, String)> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(posts.len()));
+    let tasks: Vec<_> = posts
+        .into_iter()
+        .map(|(client, url, fields)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let r = client.post(url).form(&fields).send().await.unwrap();
+                (r.status(), r.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}

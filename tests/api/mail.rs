@@ -389,3 +389,97 @@ async fn each_reminder_is_written_once_per_report_and_kind_and_not_after_submiss
         "a submitted report is not overdue"
     );
 }
+
+#[tokio::test]
+async fn a_submitted_report_tells_the_reviewers_and_a_returned_one_the_filer_whose_link_opens_it() {
+    use crate::reports::{complete, decide, open_report, period_id, post_report};
+    let sink = SmtpSink::start();
+    let app = spawn_mailing(&sink.url()).await;
+    let filer = app.other_client();
+    // The filer reads the registry in English: their mail comes in English.
+    filer.get("/lang/en?next=/").await;
+    filer.login("filer@example.org").await;
+    let reviewer = app.other_client();
+    reviewer.login("reviewer@example.org").await;
+
+    let rid = open_report(&filer, period_id(&app, "第三期（本期）")).await;
+    // A draft saved tells nobody.
+    let r = post_report(&filer, rid, "save", complete).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("outbox WHERE kind LIKE 'report%'"), 0, "saving a draft writes no message");
+
+    let r = post_report(&filer, rid, "submit", complete).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to_reviewer = sink.wait_to("reviewer@example.org", 1).await;
+    assert_eq!(to_reviewer.len(), 1, "the reviewer is told");
+    assert!(
+        to_reviewer[0]["subject"].as_str().unwrap().contains("提交了承诺履行报告"),
+        "{}",
+        to_reviewer[0]["subject"]
+    );
+    assert!(to_reviewer[0]["text"].as_str().unwrap().contains(&format!("{}/reports/{rid}", app.addr)));
+    assert!(sink.to("filer@example.org").iter().all(|m| !m["subject"].as_str().unwrap().contains("submitted")));
+
+    let r = decide(&reviewer, rid, "return", "请补充第一项的核验数据。", None).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to_filer: Vec<Value> = {
+        let start = Instant::now();
+        loop {
+            let got: Vec<Value> = sink
+                .to("filer@example.org")
+                .into_iter()
+                .filter(|m| m["subject"].as_str().unwrap().contains("returned"))
+                .collect();
+            if !got.is_empty() || start.elapsed() > Duration::from_secs(20) {
+                break got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    assert_eq!(to_filer.len(), 1, "the filer is told, once");
+    let text = to_filer[0]["text"].as_str().unwrap();
+    assert!(text.contains("请补充第一项的核验数据。"), "the reviewer's comment is in the mail: {text}");
+    // The link in the mail opens the report for revision.
+    let link = text.lines().find_map(|l| l.split_whitespace().find(|w| w.starts_with(&app.addr))).unwrap();
+    let (status, page) = filer.get_html(&link.replace(&app.addr, "")).await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    assert!(page.contains("请补充第一项的核验数据。"), "the page shows the comment the mail quoted");
+}
+
+#[tokio::test]
+async fn the_applicant_hears_of_a_declined_application_with_the_reason_and_a_verified_one() {
+    use crate::pledges::{act, acted, applied, clients, pledge_id, CONVENTION};
+    let app = spawn_app().await;
+    let (filer, editor, _) = clients(&app).await;
+    let p = pledge_id(&app, CONVENTION);
+    let messages = |kind: &str| -> Vec<outbox::Message> {
+        outbox::to_recipient(&mut app.conn(), "filer@example.org")
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.kind == kind)
+            .collect()
+    };
+
+    let sig = applied(&filer, p).await;
+    assert!(messages("signature_declined").is_empty());
+    // A refused decision (no reason) writes nothing.
+    assert_eq!(act(&editor, sig, "decline", "  ").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(messages("signature_declined").is_empty(), "no message for a change that was not made");
+    acted(&editor, sig, "decline", "营业执照复印件不清晰，请补充后重新申请").await;
+    let declined = messages("signature_declined");
+    assert_eq!(declined.len(), 1);
+    let words = selfreg::mail::render::render(
+        &declined[0].kind,
+        selfreg::i18n::Lang::Zh,
+        &declined[0].params,
+        "https://reg.example.org",
+    )
+    .unwrap();
+    assert!(words.subject.contains("不予通过") && words.subject.contains(CONVENTION), "{}", words.subject);
+    assert!(words.text.contains("营业执照复印件不清晰"), "the reason travels with the message: {}", words.text);
+    assert!(words.text.contains(&format!("https://reg.example.org/pledges/{p}")));
+
+    let again = applied(&filer, p).await;
+    acted(&editor, again, "verify", "").await;
+    assert_eq!(messages("signature_verified").len(), 1);
+}

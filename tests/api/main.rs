@@ -14,6 +14,7 @@ mod mail;
 mod outbox;
 mod pledge_forms;
 mod pledge_lists;
+mod pledge_races;
 mod pledges;
 mod reports;
 mod security;

@@ -152,7 +152,7 @@ fn make_open_pledges(app: &TestApp, n: usize) {
     let mut conn = app.conn();
     for i in 1..=n {
         let data = pdb::PledgeData {
-            kind: "initiative",
+            kind: selfreg::domain::pledge::PledgeKind::Initiative,
             title_zh: format!("批量倡议{i:02}"),
             title_en: format!("Batch initiative {i:02}"),
             organization_id: issuer,

@@ -42,7 +42,7 @@ pub(crate) fn commitments(app: &TestApp, pledge: i64) -> Vec<(String, i64)> {
 pub(crate) fn signature_state(app: &TestApp, id: i64) -> (String, i32) {
     let mut conn = app.conn();
     let s = pdb::signature(&mut conn, id).unwrap().expect("signature");
-    (s.state, s.version)
+    (s.state.as_str().to_owned(), s.version)
 }
 
 pub(crate) fn signature_of(r: &Response) -> i64 {
@@ -50,13 +50,31 @@ pub(crate) fn signature_of(r: &Response) -> i64 {
     loc.strip_prefix("/signatures/").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("not a signature: {loc}"))
 }
 
+/// A complete application form: every commitment ticked but those
+/// `left_out` (number, reason), a representative, the confirmation.
+pub(crate) fn application_form(app: &TestApp, pledge: i64, left_out: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut form = Vec::new();
+    for (number, id) in commitments(app, pledge) {
+        match left_out.iter().find(|(n, _)| *n == number) {
+            Some((_, reason)) => form.push((format!("reason_{id}"), reason.to_string())),
+            None => form.push((format!("keep_{id}"), "on".into())),
+        }
+    }
+    for (k, v) in [("representative_name", "张伟"), ("representative_title", "合规总监"), ("confirm", "on")] {
+        form.push((k.into(), v.into()));
+    }
+    form
+}
+
+/// The fields as `post_from` takes them.
+pub(crate) fn fields(form: &[(String, String)]) -> Vec<(&str, &str)> {
+    form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
 /// Apply with every commitment ticked, as the form comes.
 pub(crate) async fn apply_all(c: &TestApp, pledge: i64) -> Response {
     let page = format!("/pledges/{pledge}/apply");
-    let keep: Vec<String> = commitments(c, pledge).iter().map(|(_, id)| format!("keep_{id}")).collect();
-    let mut form: Vec<(&str, &str)> = keep.iter().map(|k| (k.as_str(), "on")).collect();
-    form.extend([("representative_name", "张伟"), ("representative_title", "合规总监"), ("confirm", "on")]);
-    c.post_from(&page, &page, &form).await
+    c.post_from(&page, &page, &fields(&application_form(c, pledge, &[]))).await
 }
 
 /// The commitments table of the pledge form: `c{row}_{column}` for each row given.

@@ -2,9 +2,9 @@
 //!
 //! Pages load a fixed number of queries whatever the number of signatories:
 //! signatures (with their organizations), their exclusions and their events
-//! are each one query, grouped in Rust. State changes are compare-and-set on
-//! `(state, version)` and write the event and the audit row in the same
-//! transaction.
+//! are each one query, grouped in Rust. Every move locks the row first, then
+//! loads the facts, asks the domain (`domain::pledge`) and writes the new
+//! state, the event and the audit row in the same transaction.
 //!
 //! `read` loads pages' data, `write` creates and moves pledges, `signing`
 //! records applications and their moves, `seed` loads the demo.
@@ -14,16 +14,20 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, Actor};
+use super::codes::Code;
 use super::schema::{organizations, pledge_commitments, pledges, signature_events, signature_exclusions, signatures};
-use super::DbConn;
-use crate::domain::pledge::{CommitmentDraft, PledgeKind, PledgeState, SignatureAction, SignatureState, Subscription};
+use super::{DbConn, Fail};
+use crate::domain::pledge::{CommitmentDraft, PledgeKind, PledgeState, SignatureAction, SignatureState};
+use crate::domain::OrgKind;
 
 // ---------------------------------------------------------------- rows
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pledges)]
 pub struct Pledge {
     pub id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = Code<PledgeKind>)]
+    pub kind: PledgeKind,
     pub title_zh: String,
     pub title_en: String,
     pub organization_id: i64,
@@ -31,23 +35,22 @@ pub struct Pledge {
     pub guiding_body_en: String,
     pub text_md_zh: String,
     pub text_md_en: String,
-    pub state: String,
+    #[diesel(deserialize_as = Code<PledgeState>)]
+    pub state: PledgeState,
     pub opened_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub version: i32,
-    #[serde(skip)]
     pub created_at: NaiveDateTime,
-    #[serde(skip)]
     pub updated_at: NaiveDateTime,
 }
 
 impl Pledge {
     pub fn kind(&self) -> PledgeKind {
-        PledgeKind::parse(&self.kind).unwrap_or(PledgeKind::Convention)
+        self.kind
     }
 
     pub fn state(&self) -> PledgeState {
-        PledgeState::parse(&self.state).unwrap_or(PledgeState::Draft)
+        self.state
     }
 
     pub fn title(&self, en: bool) -> &str {
@@ -67,7 +70,8 @@ impl Pledge {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = pledge_commitments)]
 pub struct Commitment {
     pub id: i64,
     pub pledge_id: i64,
@@ -107,12 +111,14 @@ impl Commitment {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = signatures)]
 pub struct Signature {
     pub id: i64,
     pub pledge_id: i64,
     pub organization_id: i64,
-    pub state: String,
+    #[diesel(deserialize_as = Code<SignatureState>)]
+    pub state: SignatureState,
     pub all_commitments: bool,
     pub representative_name: String,
     pub representative_title: String,
@@ -122,23 +128,23 @@ pub struct Signature {
     pub state_changed_at: NaiveDateTime,
     pub reason: String,
     pub version: i32,
-    #[serde(skip)]
     pub created_at: NaiveDateTime,
-    #[serde(skip)]
     pub updated_at: NaiveDateTime,
 }
 
 impl Signature {
     pub fn state(&self) -> SignatureState {
-        SignatureState::parse(&self.state).unwrap_or(SignatureState::Applied)
+        self.state
     }
 }
 
 /// What pages show of an organization.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
 pub struct OrgBrief {
     pub id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = Code<OrgKind>)]
+    pub kind: OrgKind,
     pub name_zh: String,
     pub name_en: String,
     pub credit_code: String,
@@ -154,29 +160,39 @@ impl OrgBrief {
     }
 }
 
-#[derive(Debug, Clone, Queryable)]
+/// A commitment left out by a signature, with its number.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = signature_exclusions)]
 pub struct ExclusionRow {
     pub signature_id: i64,
     pub commitment_id: i64,
+    #[diesel(select_expression = pledge_commitments::number)]
     pub number: String,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Queryable)]
+/// One move in a signature's history.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = signature_events)]
 pub struct Event {
     pub id: i64,
     pub signature_id: i64,
     pub at: NaiveDateTime,
     pub actor_user_id: Option<i64>,
     pub actor_org_id: Option<i64>,
-    pub from_state: Option<String>,
-    pub to_state: String,
+    pub from_state: Option<Code<SignatureState>>,
+    #[diesel(deserialize_as = Code<SignatureState>)]
+    pub to_state: SignatureState,
     pub note: String,
 }
 
 impl Event {
+    pub fn from(&self) -> Option<SignatureState> {
+        self.from_state.map(|c| c.0)
+    }
+
     pub fn to(&self) -> SignatureState {
-        SignatureState::parse(&self.to_state).unwrap_or(SignatureState::Applied)
+        self.to_state
     }
 }
 
@@ -205,26 +221,13 @@ pub enum Drafts {
     All,
 }
 
-type OrgColumns = (
-    organizations::id,
-    organizations::kind,
-    organizations::name_zh,
-    organizations::name_en,
-    organizations::credit_code,
-);
-const ORG_COLUMNS: OrgColumns = (
-    organizations::id,
-    organizations::kind,
-    organizations::name_zh,
-    organizations::name_en,
-    organizations::credit_code,
-);
-
 /// A pledge as the organization page lists it.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pledges)]
 pub struct PledgeBrief {
     pub id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = Code<PledgeKind>)]
+    pub kind: PledgeKind,
     pub title_zh: String,
     pub title_en: String,
 }
@@ -239,18 +242,40 @@ impl PledgeBrief {
     }
 
     pub fn kind(&self) -> PledgeKind {
-        PledgeKind::parse(&self.kind).unwrap_or(PledgeKind::Convention)
+        self.kind
     }
 }
 
-/// The outcome of a compare-and-set write.
-#[derive(Debug, thiserror::Error)]
-pub enum CasError {
-    /// The record moved on (another state or version): nothing was written.
-    #[error("the record changed meanwhile")]
-    Conflict,
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
+// ---------------------------------------------------------------- locks
+
+// A row is taken for the transaction before anything is decided about it.
+// On PostgreSQL `SELECT … FOR NO KEY UPDATE`: a concurrent move of the same
+// row waits there, then reads what the first one wrote (the facts are read
+// after the lock, so READ COMMITTED gives the current ones). SQLite's
+// `BEGIN IMMEDIATE` already holds the database's write lock, so a plain read
+// is just as current.
+
+/// The pledge, locked for this transaction.
+pub(crate) fn lock_pledge(conn: &mut DbConn, id: i64) -> QueryResult<Option<Pledge>> {
+    let q = pledges::table.find(id);
+    match conn {
+        DbConn::Pg(c) => q.select(Pledge::as_select()).for_no_key_update().first(c).optional(),
+        DbConn::Sqlite(c) => q.select(Pledge::as_select()).first(c).optional(),
+    }
+}
+
+/// The signature, locked for this transaction.
+fn lock_signature(conn: &mut DbConn, id: i64) -> QueryResult<Option<Signature>> {
+    let q = signatures::table.find(id);
+    match conn {
+        DbConn::Pg(c) => q.select(Signature::as_select()).for_no_key_update().first(c).optional(),
+        DbConn::Sqlite(c) => q.select(Signature::as_select()).first(c).optional(),
+    }
+}
+
+/// A refusal, as the workflow functions return it.
+fn refused<T, R>(r: R) -> Result<T, Fail<R>> {
+    Err(Fail::Refused(r))
 }
 
 mod read;

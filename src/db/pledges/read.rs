@@ -6,30 +6,9 @@ use super::*;
 
 // ---------------------------------------------------------------- reading
 
+/// Every pledge a viewer may see, newest first (tools and tests).
 pub fn list(conn: &mut DbConn, drafts: Drafts) -> QueryResult<Vec<PledgeListItem>> {
-    let mut q = pledges::table.inner_join(organizations::table).into_boxed();
-    q = match drafts {
-        Drafts::All => q,
-        Drafts::OfOrg(org) => {
-            q.filter(pledges::state.ne(PledgeState::Draft.as_str()).or(pledges::organization_id.eq(org)))
-        }
-        Drafts::None => q.filter(pledges::state.ne(PledgeState::Draft.as_str())),
-    };
-    let rows: Vec<(Pledge, OrgBrief)> =
-        q.select((pledges::all_columns, ORG_COLUMNS)).order(pledges::id.desc()).load(conn)?;
-    let counts: Vec<(i64, i64)> = signatures::table
-        .filter(signatures::state.eq(SignatureState::Verified.as_str()))
-        .group_by(signatures::pledge_id)
-        .select((signatures::pledge_id, diesel::dsl::count_star()))
-        .load(conn)?;
-    let counts: HashMap<i64, i64> = counts.into_iter().collect();
-    Ok(rows
-        .into_iter()
-        .map(|(pledge, issuer)| {
-            let verified = counts.get(&pledge.id).copied().unwrap_or(0);
-            PledgeListItem { pledge, issuer, verified }
-        })
-        .collect())
+    Ok(search(conn, drafts, &PledgeFilter::default(), i64::MAX, 0)?.0)
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -55,15 +34,15 @@ fn filtered<'a>(drafts: Drafts, f: &PledgeFilter) -> ListQuery<'a> {
     q = match drafts {
         Drafts::All => q,
         Drafts::OfOrg(org) => {
-            q.filter(pledges::state.ne(PledgeState::Draft.as_str()).or(pledges::organization_id.eq(org)))
+            q.filter(pledges::state.ne(Code(PledgeState::Draft)).or(pledges::organization_id.eq(org)))
         }
-        Drafts::None => q.filter(pledges::state.ne(PledgeState::Draft.as_str())),
+        Drafts::None => q.filter(pledges::state.ne(Code(PledgeState::Draft))),
     };
     if let Some(k) = f.kind {
-        q = q.filter(pledges::kind.eq(k.as_str()));
+        q = q.filter(pledges::kind.eq(Code(k)));
     }
     if let Some(st) = f.state {
-        q = q.filter(pledges::state.eq(st.as_str()));
+        q = q.filter(pledges::state.eq(Code(st)));
     }
     if let Some(org) = f.issuer {
         q = q.filter(pledges::organization_id.eq(org));
@@ -87,7 +66,8 @@ fn filtered<'a>(drafts: Drafts, f: &PledgeFilter) -> ListQuery<'a> {
 }
 
 /// One page of the pledges a viewer may see, narrowed by `f`, newest first,
-/// and how many there are in all (three queries).
+/// and how many there are in all (two queries; a third counts them when the
+/// page is full or past the end).
 pub fn search(
     conn: &mut DbConn,
     drafts: Drafts,
@@ -95,16 +75,19 @@ pub fn search(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<PledgeListItem>, i64)> {
-    let total: i64 = filtered(drafts, f).count().get_result(conn)?;
     let rows: Vec<(Pledge, OrgBrief)> = filtered(drafts, f)
-        .select((pledges::all_columns, ORG_COLUMNS))
+        .select((Pledge::as_select(), OrgBrief::as_select()))
         .order(pledges::id.desc())
         .limit(limit)
         .offset(offset)
         .load(conn)?;
+    let n = rows.len() as i64;
+    // A page that is not full ends the list: its rows say how many there are.
+    let total =
+        if n < limit && (n > 0 || offset == 0) { offset + n } else { filtered(drafts, f).count().get_result(conn)? };
     let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
     let counts: Vec<(i64, i64)> = signatures::table
-        .filter(signatures::state.eq(SignatureState::Verified.as_str()))
+        .filter(signatures::state.eq(Code(SignatureState::Verified)))
         .filter(signatures::pledge_id.eq_any(ids))
         .group_by(signatures::pledge_id)
         .select((signatures::pledge_id, diesel::dsl::count_star()))
@@ -122,14 +105,16 @@ pub fn search(
 
 /// The associations that issue a pledge the viewer may see (for the list's filter).
 pub fn issuers(conn: &mut DbConn, drafts: Drafts) -> QueryResult<Vec<OrgBrief>> {
-    let mut rows: Vec<OrgBrief> =
-        filtered(drafts, &PledgeFilter::default()).select(ORG_COLUMNS).order(organizations::name_zh).load(conn)?;
+    let mut rows: Vec<OrgBrief> = filtered(drafts, &PledgeFilter::default())
+        .select(OrgBrief::as_select())
+        .order(organizations::name_zh)
+        .load(conn)?;
     rows.dedup_by_key(|o| o.id);
     Ok(rows)
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Option<Pledge>> {
-    pledges::table.find(id).first(conn).optional()
+    pledges::table.find(id).select(Pledge::as_select()).first(conn).optional()
 }
 
 /// A pledge with its issuing association (one query).
@@ -137,7 +122,7 @@ pub fn get_with_issuer(conn: &mut DbConn, id: i64) -> QueryResult<Option<(Pledge
     pledges::table
         .inner_join(organizations::table)
         .filter(pledges::id.eq(id))
-        .select((pledges::all_columns, ORG_COLUMNS))
+        .select((Pledge::as_select(), OrgBrief::as_select()))
         .first(conn)
         .optional()
 }
@@ -146,6 +131,7 @@ pub fn commitments(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<Commitm
     pledge_commitments::table
         .filter(pledge_commitments::pledge_id.eq(pledge_id))
         .order((pledge_commitments::position, pledge_commitments::id))
+        .select(Commitment::as_select())
         .load(conn)
 }
 
@@ -154,7 +140,7 @@ pub fn commitments(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<Commitm
 pub struct SignatoryFilter {
     /// States to include (empty: none).
     pub states: Vec<SignatureState>,
-    pub org_kind: Option<String>,
+    pub org_kind: Option<OrgKind>,
     pub org_id: Option<i64>,
     pub signature_id: Option<i64>,
     /// Words in the organization's name (either language) or its credit code.
@@ -164,7 +150,7 @@ pub struct SignatoryFilter {
 /// Signatures of a pledge with their organizations, exclusions and events:
 /// three queries, whatever their number.
 pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> QueryResult<Vec<Signatory>> {
-    let states: Vec<&'static str> = f.states.iter().map(|s| s.as_str()).collect();
+    let states: Vec<Code<SignatureState>> = f.states.iter().copied().map(Code).collect();
     if states.is_empty() {
         return Ok(Vec::new());
     }
@@ -173,8 +159,8 @@ pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> Qu
         .filter(signatures::pledge_id.eq(pledge_id))
         .filter(signatures::state.eq_any(states.clone()))
         .into_boxed();
-    if let Some(kind) = &f.org_kind {
-        q = q.filter(organizations::kind.eq(kind.clone()));
+    if let Some(kind) = f.org_kind {
+        q = q.filter(organizations::kind.eq(Code(kind)));
     }
     if let Some(org) = f.org_id {
         q = q.filter(signatures::organization_id.eq(org));
@@ -194,7 +180,7 @@ pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> Qu
         );
     }
     let rows: Vec<(Signature, OrgBrief)> = q
-        .select((signatures::all_columns, ORG_COLUMNS))
+        .select((Signature::as_select(), OrgBrief::as_select()))
         .order((organizations::kind, organizations::name_zh, signatures::id))
         .load(conn)?;
     if rows.is_empty() {
@@ -224,16 +210,11 @@ pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> Qu
         eq = eq.filter(signatures::id.eq(id));
     }
     let exclusions: Vec<ExclusionRow> = xq
-        .select((
-            signature_exclusions::signature_id,
-            signature_exclusions::commitment_id,
-            pledge_commitments::number,
-            signature_exclusions::reason,
-        ))
+        .select(ExclusionRow::as_select())
         .order((signature_exclusions::signature_id, pledge_commitments::position))
         .load(conn)?;
     let events: Vec<Event> = eq
-        .select(signature_events::all_columns)
+        .select(Event::as_select())
         .order((signature_events::signature_id, signature_events::at, signature_events::id))
         .load(conn)?;
 
@@ -256,16 +237,16 @@ pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> Qu
 }
 
 pub fn signature(conn: &mut DbConn, id: i64) -> QueryResult<Option<Signature>> {
-    signatures::table.find(id).first(conn).optional()
+    signatures::table.find(id).select(Signature::as_select()).first(conn).optional()
 }
 
 /// The organization's live (applied, verified or suspended) signature of a pledge.
 pub fn live_signature(conn: &mut DbConn, pledge_id: i64, org_id: i64) -> QueryResult<Option<Signature>> {
-    let live: Vec<&str> = SignatureState::LIVE.iter().map(|s| s.as_str()).collect();
     signatures::table
         .filter(signatures::pledge_id.eq(pledge_id))
         .filter(signatures::organization_id.eq(org_id))
-        .filter(signatures::state.eq_any(live))
+        .filter(signatures::state.eq_any(SignatureState::LIVE.map(Code)))
+        .select(Signature::as_select())
         .first(conn)
         .optional()
 }
@@ -276,12 +257,12 @@ pub fn org_signatures(
     org_id: i64,
     states: &[SignatureState],
 ) -> QueryResult<Vec<(Signature, PledgeBrief)>> {
-    let states: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    let states: Vec<Code<SignatureState>> = states.iter().copied().map(Code).collect();
     signatures::table
         .inner_join(pledges::table)
         .filter(signatures::organization_id.eq(org_id))
         .filter(signatures::state.eq_any(states))
-        .select((signatures::all_columns, (pledges::id, pledges::kind, pledges::title_zh, pledges::title_en)))
+        .select((Signature::as_select(), PledgeBrief::as_select()))
         .order((signatures::applied_at.desc(), signatures::id.desc()))
         .load(conn)
 }
@@ -290,8 +271,9 @@ pub fn org_signatures(
 pub fn issued_by(conn: &mut DbConn, org_id: i64) -> QueryResult<Vec<Pledge>> {
     pledges::table
         .filter(pledges::organization_id.eq(org_id))
-        .filter(pledges::state.ne(PledgeState::Draft.as_str()))
+        .filter(pledges::state.ne(Code(PledgeState::Draft)))
         .order(pledges::id.desc())
+        .select(Pledge::as_select())
         .load(conn)
 }
 
@@ -300,8 +282,8 @@ pub fn pending(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<(Signature,
     signatures::table
         .inner_join(organizations::table)
         .filter(signatures::pledge_id.eq(pledge_id))
-        .filter(signatures::state.eq(SignatureState::Applied.as_str()))
-        .select((signatures::all_columns, ORG_COLUMNS))
+        .filter(signatures::state.eq(Code(SignatureState::Applied)))
+        .select((Signature::as_select(), OrgBrief::as_select()))
         .order((signatures::applied_at, signatures::id))
         .load(conn)
 }

@@ -3,6 +3,7 @@
 use crate::domain::audit::{Action, Object};
 use std::collections::HashMap;
 
+use super::signing::{NewEvent, NewExclusion, NewSignature};
 use super::*;
 
 // ---------------------------------------------------------------- demo loading
@@ -26,9 +27,11 @@ pub struct SeedSignature {
 /// Insert the demo's signatures of one pledge in a handful of statements.
 pub fn seed_signatures(conn: &mut DbConn, pledge_id: i64, seeds: &[SeedSignature]) -> QueryResult<()> {
     let now = crate::db::now();
-    let rows: Vec<_> = seeds
+    let reasons: Vec<String> = seeds.iter().map(|s| s.events.last().map(|e| e.3.clone()).unwrap_or_default()).collect();
+    let rows: Vec<NewSignature> = seeds
         .iter()
-        .map(|s| {
+        .zip(&reasons)
+        .map(|(s, reason)| {
             let applied_at = s.events.first().map(|e| e.0).unwrap_or(now);
             let changed = s.events.last().map(|e| e.0).unwrap_or(now);
             let decided = s
@@ -36,22 +39,22 @@ pub fn seed_signatures(conn: &mut DbConn, pledge_id: i64, seeds: &[SeedSignature
                 .iter()
                 .find(|e| matches!(e.2, SignatureState::Verified | SignatureState::Declined))
                 .map(|e| e.0);
-            let reason = s.events.last().map(|e| e.3.clone()).unwrap_or_default();
-            (
-                signatures::pledge_id.eq(pledge_id),
-                signatures::organization_id.eq(s.organization_id),
-                signatures::state.eq(s.state.as_str()),
-                signatures::all_commitments.eq(s.excluded.is_empty()),
-                signatures::representative_name.eq(s.representative_name.clone()),
-                signatures::representative_title.eq(s.representative_title.clone()),
-                signatures::applied_at.eq(applied_at),
-                signatures::decided_at.eq(decided),
-                signatures::state_changed_at.eq(changed),
-                signatures::reason.eq(reason),
-                signatures::version.eq(s.events.len() as i32),
-                signatures::created_at.eq(applied_at),
-                signatures::updated_at.eq(changed),
-            )
+            NewSignature {
+                pledge_id,
+                organization_id: s.organization_id,
+                state: Code(s.state),
+                all_commitments: s.excluded.is_empty(),
+                representative_name: &s.representative_name,
+                representative_title: &s.representative_title,
+                applied_by: None,
+                applied_at,
+                decided_at: decided,
+                state_changed_at: changed,
+                reason,
+                version: s.events.len() as i32,
+                created_at: applied_at,
+                updated_at: changed,
+            }
         })
         .collect();
     crate::db::insert_many(conn, signatures::table, &rows)?;
@@ -65,22 +68,18 @@ pub fn seed_signatures(conn: &mut DbConn, pledge_id: i64, seeds: &[SeedSignature
     for s in seeds {
         let sid = id_of[&s.organization_id];
         for (cid, reason) in &s.excluded {
-            xs.push((
-                signature_exclusions::signature_id.eq(sid),
-                signature_exclusions::commitment_id.eq(*cid),
-                signature_exclusions::reason.eq(reason.clone()),
-            ));
+            xs.push(NewExclusion { signature_id: sid, commitment_id: *cid, reason });
         }
         for (at, from, to, note, org) in &s.events {
-            evs.push((
-                signature_events::signature_id.eq(sid),
-                signature_events::at.eq(*at),
-                signature_events::actor_user_id.eq(None::<i64>),
-                signature_events::actor_org_id.eq(*org),
-                signature_events::from_state.eq(from.map(|f| f.as_str())),
-                signature_events::to_state.eq(to.as_str()),
-                signature_events::note.eq(note.clone()),
-            ));
+            evs.push(NewEvent {
+                signature_id: sid,
+                at: *at,
+                actor_user_id: None,
+                actor_org_id: *org,
+                from_state: from.map(Code),
+                to_state: Code(*to),
+                note,
+            });
         }
     }
     if !xs.is_empty() {
@@ -114,7 +113,7 @@ pub fn seed_state(
     closed_at: Option<NaiveDateTime>,
 ) -> QueryResult<()> {
     diesel::update(pledges::table.find(id))
-        .set((pledges::state.eq(state.as_str()), pledges::opened_at.eq(opened_at), pledges::closed_at.eq(closed_at)))
+        .set((pledges::state.eq(Code(state)), pledges::opened_at.eq(opened_at), pledges::closed_at.eq(closed_at)))
         .execute(conn)?;
     Ok(())
 }

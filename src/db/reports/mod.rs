@@ -1,37 +1,47 @@
 //! Reporting periods and commitment reports: filing, submission with a kept
-//! revision, review, and the data of the public dashboard. Every page loads a
+//! revision, review, and what the public pages read. Every page loads a
 //! fixed number of queries, whatever the number of signatories or entries.
 //!
-//! One module per concern: `periods` (reporting periods), `filing` (opening,
-//! saving, evidence, submitting), `review` (decisions, revisions, the queue)
-//! and `public` (the dashboard's data, histories, the feed).
+//! One module per concern: `periods` (reporting periods), `read` (a report
+//! with its entries, evidence, revisions), `workflow` (the lock and the
+//! compare-and-set every move goes through), `filing` (opening, saving with
+//! evidence, submitting), `review` (decisions, the queue) and `public`
+//! (histories).
+//!
+//! Every move has one shape: lock the report's row, read the facts, let
+//! `domain::report::transition` decide, then write the state, the revision
+//! or comments, and the audit rows — one transaction.
 
 mod filing;
 mod periods;
 mod public;
+mod read;
 mod review;
+mod workflow;
 
 pub use filing::*;
 pub use periods::*;
 pub use public::*;
+pub use read::*;
 pub use review::*;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::codes::Code;
 use super::pledges::{Commitment, OrgBrief};
-use super::schema::organizations;
-use super::DbConn;
+use super::schema::{report_entries, report_indicators, report_links, reporting_periods, reports};
 use crate::db::attachments::AttachmentMeta;
-use crate::domain::report::{self as rules, EntryDraft, Problem, ReportState, ReportTransitionError};
+use crate::domain::report::{self as rules, EntryDraft, EntryStatus, ReportState};
 
 pub const EVIDENCE_OWNER: &str = "report_entry";
 /// Evidence removed from a report after it had been submitted with it: kept,
 /// out of sight, so that what was submitted stays on record.
 pub const REMOVED_EVIDENCE_OWNER: &str = "report_entry_removed";
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = reporting_periods)]
 pub struct Period {
     pub id: i64,
     pub pledge_id: i64,
@@ -76,13 +86,16 @@ impl Period {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+/// A report's row; its state read strictly (an unknown state is an error).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = reports)]
 pub struct Report {
     pub id: i64,
     pub period_id: i64,
     pub signature_id: i64,
     pub organization_id: i64,
-    pub state: String,
+    #[diesel(deserialize_as = Code<ReportState>)]
+    pub state: ReportState,
     pub version: i32,
     pub revisions: i32,
     pub ever_returned: bool,
@@ -90,19 +103,12 @@ pub struct Report {
     pub submitted_at: Option<NaiveDateTime>,
     pub decided_at: Option<NaiveDateTime>,
     pub decided_by: Option<i64>,
-    #[serde(skip)]
     pub created_at: NaiveDateTime,
-    #[serde(skip)]
     pub updated_at: NaiveDateTime,
 }
 
-impl Report {
-    pub fn state(&self) -> ReportState {
-        ReportState::parse(&self.state).unwrap_or(ReportState::Draft)
-    }
-}
-
-#[derive(Debug, Clone, Queryable, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize, PartialEq)]
+#[diesel(table_name = report_indicators)]
 pub struct Indicator {
     #[serde(skip)]
     pub id: i64,
@@ -115,7 +121,8 @@ pub struct Indicator {
     pub unit: String,
 }
 
-#[derive(Debug, Clone, Queryable, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize, PartialEq)]
+#[diesel(table_name = report_links)]
 pub struct EvidenceLink {
     #[serde(skip)]
     pub id: i64,
@@ -133,15 +140,25 @@ impl EvidenceLink {
     }
 }
 
-#[derive(Debug, Clone, Queryable)]
+/// An entry's row; its status read strictly (empty: none chosen yet).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = report_entries)]
 pub struct EntryRow {
     pub id: i64,
     pub report_id: i64,
     pub commitment_id: i64,
-    pub status: String,
+    #[diesel(deserialize_as = Code<Option<EntryStatus>>)]
+    pub status: Option<EntryStatus>,
     pub na_reason: String,
     pub measures_md: String,
     pub review_comment: String,
+}
+
+impl EntryRow {
+    /// The status's code as a form and the pages carry it ("" for none).
+    pub fn status_code(&self) -> &'static str {
+        self.status.map_or("", EntryStatus::as_str)
+    }
 }
 
 /// One entry with its commitment, indicators and evidence.
@@ -155,10 +172,12 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry as stored, for the domain's checks.
     pub fn draft(&self) -> EntryDraft {
         EntryDraft {
+            entry_id: self.row.id,
             commitment_number: self.commitment.number.clone(),
-            status: self.row.status.clone(),
+            status: self.row.status_code().to_owned(),
             not_applicable_reason: self.row.na_reason.clone(),
             measures: self.row.measures_md.clone(),
             indicators: self.indicators.iter().map(|i| (i.name.clone(), i.value.clone(), i.unit.clone())).collect(),
@@ -174,38 +193,4 @@ pub struct Full {
     pub issuer_id: i64,
     pub org: OrgBrief,
     pub entries: Vec<Entry>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("not found")]
-    NotFound,
-    #[error("not a verified signatory")]
-    NotSigned,
-    #[error("period not open yet")]
-    NotOpen,
-    #[error("changed meanwhile")]
-    Conflict,
-    #[error("not allowed: {0:?}")]
-    Transition(ReportTransitionError),
-    #[error("incomplete")]
-    Incomplete(Vec<Problem>),
-    /// Refused as sent (a catalog key).
-    #[error("invalid: {0}")]
-    Invalid(&'static str),
-    #[error(transparent)]
-    Db(#[from] diesel::result::Error),
-}
-
-pub(super) fn org_brief(conn: &mut DbConn, id: i64) -> QueryResult<OrgBrief> {
-    organizations::table
-        .find(id)
-        .select((
-            organizations::id,
-            organizations::kind,
-            organizations::name_zh,
-            organizations::name_en,
-            organizations::credit_code,
-        ))
-        .first(conn)
 }

@@ -10,13 +10,14 @@ use serde::Serialize;
 use super::super::audit::{self, Actor};
 use super::super::schema::{reporting_periods, reports};
 use super::super::{DbConn, Fail};
-use super::Period;
+use super::{period, Period};
 use crate::domain::period::{DateProblem, PeriodDates};
 
 pub fn periods_of(conn: &mut DbConn, pledge_id: i64) -> QueryResult<Vec<Period>> {
     reporting_periods::table
         .filter(reporting_periods::pledge_id.eq(pledge_id))
         .order((reporting_periods::due_on.asc(), reporting_periods::id.asc()))
+        .select(Period::as_select())
         .load(conn)
 }
 
@@ -25,6 +26,7 @@ pub fn periods_of_pledges(conn: &mut DbConn, pledge_ids: &[i64]) -> QueryResult<
     reporting_periods::table
         .filter(reporting_periods::pledge_id.eq_any(pledge_ids))
         .order((reporting_periods::due_on.desc(), reporting_periods::id.desc()))
+        .select(Period::as_select())
         .load(conn)
 }
 
@@ -34,11 +36,9 @@ pub fn public_pledges(conn: &mut DbConn) -> QueryResult<Vec<crate::db::pledges::
     pledges::table.filter(pledges::state.ne("draft")).order(pledges::id.asc()).load(conn)
 }
 
-pub fn period(conn: &mut DbConn, id: i64) -> QueryResult<Option<Period>> {
-    reporting_periods::table.find(id).first(conn).optional()
-}
-
-#[derive(Debug, Clone, Serialize)]
+/// What an editor sets of a period (written as it is on create and update).
+#[derive(Debug, Clone, Serialize, Insertable, AsChangeset)]
+#[diesel(table_name = reporting_periods)]
 pub struct PeriodData {
     pub label_zh: String,
     pub label_en: String,
@@ -147,12 +147,7 @@ pub fn create_period(conn: &mut DbConn, actor: Actor, pledge_id: i64, d: &Period
     let id = diesel::insert_into(reporting_periods::table)
         .values((
             reporting_periods::pledge_id.eq(pledge_id),
-            reporting_periods::label_zh.eq(&d.label_zh),
-            reporting_periods::label_en.eq(&d.label_en),
-            reporting_periods::covers_from.eq(d.covers_from),
-            reporting_periods::covers_to.eq(d.covers_to),
-            reporting_periods::opens_on.eq(d.opens_on),
-            reporting_periods::due_on.eq(d.due_on),
+            d,
             reporting_periods::created_at.eq(crate::db::now()),
             reporting_periods::created_by.eq(actor.user_id),
         ))
@@ -193,15 +188,7 @@ pub fn update_period(
             .filter(reporting_periods::id.eq(id))
             .filter(reporting_periods::version.eq(expected_version)),
     )
-    .set((
-        reporting_periods::label_zh.eq(&d.label_zh),
-        reporting_periods::label_en.eq(&d.label_en),
-        reporting_periods::covers_from.eq(d.covers_from),
-        reporting_periods::covers_to.eq(d.covers_to),
-        reporting_periods::opens_on.eq(d.opens_on),
-        reporting_periods::due_on.eq(d.due_on),
-        reporting_periods::version.eq(reporting_periods::version + 1),
-    ))
+    .set((d, reporting_periods::version.eq(reporting_periods::version + 1)))
     .execute(conn)?;
     if n == 0 {
         return Err(Fail::Refused(PeriodRefusal::Stale));

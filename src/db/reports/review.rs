@@ -1,60 +1,58 @@
-//! Reviewers' decisions, kept revisions, and the review queue.
+//! Reviewers' decisions and the review queue.
 
-use crate::domain::audit::Object;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::super::audit::{self, Actor};
-use super::super::schema::{organizations, pledges, report_entries, report_revisions, reporting_periods, reports};
-use super::super::DbConn;
-use super::*;
-use crate::domain::report::{ReportAction, ReportState};
-use crate::domain::Role;
+use super::super::codes::Code;
+use super::super::schema::{organizations, pledges, report_entries, reporting_periods, reports};
+use super::super::{DbConn, Fail};
+use super::workflow::{advance, lock, Changes};
+use crate::domain::audit::Object;
+use crate::domain::report::{self as rules, Facts, Outcome, Refusal, ReportAction, ReportState, Who};
 
-/// A reviewer's decision: accept, or return with comments on the report and on entries.
-pub fn decide(
-    conn: &mut DbConn,
-    actor: Actor,
-    role: Role,
-    id: i64,
-    expected_version: i32,
-    accept: bool,
-    comment: &str,
-    entry_comments: &[(i64, String)],
-) -> Result<(), ReportError> {
-    let action = if accept { ReportAction::Accept } else { ReportAction::Return };
-    let before = cas_editable(conn, id, expected_version, role, action)?;
-    if !accept && comment.trim().is_empty() && entry_comments.iter().all(|(_, c)| c.trim().is_empty()) {
-        return Err(ReportError::Invalid("error.report.return_comment"));
-    }
-    let to = if accept { ReportState::Accepted } else { ReportState::Returned };
+/// A reviewer's decision as the form carries it.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// `Accept` or `Return`.
+    pub action: ReportAction,
+    /// The version the reviewer's page was built from.
+    pub seen: i32,
+    pub comment: String,
+    /// Comments on entries: (entry id, comment).
+    pub entry_comments: Vec<(i64, String)>,
+}
+
+/// Accept, or return with comments on the report and on entries: lock the
+/// report, let the domain decide, then write the state, the comments and the
+/// audit row. The state the report is in afterwards.
+pub fn decide(conn: &mut DbConn, actor: Actor, who: Who, id: i64, d: &Decision) -> Result<ReportState, Fail<Refusal>> {
+    let report = lock(conn, id)?;
+    let comment = d.comment.trim();
+    let facts = Facts {
+        organization_id: report.organization_id,
+        version: report.version,
+        seen: d.seen,
+        filing_open: true,
+        entries: &[],
+        commented: !comment.is_empty() || d.entry_comments.iter().any(|(_, c)| !c.trim().is_empty()),
+    };
+    let outcome = rules::transition(report.state, d.action, who, &facts).map_err(Fail::Refused)?;
+    let to = outcome.state();
     let now = crate::db::now();
-    let n = diesel::update(
-        reports::table
-            .filter(reports::id.eq(id))
-            .filter(reports::version.eq(expected_version))
-            .filter(reports::state.eq(&before.state)),
-    )
-    .set((
-        reports::state.eq(to.as_str()),
-        reports::version.eq(reports::version + 1),
-        reports::review_comment.eq(comment.trim()),
-        reports::decided_at.eq(now),
-        reports::decided_by.eq(actor.user_id),
-        reports::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(ReportError::Conflict);
-    }
-    if !accept {
-        diesel::update(reports::table.find(id)).set(reports::ever_returned.eq(true)).execute(conn)?;
-    }
+    let changes = Changes {
+        ever_returned: (outcome == Outcome::Returned).then_some(true),
+        review_comment: Some(comment.to_owned()),
+        decided_at: Some(now),
+        decided_by: Some(actor.user_id),
+        ..Changes::default()
+    };
+    advance(conn, id, d.seen, to, now, changes)?;
     // Entry comments belong to this decision: clear old ones, set new ones.
     diesel::update(report_entries::table.filter(report_entries::report_id.eq(id)))
         .set(report_entries::review_comment.eq(""))
         .execute(conn)?;
-    for (entry, c) in entry_comments.iter().filter(|(_, c)| !c.trim().is_empty()) {
+    for (entry, c) in d.entry_comments.iter().filter(|(_, c)| !c.trim().is_empty()) {
         diesel::update(
             report_entries::table.filter(report_entries::id.eq(entry)).filter(report_entries::report_id.eq(id)),
         )
@@ -66,48 +64,19 @@ pub fn decide(
         actor,
         Object::Report,
         Some(id),
-        action.into(),
-        Some(&before.state),
-        Some(&(to.as_str(), comment.trim(), entry_comments)),
+        d.action.into(),
+        Some(&report.state.as_str()),
+        Some(&(to.as_str(), comment, &d.entry_comments)),
     )?;
-    Ok(())
-}
-
-// ------------------------------------------------------------------ revisions
-
-#[derive(Debug, Clone, Queryable)]
-pub struct Revision {
-    pub id: i64,
-    pub report_id: i64,
-    pub n: i32,
-    pub submitted_at: NaiveDateTime,
-    pub submitted_by: Option<i64>,
-    pub snapshot_json: String,
-}
-
-impl Revision {
-    pub fn entries(&self) -> Vec<SnapshotEntry> {
-        serde_json::from_str(&self.snapshot_json).unwrap_or_default()
+    let notice = match to {
+        ReportState::Returned => Some(crate::db::notify::ReportNotice::Returned),
+        ReportState::Accepted => Some(crate::db::notify::ReportNotice::Accepted),
+        _ => None,
+    };
+    if let Some(notice) = notice {
+        crate::db::notify::report_moved(conn, id, notice)?;
     }
-}
-
-pub fn revisions(conn: &mut DbConn, report_id: i64) -> QueryResult<Vec<Revision>> {
-    report_revisions::table.filter(report_revisions::report_id.eq(report_id)).order(report_revisions::n).load(conn)
-}
-
-/// The same organization's report for the period before this one, if any.
-pub fn previous_report(conn: &mut DbConn, r: &Report, p: &Period) -> QueryResult<Option<Report>> {
-    let prev: Option<i64> = reporting_periods::table
-        .filter(reporting_periods::pledge_id.eq(p.pledge_id))
-        .filter(reporting_periods::due_on.lt(p.due_on))
-        .order(reporting_periods::due_on.desc())
-        .select(reporting_periods::id)
-        .first(conn)
-        .optional()?;
-    match prev {
-        Some(pid) => for_period_and_org(conn, pid, r.organization_id),
-        None => Ok(None),
-    }
+    Ok(to)
 }
 
 // ------------------------------------------------------------------ review queue
@@ -141,7 +110,7 @@ pub fn queue(conn: &mut DbConn, f: QueueFilter, limit: i64, offset: i64) -> Quer
             let mut q = reports::table
                 .inner_join(reporting_periods::table.inner_join(pledges::table))
                 .inner_join(organizations::table.on(organizations::id.eq(reports::organization_id)))
-                .filter(reports::state.eq(ReportState::Submitted.as_str()))
+                .filter(reports::state.eq(Code(ReportState::Submitted)))
                 .into_boxed();
             if let Some(p) = f.pledge {
                 q = q.filter(reporting_periods::pledge_id.eq(p));

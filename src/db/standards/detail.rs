@@ -8,20 +8,23 @@ use diesel::prelude::*;
 
 use super::versions::{released_text, Version};
 use super::{get, Standard};
+use crate::db::codes::{Code, MaybeCode};
 use crate::db::orgs::Org;
 use crate::db::schema::{
     comment_periods, comments, organizations, review_positions, standard_codrafters, standard_events,
     standard_versions, standards, users,
 };
 use crate::db::DbConn;
-use crate::domain::standard::{CommentWindow, StandardState};
+use crate::domain::standard::{CommentPeriod, CommentWindow, Disposition, ReviewPosition, StandardState, VersionLabel};
 
 #[derive(Debug, Clone, Queryable)]
 pub struct EventRow {
     pub at: NaiveDateTime,
     pub action: String,
-    pub from_state: Option<String>,
-    pub to_state: Option<String>,
+    #[diesel(deserialize_as = MaybeCode<StandardState>)]
+    pub from_state: Option<StandardState>,
+    #[diesel(deserialize_as = MaybeCode<StandardState>)]
+    pub to_state: Option<StandardState>,
     pub note: String,
     pub org_name_zh: Option<String>,
     pub org_name_en: Option<String>,
@@ -30,12 +33,14 @@ pub struct EventRow {
 #[derive(Debug, Clone, Queryable)]
 pub struct VersionMeta {
     pub n: i32,
-    pub label: String,
+    #[diesel(deserialize_as = Code<VersionLabel>)]
+    pub label: VersionLabel,
     pub note: String,
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comment_periods)]
 pub struct Period {
     pub id: i64,
     pub standard_id: i64,
@@ -46,12 +51,16 @@ pub struct Period {
 }
 
 impl Period {
-    pub fn window(&self) -> CommentWindow {
-        CommentWindow { starts_on: self.starts_on, ends_on: self.ends_on }
+    /// The period as the rules see it.
+    pub fn period(&self) -> CommentPeriod {
+        CommentPeriod {
+            window: CommentWindow { starts_on: self.starts_on, ends_on: self.ends_on },
+            closed_at: self.closed_at,
+        }
     }
 
     pub fn is_open(&self, today: NaiveDate) -> bool {
-        self.closed_at.is_none() && self.window().is_open(today)
+        self.period().is_open(today)
     }
 }
 
@@ -65,7 +74,8 @@ pub struct Link {
     pub replaces_id: Option<i64>,
     pub revision_of_id: Option<i64>,
     /// Who may see it (a revision project may still be a proposal).
-    pub state: String,
+    #[diesel(deserialize_as = Code<StandardState>)]
+    pub state: StandardState,
     pub proposing_org_id: i64,
     pub lead_org_id: i64,
 }
@@ -95,12 +105,6 @@ pub const LINK_COLUMNS: LinkColumns = (
     standards::lead_org_id,
 );
 
-impl Link {
-    pub fn state(&self) -> StandardState {
-        StandardState::parse(&self.state).unwrap_or(StandardState::Proposed)
-    }
-}
-
 /// One standard as a link.
 pub fn link(conn: &mut DbConn, id: i64) -> QueryResult<Option<Link>> {
     standards::table.find(id).select(LINK_COLUMNS).first(conn).optional()
@@ -110,7 +114,8 @@ pub fn link(conn: &mut DbConn, id: i64) -> QueryResult<Option<Link>> {
 pub struct PositionRow {
     pub reviewer_id: i64,
     pub reviewer_name: String,
-    pub position: String,
+    #[diesel(deserialize_as = Code<ReviewPosition>)]
+    pub position: ReviewPosition,
     pub opinion: String,
     pub cast_at: NaiveDateTime,
 }
@@ -119,12 +124,12 @@ pub struct PositionRow {
 pub struct DispositionCounts {
     pub total: i64,
     pub undisposed: i64,
-    pub by: HashMap<String, i64>,
+    pub by: HashMap<Disposition, i64>,
 }
 
 impl DispositionCounts {
-    pub fn get(&self, code: &str) -> i64 {
-        self.by.get(code).copied().unwrap_or(0)
+    pub fn get(&self, d: &Disposition) -> i64 {
+        self.by.get(d).copied().unwrap_or(0)
     }
 }
 
@@ -168,7 +173,7 @@ impl Detail {
 }
 
 pub fn counts(conn: &mut DbConn, standard_id: i64) -> QueryResult<DispositionCounts> {
-    let rows: Vec<(Option<String>, i64)> = comments::table
+    let rows: Vec<(MaybeCode<Disposition>, i64)> = comments::table
         .filter(comments::standard_id.eq(standard_id))
         .group_by(comments::disposition)
         .select((comments::disposition, count_star()))
@@ -176,7 +181,7 @@ pub fn counts(conn: &mut DbConn, standard_id: i64) -> QueryResult<DispositionCou
     let mut c = DispositionCounts::default();
     for (d, n) in rows {
         c.total += n;
-        match d {
+        match d.0 {
             Some(d) => {
                 c.by.insert(d, n);
             }
@@ -190,6 +195,7 @@ pub fn latest_period(conn: &mut DbConn, standard_id: i64) -> QueryResult<Option<
     comment_periods::table
         .filter(comment_periods::standard_id.eq(standard_id))
         .order(comment_periods::id.desc())
+        .select(Period::as_select())
         .first(conn)
         .optional()
 }
@@ -258,6 +264,6 @@ pub fn detail(conn: &mut DbConn, id: i64) -> QueryResult<Option<Detail>> {
             review_positions::cast_at,
         ))
         .load(conn)?;
-    let text = if std.state().is_published() { released_text(conn, id)? } else { None };
+    let text = if std.state.is_published() { released_text(conn, id)? } else { None };
     Ok(Some(Detail { std, orgs, codrafters, links, events, versions, period, counts, positions, text }))
 }

@@ -4,18 +4,18 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use crate::db::codes::Code;
 use crate::db::orgs::escape_like;
 use crate::db::schema::{organizations, standard_codrafters, standard_events, standards};
 use crate::db::DbConn;
-use crate::domain::standard::{Person, StandardState, Standing};
+use crate::domain::standard::{Person, StandardKind, StandardState, Standing};
 use crate::domain::Role;
 
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub q: String,
-    /// A standing code: a stored state, or `published` (upcoming) / `in_force`.
-    pub status: Option<String>,
-    pub kind: Option<String>,
+    pub status: Option<Standing>,
+    pub kind: Option<StandardKind>,
     pub year: Option<i32>,
     pub org_id: Option<i64>,
     /// Which proposals (and rejected ones) the viewer sees besides the public standards.
@@ -47,11 +47,13 @@ impl Proposals {
 #[derive(Debug, Clone, Queryable)]
 pub struct ListRow {
     pub id: i64,
-    pub kind: String,
+    #[diesel(deserialize_as = Code<StandardKind>)]
+    pub kind: StandardKind,
     pub number: Option<String>,
     pub title_zh: String,
     pub title_en: String,
-    pub state: String,
+    #[diesel(deserialize_as = Code<StandardState>)]
+    pub state: StandardState,
     pub implementation_date: Option<NaiveDate>,
     pub updated_at: NaiveDateTime,
     pub lead_name_zh: String,
@@ -60,11 +62,7 @@ pub struct ListRow {
 
 impl ListRow {
     pub fn standing(&self, today: NaiveDate) -> Standing {
-        Standing::of(
-            StandardState::parse(&self.state).unwrap_or(StandardState::Proposed),
-            self.implementation_date,
-            today,
-        )
+        Standing::of(self.state, self.implementation_date, today)
     }
 }
 
@@ -81,7 +79,7 @@ pub fn list(
     macro_rules! filtered {
         ($q:expr) => {{
             let mut q = $q;
-            let unapproved = vec![StandardState::Proposed.as_str(), StandardState::Rejected.as_str()];
+            let unapproved = [Code(StandardState::Proposed), Code(StandardState::Rejected)];
             match f.proposals {
                 Proposals::All => {}
                 Proposals::None => q = q.filter(standards::state.ne_all(unapproved)),
@@ -98,18 +96,19 @@ pub fn list(
             if !needle.is_empty() {
                 q = q.filter(standards::search_text.like(format!("%{}%", escape_like(&needle))).escape('\\'));
             }
-            match f.status.as_deref() {
-                None | Some("") => {}
-                Some("in_force") => {
-                    q = q.filter(standards::state.eq("published")).filter(standards::implementation_date.le(today))
+            let published = Code(StandardState::Published);
+            match f.status {
+                None => {}
+                Some(Standing::InForce) => {
+                    q = q.filter(standards::state.eq(published)).filter(standards::implementation_date.le(today))
                 }
-                Some("published") => {
-                    q = q.filter(standards::state.eq("published")).filter(standards::implementation_date.gt(today))
+                Some(Standing::Upcoming) => {
+                    q = q.filter(standards::state.eq(published)).filter(standards::implementation_date.gt(today))
                 }
-                Some(s) => q = q.filter(standards::state.eq(s.to_owned())),
+                Some(Standing::State(s)) => q = q.filter(standards::state.eq(Code(s))),
             }
-            if let Some(k) = &f.kind {
-                q = q.filter(standards::kind.eq(k.clone()));
+            if let Some(k) = f.kind {
+                q = q.filter(standards::kind.eq(Code(k)));
             }
             if let Some(y) = f.year {
                 q = q.filter(standards::year.eq(y));
@@ -169,7 +168,7 @@ pub fn of_org(conn: &mut DbConn, org_id: i64, today: NaiveDate) -> QueryResult<V
         .load(conn)?;
     let rows: Vec<(ListRow, i64, i64)> = standards::table
         .inner_join(organizations::table.on(organizations::id.eq(standards::lead_org_id)))
-        .filter(standards::state.ne_all(vec!["proposed", "rejected"]))
+        .filter(standards::state.ne_all([Code(StandardState::Proposed), Code(StandardState::Rejected)]))
         .filter(
             standards::lead_org_id
                 .eq(org_id)
@@ -231,7 +230,7 @@ pub fn feed(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<FeedItem>> {
     standard_events::table
         .inner_join(standards::table)
         .filter(standard_events::action.eq_any(vec!["open_comment", "publish"]))
-        .filter(standards::state.ne_all(vec![StandardState::Proposed.as_str(), StandardState::Rejected.as_str()]))
+        .filter(standards::state.ne_all([Code(StandardState::Proposed), Code(StandardState::Rejected)]))
         .order(standard_events::at.desc())
         .limit(limit)
         .select((

@@ -1,22 +1,27 @@
-//! Creating a project, editing its details, recording publication details.
+//! Proposing a project, editing its details, recording publication details.
 
-use crate::domain::audit::{Action, Object};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::detail::{Link, LINK_COLUMNS};
-use super::{get, is_unique_violation, record_event, Standard, StdError};
+use super::{get, is_unique_violation, lock, record_event, Standard, Step};
 use crate::db::audit::{self, Actor};
+use crate::db::codes::{serialize_code, Code};
 use crate::db::schema::{organizations, standard_codrafters, standards};
-use crate::db::DbConn;
-use crate::domain::standard::{check_naming, Named, Naming, Person, Publication, StandardState, TransitionError};
+use crate::db::{DbConn, Fail};
+use crate::domain::audit::{Action, Object};
+use crate::domain::standard::{
+    candidate_number, may_edit_details, may_propose, publication, EditFacts, NameFacts, Named, Person,
+    PublicationFacts, Refusal, Replaced, StandardKind, StandardState,
+};
 use crate::domain::OrgKind;
 
-/// Checked metadata of a standard project.
+/// The details of a standard project, as checked by the form.
 #[derive(Debug, Clone, Serialize)]
 pub struct Metadata {
-    pub kind: &'static str,
+    #[serde(serialize_with = "serialize_code")]
+    pub kind: StandardKind,
     pub title_zh: String,
     pub title_en: String,
     pub scope: String,
@@ -26,6 +31,39 @@ pub struct Metadata {
     pub ics: String,
     pub ccs: String,
     pub replaces_id: Option<i64>,
+}
+
+/// The columns a project's details fill, written alike by proposing and by editing.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = standards, treat_none_as_null = true)]
+struct DetailsRow<'a> {
+    kind: Code<StandardKind>,
+    title_zh: &'a str,
+    title_en: &'a str,
+    scope: &'a str,
+    proposing_org_id: i64,
+    lead_org_id: i64,
+    ics: &'a str,
+    ccs: &'a str,
+    replaces_id: Option<i64>,
+    search_text: String,
+}
+
+impl<'a> DetailsRow<'a> {
+    fn of(m: &'a Metadata, search_text: String) -> Self {
+        DetailsRow {
+            kind: Code(m.kind),
+            title_zh: &m.title_zh,
+            title_en: &m.title_en,
+            scope: &m.scope,
+            proposing_org_id: m.proposing_org_id,
+            lead_org_id: m.lead_org_id,
+            ics: &m.ics,
+            ccs: &m.ccs,
+            replaces_id: m.replaces_id,
+            search_text,
+        }
+    }
 }
 
 /// The lower-cased text that search matches: titles, number, drafting organizations.
@@ -46,53 +84,39 @@ fn search_text(conn: &mut DbConn, m: &Metadata, number: Option<&str>) -> QueryRe
     Ok(s.to_lowercase())
 }
 
-/// The organizations exist, the replaced standard can be replaced, and a
-/// user (`who`; None: the registry itself) names only what it may.
-fn check_orgs(conn: &mut DbConn, m: &Metadata, who: Option<Person>, before: Option<&Standard>) -> Result<(), StdError> {
+/// What the details name, as found: do the organizations exist (and what
+/// kind is the proposer), and the replaced standard's state and lead.
+fn name_facts(conn: &mut DbConn, m: &Metadata) -> QueryResult<NameFacts> {
     let mut ids = m.codrafters.clone();
     ids.extend([m.lead_org_id, m.proposing_org_id]);
     ids.sort_unstable();
     ids.dedup();
     let found: i64 = organizations::table.filter(organizations::id.eq_any(&ids)).count().get_result(conn)?;
-    if found != ids.len() as i64 {
-        return Err(StdError::Invalid(vec![("lead_org_id", "error.org.choose")]));
-    }
+    let proposing_kind = if found == ids.len() as i64 {
+        organizations::table
+            .find(m.proposing_org_id)
+            .select(organizations::kind)
+            .first::<Code<OrgKind>>(conn)
+            .optional()?
+            .map(|c| c.0)
+    } else {
+        None
+    };
     let replaces = match m.replaces_id {
-        Some(r) => match get(conn, r)? {
-            Some(s) if matches!(s.state(), StandardState::Published | StandardState::Revising) => {
-                Some((s.id, s.lead_org_id))
-            }
-            _ => return Err(StdError::Invalid(vec![("replaces_id", "error.std.replaces")])),
-        },
+        Some(id) => Some(Replaced { id, found: get(conn, id)?.map(|s| (s.state, s.lead_org_id)) }),
         None => None,
     };
-    if let Some(p) = who {
-        let kind: String = organizations::table.find(m.proposing_org_id).select(organizations::kind).first(conn)?;
-        let naming = Naming {
-            lead_org: m.lead_org_id,
-            proposing_org: m.proposing_org_id,
-            proposing_kind: OrgKind::parse(&kind).unwrap_or(OrgKind::Other),
-            replaces,
-        };
-        let named = before.map(|b| Named {
-            lead_org: b.lead_org_id,
-            proposing_org: b.proposing_org_id,
-            replaces: b.replaces_id,
-        });
-        let refused = check_naming(p, &naming, named);
-        if !refused.is_empty() {
-            return Err(StdError::Invalid(refused));
-        }
-    }
-    Ok(())
+    Ok(NameFacts { lead_org: m.lead_org_id, proposing_org: m.proposing_org_id, proposing_kind, replaces })
 }
 
 fn set_codrafters(conn: &mut DbConn, id: i64, orgs: &[i64]) -> QueryResult<()> {
     diesel::delete(standard_codrafters::table.filter(standard_codrafters::standard_id.eq(id))).execute(conn)?;
-    for o in orgs {
-        diesel::insert_into(standard_codrafters::table)
-            .values((standard_codrafters::standard_id.eq(id), standard_codrafters::organization_id.eq(o)))
-            .execute(conn)?;
+    let rows: Vec<_> = orgs
+        .iter()
+        .map(|o| (standard_codrafters::standard_id.eq(id), standard_codrafters::organization_id.eq(*o)))
+        .collect();
+    if !rows.is_empty() {
+        crate::db::insert_many(conn, standard_codrafters::table, rows)?;
     }
     Ok(())
 }
@@ -106,25 +130,16 @@ pub fn create(
     m: &Metadata,
     revision_of: Option<i64>,
     today: NaiveDate,
-) -> Result<i64, StdError> {
-    check_orgs(conn, m, who, None)?;
+) -> Step<i64> {
+    may_propose(who, &name_facts(conn, m)?)?;
     let now = crate::db::now();
     let search = search_text(conn, m, None)?;
     let id: i64 = diesel::insert_into(standards::table)
         .values((
-            standards::kind.eq(m.kind),
-            standards::title_zh.eq(&m.title_zh),
-            standards::title_en.eq(&m.title_en),
-            standards::scope.eq(&m.scope),
-            standards::proposing_org_id.eq(m.proposing_org_id),
-            standards::lead_org_id.eq(m.lead_org_id),
-            standards::ics.eq(&m.ics),
-            standards::ccs.eq(&m.ccs),
-            standards::replaces_id.eq(m.replaces_id),
+            DetailsRow::of(m, search),
             standards::revision_of_id.eq(revision_of),
-            standards::state.eq(StandardState::Proposed.as_str()),
+            standards::state.eq(Code(StandardState::Proposed)),
             standards::year.eq(chrono::Datelike::year(&today)),
-            standards::search_text.eq(search),
             standards::created_at.eq(now),
             standards::updated_at.eq(now),
         ))
@@ -136,43 +151,30 @@ pub fn create(
     Ok(id)
 }
 
-/// Edit metadata until publication; `expected_version` guards against stale forms.
-pub fn update(
-    conn: &mut DbConn,
-    actor: Actor,
-    who: Person,
-    id: i64,
-    expected_version: i32,
-    m: &Metadata,
-) -> Result<(), StdError> {
-    let before = get(conn, id)?.ok_or(StdError::NotFound)?;
-    if !before.state().metadata_editable() {
-        return Err(StdError::Transition(TransitionError::NotAllowedInState));
-    }
-    if m.replaces_id == Some(id) {
-        return Err(StdError::Invalid(vec![("replaces_id", "error.std.replaces")]));
-    }
-    check_orgs(conn, m, Some(who), Some(&before))?;
+/// Edit the details until publication, on the form as shown at `shown_version`.
+pub fn update(conn: &mut DbConn, actor: Actor, who: Person, id: i64, shown_version: i32, m: &Metadata) -> Step<()> {
+    let before = lock(conn, id)?;
+    let facts = EditFacts {
+        id,
+        owners: before.owners(),
+        before: Named {
+            lead_org: before.lead_org_id,
+            proposing_org: before.proposing_org_id,
+            replaces: before.replaces_id,
+        },
+        stale: before.version != shown_version,
+    };
+    may_edit_details(before.state, who, &facts, &name_facts(conn, m)?)?;
     let search = search_text(conn, m, before.number.as_deref())?;
-    let n =
-        diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(expected_version)))
-            .set((
-                standards::kind.eq(m.kind),
-                standards::title_zh.eq(&m.title_zh),
-                standards::title_en.eq(&m.title_en),
-                standards::scope.eq(&m.scope),
-                standards::proposing_org_id.eq(m.proposing_org_id),
-                standards::lead_org_id.eq(m.lead_org_id),
-                standards::ics.eq(&m.ics),
-                standards::ccs.eq(&m.ccs),
-                standards::replaces_id.eq(m.replaces_id),
-                standards::search_text.eq(search),
-                standards::version.eq(standards::version + 1),
-                standards::updated_at.eq(crate::db::now()),
-            ))
-            .execute(conn)?;
+    let n = diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(shown_version)))
+        .set((
+            DetailsRow::of(m, search),
+            standards::version.eq(standards::version + 1),
+            standards::updated_at.eq(crate::db::now()),
+        ))
+        .execute(conn)?;
     if n == 0 {
-        return Err(StdError::Conflict);
+        return Err(Fail::Refused(Refusal::Stale));
     }
     set_codrafters(conn, id, &m.codrafters)?;
     record_event(conn, actor, id, "edit", None, None, "")?;
@@ -180,53 +182,65 @@ pub fn update(
     Ok(())
 }
 
-/// Record number and dates before publication (editor, while submitted for approval).
+/// Publication details as typed (checked for the standard's kind in the transaction).
+#[derive(Debug, Clone, Default)]
+pub struct PublicationInput {
+    pub number: String,
+    pub release_date: String,
+    pub implementation_date: String,
+}
+
+/// Record number and dates before publication, on the form as shown at `shown_version`.
 pub fn set_publication(
     conn: &mut DbConn,
     actor: Actor,
+    who: Person,
     id: i64,
-    expected_version: i32,
-    p: &Publication,
-) -> Result<(), StdError> {
-    let before = get(conn, id)?.ok_or(StdError::NotFound)?;
-    if before.state() != StandardState::SubmittedForApproval {
-        return Err(StdError::Transition(TransitionError::NotAllowedInState));
-    }
-    let taken: i64 = standards::table
-        .filter(standards::number.eq(p.number.as_str()))
-        .filter(standards::id.ne(id))
-        .count()
-        .get_result(conn)?;
-    if taken > 0 {
-        return Err(StdError::Invalid(vec![("number", "error.std.number_taken")]));
-    }
-    let codrafters: Vec<i64> = standard_codrafters::table
-        .filter(standard_codrafters::standard_id.eq(id))
-        .select(standard_codrafters::organization_id)
-        .load(conn)?;
-    let m = metadata_of(&before, codrafters);
+    shown_version: i32,
+    input: &PublicationInput,
+) -> Step<()> {
+    let before = lock(conn, id)?;
+    let number_taken = match candidate_number(before.kind, &input.number) {
+        Some(n) => {
+            let taken: i64 = standards::table
+                .filter(standards::number.eq(n))
+                .filter(standards::id.ne(id))
+                .count()
+                .get_result(conn)?;
+            taken > 0
+        }
+        None => false,
+    };
+    let facts = PublicationFacts {
+        owners: before.owners(),
+        kind: before.kind,
+        stale: before.version != shown_version,
+        number_taken,
+    };
+    let p = publication(before.state, who, &facts, &input.number, &input.release_date, &input.implementation_date)?;
+    let m = metadata_of(&before, codrafters(conn, id)?);
     let search = search_text(conn, &m, Some(p.number.as_str()))?;
-    let n =
-        diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(expected_version)))
-            .set((
-                standards::number.eq(p.number.as_str()),
-                standards::release_date.eq(p.release),
-                standards::implementation_date.eq(p.implementation),
-                standards::year.eq(p.number.year()),
-                standards::search_text.eq(search),
-                standards::version.eq(standards::version + 1),
-                standards::updated_at.eq(crate::db::now()),
-            ))
-            .execute(conn)
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StdError::Invalid(vec![("number", "error.std.number_taken")])
-                } else {
-                    e.into()
-                }
-            })?;
+    let n = diesel::update(standards::table.filter(standards::id.eq(id)).filter(standards::version.eq(shown_version)))
+        .set((
+            standards::number.eq(p.number.as_str()),
+            standards::release_date.eq(p.release),
+            standards::implementation_date.eq(p.implementation),
+            standards::year.eq(p.number.year()),
+            standards::search_text.eq(search),
+            standards::version.eq(standards::version + 1),
+            standards::updated_at.eq(crate::db::now()),
+        ))
+        .execute(conn)
+        .map_err(|e| {
+            // Another standard took the number in a concurrent transaction.
+            if is_unique_violation(&e) {
+                Fail::Refused(Refusal::invalid("number", "error.std.number_taken"))
+            } else {
+                e.into()
+            }
+        })?;
     if n == 0 {
-        return Err(StdError::Conflict);
+        return Err(Fail::Refused(Refusal::Stale));
     }
     let note = format!("{} · {} · {}", p.number.as_str(), p.release, p.implementation);
     record_event(conn, actor, id, "set_publication", None, None, &note)?;
@@ -243,7 +257,7 @@ pub fn set_publication(
 
 pub fn metadata_of(s: &Standard, codrafters: Vec<i64>) -> Metadata {
     Metadata {
-        kind: s.kind().as_str(),
+        kind: s.kind,
         title_zh: s.title_zh.clone(),
         title_en: s.title_en.clone(),
         scope: s.scope.clone(),
@@ -266,7 +280,9 @@ pub fn codrafters(conn: &mut DbConn, id: i64) -> QueryResult<Vec<i64>> {
 /// Standards a new project may replace (published or being revised); led by
 /// `lead` only, when given (what an editor's association may replace).
 pub fn replaceable(conn: &mut DbConn, lead: Option<i64>) -> QueryResult<Vec<Link>> {
-    let mut q = standards::table.filter(standards::state.eq_any(vec!["published", "revising"])).into_boxed();
+    let mut q = standards::table
+        .filter(standards::state.eq_any([Code(StandardState::Published), Code(StandardState::Revising)]))
+        .into_boxed();
     if let Some(l) = lead {
         q = q.filter(standards::lead_org_id.eq(l));
     }

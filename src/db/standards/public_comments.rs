@@ -1,18 +1,21 @@
 //! Public comments and their dispositions.
 
-use crate::domain::audit::{Action, Object};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::detail::{latest_period, Period};
-use super::{get, StdError};
+use super::detail::latest_period;
+use super::{lock, Step};
 use crate::db::audit::{self, Actor};
+use crate::db::codes::{Code, MaybeCode};
 use crate::db::schema::{comments, standard_versions, standards};
-use crate::db::DbConn;
-use crate::domain::clauses;
-use crate::domain::standard::{may_dispose, DisposeRefusal, Disposition, StandardState};
+use crate::db::{throttle, DbConn, Fail};
+use crate::domain::audit::{Action, Object};
+use crate::domain::standard::{
+    may_comment, may_dispose, CommentFacts, CommentKind, Disposition, Person, Refusal, Shown,
+};
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments)]
 pub struct Comment {
     pub id: i64,
     pub standard_id: i64,
@@ -20,7 +23,8 @@ pub struct Comment {
     pub seq: i32,
     pub version_n: i32,
     pub clause_ref: String,
-    pub kind: String,
+    #[diesel(deserialize_as = Code<CommentKind>)]
+    pub kind: CommentKind,
     pub body: String,
     pub proposed_change: String,
     pub name: String,
@@ -28,7 +32,8 @@ pub struct Comment {
     /// Never shown publicly nor exported publicly.
     pub email: String,
     pub created_at: NaiveDateTime,
-    pub disposition: Option<String>,
+    #[diesel(deserialize_as = MaybeCode<Disposition>)]
+    pub disposition: Option<Disposition>,
     pub disposition_reason: String,
     pub disposed_at: Option<NaiveDateTime>,
     pub disposed_by: Option<i64>,
@@ -39,7 +44,7 @@ pub struct Comment {
 pub struct NewComment {
     pub version_n: i32,
     pub clause_ref: String,
-    pub kind: &'static str,
+    pub kind: CommentKind,
     pub body: String,
     pub proposed_change: String,
     pub name: String,
@@ -50,55 +55,51 @@ pub struct NewComment {
 /// Public comments allowed per client address per hour.
 pub const COMMENTS_PER_HOUR: i64 = 10;
 
-#[derive(Debug)]
-pub enum CommentRefused {
-    /// The period is not open; the latest period if any.
-    Closed(Option<Period>),
-    Throttled(NaiveDateTime),
-    UnknownVersion,
-    /// The clause field names clauses the version commented on does not have.
-    UnknownClause {
-        unknown: Vec<String>,
-        existing: Vec<String>,
-    },
+/// When `client` may comment again, if it has reached its hourly limit.
+fn throttled_until(conn: &mut DbConn, scope: &str, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    let hour_ago = now - chrono::Duration::hours(1);
+    let (n, _) = throttle::count_since(conn, scope, hour_ago)?;
+    if n < COMMENTS_PER_HOUR {
+        return Ok(None);
+    }
+    let oldest = throttle::nth_latest_since(conn, scope, hour_ago, COMMENTS_PER_HOUR)?;
+    Ok(Some(oldest.unwrap_or(now) + chrono::Duration::hours(1)))
 }
 
-/// Store a public comment if the period is open, the clauses it names exist in
-/// the version commented on and the address is under its hourly limit. Returns its sequence number.
+/// Store a public comment if the standard takes comments now (locked first:
+/// the editor cannot end the period or leave public comment in between), the
+/// clauses it names exist in the version commented on and the address is
+/// under its hourly limit. Returns its number.
 pub fn add_comment(
     conn: &mut DbConn,
+    viewer: Option<Person>,
     id: i64,
     c: &NewComment,
     client: &str,
     today: NaiveDate,
-) -> Result<Result<i32, CommentRefused>, StdError> {
-    let s = get(conn, id)?.ok_or(StdError::NotFound)?;
+) -> Step<i32> {
+    let s = lock(conn, id)?;
     let period = latest_period(conn, id)?;
-    let open = s.state() == StandardState::PublicComment && period.as_ref().is_some_and(|p| p.is_open(today));
-    if !open {
-        return Ok(Err(CommentRefused::Closed(period)));
-    }
-    let Some(period) = period else { return Ok(Err(CommentRefused::Closed(None))) };
     let text: Option<String> = standard_versions::table
         .filter(standard_versions::standard_id.eq(id))
         .filter(standard_versions::n.eq(c.version_n))
         .select(standard_versions::body_md)
         .first(conn)
         .optional()?;
-    let Some(text) = text else { return Ok(Err(CommentRefused::UnknownVersion)) };
-    let unknown = clauses::unknown_refs(&c.clause_ref, &text);
-    if !unknown.is_empty() {
-        return Ok(Err(CommentRefused::UnknownClause { unknown, existing: clauses::numbers(&text) }));
-    }
     let now = crate::db::now();
     let scope = format!("comment:ip:{client}");
-    let hour_ago = now - chrono::Duration::hours(1);
-    let (n, _) = crate::db::throttle::count_since(conn, &scope, hour_ago)?;
-    if n >= COMMENTS_PER_HOUR {
-        let oldest = crate::db::throttle::nth_latest_since(conn, &scope, hour_ago, COMMENTS_PER_HOUR)?;
-        return Ok(Err(CommentRefused::Throttled(oldest.unwrap_or(now) + chrono::Duration::hours(1))));
-    }
-    crate::db::throttle::record(conn, &scope, now)?;
+    let facts = CommentFacts {
+        owners: s.owners(),
+        period: period.as_ref().map(|p| p.period()),
+        today,
+        version_n: c.version_n,
+        version_text: text.as_deref(),
+        clause_ref: &c.clause_ref,
+        throttled_until: throttled_until(conn, &scope, now)?,
+    };
+    may_comment(s.state, viewer, &facts)?;
+    let Some(period) = period else { return Err(Fail::Refused(Refusal::Closed(None))) };
+    throttle::record(conn, &scope, now)?;
     let seq: i32 = diesel::update(standards::table.find(id))
         .set(standards::comment_seq.eq(standards::comment_seq + 1))
         .returning(standards::comment_seq)
@@ -110,7 +111,7 @@ pub fn add_comment(
             comments::seq.eq(seq),
             comments::version_n.eq(c.version_n),
             comments::clause_ref.eq(&c.clause_ref),
-            comments::kind.eq(c.kind),
+            comments::kind.eq(Code(c.kind)),
             comments::body.eq(&c.body),
             comments::proposed_change.eq(&c.proposed_change),
             comments::name.eq(&c.name),
@@ -129,86 +130,59 @@ pub fn add_comment(
         None,
         Some(&(id, seq, &c.organization)),
     )?;
-    Ok(Ok(seq))
+    Ok(seq)
 }
 
 pub fn comments_of(conn: &mut DbConn, id: i64) -> QueryResult<Vec<Comment>> {
-    comments::table.filter(comments::standard_id.eq(id)).order(comments::seq).load(conn)
+    comments::table.filter(comments::standard_id.eq(id)).order(comments::seq).select(Comment::as_select()).load(conn)
 }
 
 pub fn comment(conn: &mut DbConn, id: i64, seq: i32) -> QueryResult<Option<Comment>> {
-    comments::table.filter(comments::standard_id.eq(id)).filter(comments::seq.eq(seq)).first(conn).optional()
+    comments::table
+        .filter(comments::standard_id.eq(id))
+        .filter(comments::seq.eq(seq))
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()
 }
 
-/// A comment as the disposing form showed it: its number and version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shown {
-    pub seq: i32,
-    pub version: i32,
-}
-
-/// Why dispositions were not recorded (nothing was written).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DisposeRefused {
-    Rule(DisposeRefusal),
-    /// These comments were disposed by someone else since the form was shown.
-    Stale(Vec<i32>),
-}
-
-/// Record one outcome and reason on every comment in `shown`, all or none:
-/// each is a compare-and-set on the version the form showed. Returns how many.
+/// Record one outcome and reason on every comment in `shown`, all or none,
+/// as `who` saw them: the standard is locked first (so a disposition and a
+/// move out of public comment, or two dispositions, never interleave), then
+/// each comment is written compare-and-set on the version the form showed.
+/// Returns how many.
 pub fn dispose(
     conn: &mut DbConn,
     actor: Actor,
+    who: Person,
     id: i64,
     shown: &[Shown],
     d: Disposition,
     reason: &str,
-) -> Result<Result<usize, DisposeRefused>, StdError> {
-    let s = get(conn, id)?.ok_or(StdError::NotFound)?;
-    if let Err(r) = may_dispose(s.state(), d, reason) {
-        return Ok(Err(DisposeRefused::Rule(r)));
-    }
+) -> Step<usize> {
+    let s = lock(conn, id)?;
     let seqs: Vec<i32> = shown.iter().map(|c| c.seq).collect();
-    let before: Vec<Comment> =
-        comments::table.filter(comments::standard_id.eq(id)).filter(comments::seq.eq_any(&seqs)).load(conn)?;
-    if before.len() != seqs.len() {
-        return Err(StdError::NotFound);
-    }
-    let mut stale: Vec<i32> = shown
-        .iter()
-        .filter(|c| before.iter().any(|b| b.seq == c.seq && b.version != c.version))
-        .map(|c| c.seq)
-        .collect();
-    if !stale.is_empty() {
-        stale.sort_unstable();
-        return Ok(Err(DisposeRefused::Stale(stale)));
-    }
+    let before: Vec<Comment> = comments::table
+        .filter(comments::standard_id.eq(id))
+        .filter(comments::seq.eq_any(&seqs))
+        .select(Comment::as_select())
+        .load(conn)?;
+    let current: Vec<Shown> = before.iter().map(|b| Shown { seq: b.seq, version: b.version }).collect();
+    may_dispose(s.state, who, s.owners(), shown, &current, d, reason)?;
     let reason = reason.trim();
     let now = crate::db::now();
-    for c in shown {
-        let b = before.iter().find(|b| b.seq == c.seq).ok_or(StdError::NotFound)?;
-        // Compare-and-set, and only while the standard is still in public comment.
-        let n = diesel::update(
-            comments::table.filter(comments::id.eq(b.id)).filter(comments::version.eq(c.version)).filter(
-                diesel::dsl::exists(
-                    standards::table
-                        .filter(standards::id.eq(id))
-                        .filter(standards::state.eq(StandardState::PublicComment.as_str())),
-                ),
-            ),
-        )
-        .set((
-            comments::disposition.eq(d.as_str()),
-            comments::disposition_reason.eq(reason),
-            comments::disposed_at.eq(now),
-            comments::disposed_by.eq(actor.user_id),
-            comments::version.eq(comments::version + 1),
-        ))
-        .execute(conn)?;
+    for b in &before {
+        let n = diesel::update(comments::table.filter(comments::id.eq(b.id)).filter(comments::version.eq(b.version)))
+            .set((
+                comments::disposition.eq(Code(d)),
+                comments::disposition_reason.eq(reason),
+                comments::disposed_at.eq(now),
+                comments::disposed_by.eq(actor.user_id),
+                comments::version.eq(comments::version + 1),
+            ))
+            .execute(conn)?;
         if n == 0 {
-            // Changed between reading and writing: the caller's transaction rolls back.
-            return Err(StdError::Conflict);
+            return Err(Fail::Refused(Refusal::StaleComments(vec![b.seq])));
         }
         audit::record(
             conn,
@@ -216,9 +190,9 @@ pub fn dispose(
             Object::Comment,
             Some(b.id),
             Action::Dispose,
-            Some(&(b.disposition.as_deref(), &b.disposition_reason)),
+            Some(&(b.disposition.map(|d| d.as_str()), &b.disposition_reason)),
             Some(&(d.as_str(), reason)),
         )?;
     }
-    Ok(Ok(shown.len()))
+    Ok(before.len())
 }

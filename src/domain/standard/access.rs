@@ -1,7 +1,7 @@
 //! Who sees a standard, who acts on it, and for which association an editor
 //! may act.
 
-use super::StandardState;
+use super::{Refusal, StandardState};
 use crate::domain::{OrgKind, Role};
 
 /// A signed-in user as these rules see them.
@@ -28,6 +28,32 @@ pub fn visible_to(state: StandardState, proposing_org: i64, lead_org: i64, viewe
 /// Editors of the proposing or lead association, and admins, act for a standard.
 pub fn may_edit(p: Person, proposing_org: i64, lead_org: i64) -> bool {
     p.role == Role::Admin || (p.role == Role::Editor && (p.org_id == proposing_org || p.org_id == lead_org))
+}
+
+/// The associations a standard belongs to: who proposed it and who leads its drafting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owners {
+    pub proposing: i64,
+    pub lead: i64,
+}
+
+/// The first question of every step: does the person see the standard at all
+/// (404 otherwise), and may they act as `role` on it (403 otherwise)? Editors
+/// act only for their own association's standards; reviewers for any;
+/// admins for everyone.
+pub fn may_act(state: StandardState, owners: Owners, who: Person, role: Role) -> Result<(), Refusal> {
+    if !visible_to(state, owners.proposing, owners.lead, Some(who)) {
+        return Err(Refusal::NotFound);
+    }
+    let allowed = match role {
+        Role::Editor => may_edit(who, owners.proposing, owners.lead),
+        other => who.role.allows(other),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden)
+    }
 }
 
 /// The organizations a project names, as an editor submits them.
@@ -129,6 +155,34 @@ mod tests {
         // Admins name anyone.
         let admin = Person { role: Role::Admin, org_id: PLATFORM };
         assert!(check_naming(admin, &Naming { replaces: Some((9, THEIRS)), ..lead }, None).is_empty());
+    }
+
+    #[test]
+    fn who_may_act_as_which_role() {
+        let owners = Owners { proposing: OURS, lead: OURS };
+        let person = |role, org_id| Person { role, org_id };
+        for state in S::ALL {
+            let hidden = !state.is_public();
+            for (who, role, expected) in [
+                (person(Role::Editor, OURS), Role::Editor, Ok(())),
+                (person(Role::Editor, THEIRS), Role::Editor, Err(Refusal::Forbidden)),
+                (person(Role::Admin, PLATFORM), Role::Editor, Ok(())),
+                (person(Role::Reviewer, PLATFORM), Role::Editor, Err(Refusal::Forbidden)),
+                (person(Role::Filer, OURS), Role::Editor, Err(Refusal::Forbidden)),
+                (person(Role::Reviewer, PLATFORM), Role::Reviewer, Ok(())),
+                (person(Role::Admin, PLATFORM), Role::Reviewer, Ok(())),
+                (person(Role::Editor, OURS), Role::Reviewer, Err(Refusal::Forbidden)),
+                (person(Role::Filer, PLATFORM), Role::Reviewer, Err(Refusal::Forbidden)),
+            ] {
+                let sees = visible_to(state, OURS, OURS, Some(who));
+                let expected = if hidden && !sees { Err(Refusal::NotFound) } else { expected };
+                assert_eq!(may_act(state, owners, who, role), expected, "{state:?} {who:?} as {role:?}");
+            }
+        }
+        // A proposal of another association does not exist for our editor.
+        let theirs = Owners { proposing: THEIRS, lead: THEIRS };
+        assert_eq!(may_act(S::Proposed, theirs, person(Role::Editor, OURS), Role::Editor), Err(Refusal::NotFound));
+        assert_eq!(may_act(S::Drafting, theirs, person(Role::Editor, OURS), Role::Editor), Err(Refusal::Forbidden));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Comment periods, kinds of comment and dispositions.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{parse_date, StandardKind, StandardState};
+use super::{may_act, parse_date, visible_to, Owners, Person, Refusal, StandardKind, StandardState};
+use crate::domain::{clauses, Role};
 
 /// A comment period: first and last day (Beijing dates, both included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +68,7 @@ impl CommentKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Disposition {
     Accepted,
     PartlyAccepted,
@@ -98,32 +99,109 @@ impl Disposition {
     }
 }
 
-/// Why a disposition cannot be recorded.
+/// A comment period as it stands: its days, and when it was closed (UTC), if
+/// it was — ended early by the editor, or by leaving public comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DisposeRefusal {
-    /// Comments are disposed only while the standard is in public comment.
-    NotInPublicComment,
-    /// "Not accepted" without a reason.
-    ReasonRequired,
+pub struct CommentPeriod {
+    pub window: CommentWindow,
+    pub closed_at: Option<NaiveDateTime>,
 }
 
-impl DisposeRefusal {
-    pub fn message_key(self) -> &'static str {
-        match self {
-            DisposeRefusal::NotInPublicComment => "error.std.transition",
-            DisposeRefusal::ReasonRequired => "error.std.reason_required",
-        }
+impl CommentPeriod {
+    /// Comments are taken today.
+    pub fn is_open(&self, today: NaiveDate) -> bool {
+        self.closed_at.is_none() && self.window.is_open(today)
+    }
+
+    /// It has not ended: not closed, and its last day has not passed.
+    pub fn running(&self, today: NaiveDate) -> bool {
+        self.closed_at.is_none() && today <= self.window.ends_on
+    }
+
+    /// How many days it has been open by `today` (both ends included).
+    pub fn days_open(&self, today: NaiveDate) -> i64 {
+        ((today - self.window.starts_on).num_days() + 1).max(0)
     }
 }
 
-/// Whether `d` with `reason` may be recorded on a comment of a standard in `state`
-/// (the same rule for one comment and for several at once).
-pub fn may_dispose(state: StandardState, d: Disposition, reason: &str) -> Result<(), DisposeRefusal> {
+/// What deciding on a public comment needs to know.
+#[derive(Debug, Clone)]
+pub struct CommentFacts<'a> {
+    pub owners: Owners,
+    /// The latest comment period, if any.
+    pub period: Option<CommentPeriod>,
+    pub today: NaiveDate,
+    /// The version commented on, and its text if the standard has that version.
+    pub version_n: i32,
+    pub version_text: Option<&'a str>,
+    /// The clauses the comment names, as typed (empty: a general comment).
+    pub clause_ref: &'a str,
+    /// When the commenter's address may comment again, if it reached its hourly limit.
+    pub throttled_until: Option<NaiveDateTime>,
+}
+
+/// Whether anyone (signed in or not) may comment now: the standard is visible
+/// and in public comment with its period open, the version and the clauses
+/// named exist, and the address is under its hourly limit.
+pub fn may_comment(state: StandardState, viewer: Option<Person>, f: &CommentFacts) -> Result<(), Refusal> {
+    if !visible_to(state, f.owners.proposing, f.owners.lead, viewer) {
+        return Err(Refusal::NotFound);
+    }
+    if state != StandardState::PublicComment || !f.period.is_some_and(|p| p.is_open(f.today)) {
+        return Err(Refusal::Closed(f.period));
+    }
+    let Some(text) = f.version_text else { return Err(Refusal::invalid("version_n", "error.std.version_choose")) };
+    let unknown = clauses::unknown_refs(f.clause_ref, text);
+    if !unknown.is_empty() {
+        return Err(Refusal::UnknownClause { version_n: f.version_n, unknown, existing: clauses::numbers(text) });
+    }
+    match f.throttled_until {
+        Some(until) => Err(Refusal::Throttled(until)),
+        None => Ok(()),
+    }
+}
+
+/// A comment as a disposing form showed it (or as it is now): its number and version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    pub seq: i32,
+    pub version: i32,
+}
+
+/// Whether `d` with `reason` may be recorded on every comment in `shown` (all
+/// or none), `current` being those comments as they are now: by an editor of
+/// the standard, while it is in public comment, on comments nobody disposed
+/// since the form was shown, with a reason when not accepted.
+pub fn may_dispose(
+    state: StandardState,
+    who: Person,
+    owners: Owners,
+    shown: &[Shown],
+    current: &[Shown],
+    d: Disposition,
+    reason: &str,
+) -> Result<(), Refusal> {
+    may_act(state, owners, who, Role::Editor)?;
+    if shown.is_empty() {
+        return Err(Refusal::invalid("c", "error.std.bulk_none"));
+    }
+    if shown.iter().any(|s| !current.iter().any(|c| c.seq == s.seq)) {
+        return Err(Refusal::NotFound);
+    }
     if state != StandardState::PublicComment {
-        return Err(DisposeRefusal::NotInPublicComment);
+        return Err(Refusal::NotInState);
+    }
+    let mut stale: Vec<i32> = shown
+        .iter()
+        .filter(|s| current.iter().any(|c| c.seq == s.seq && c.version != s.version))
+        .map(|s| s.seq)
+        .collect();
+    if !stale.is_empty() {
+        stale.sort_unstable();
+        return Err(Refusal::StaleComments(stale));
     }
     if d.needs_reason() && reason.trim().is_empty() {
-        return Err(DisposeRefusal::ReasonRequired);
+        return Err(Refusal::invalid("reason", "error.std.reason_required"));
     }
     Ok(())
 }
@@ -154,22 +232,134 @@ mod tests {
         assert!(parse_date("9999-01-01").is_err());
     }
 
+    const OURS: i64 = 1;
+    const OWNERS: Owners = Owners { proposing: OURS, lead: OURS };
+    const EDITOR: Person = Person { role: Role::Editor, org_id: OURS };
+    const TEXT: &str = "## 1 范围\n\n正文。\n\n## 2 要求\n\n### 2.1 细则\n\n正文。\n";
+
+    fn open_period(today: NaiveDate) -> CommentPeriod {
+        CommentPeriod {
+            window: CommentWindow { starts_on: today, ends_on: today + chrono::Duration::days(29) },
+            closed_at: None,
+        }
+    }
+
+    fn comment_facts(today: NaiveDate) -> CommentFacts<'static> {
+        CommentFacts {
+            owners: OWNERS,
+            period: Some(open_period(today)),
+            today,
+            version_n: 1,
+            version_text: Some(TEXT),
+            clause_ref: "2.1",
+            throttled_until: None,
+        }
+    }
+
     #[test]
-    fn dispositions_only_in_public_comment_and_not_accepted_needs_a_reason() {
+    fn periods_run_until_their_last_day_or_until_closed() {
+        let today = d("2026-03-10");
+        let p = open_period(d("2026-03-01"));
+        assert!(p.is_open(today) && p.running(today));
+        assert_eq!(p.days_open(today), 10);
+        assert_eq!(p.days_open(d("2026-02-20")), 0, "not started yet");
+        assert!(!p.is_open(d("2026-02-28")) && p.running(d("2026-02-28")), "not started: not open, not ended");
+        assert!(!p.running(d("2026-04-01")), "its last day has passed");
+        let closed = CommentPeriod { closed_at: Some(d("2026-03-05").and_hms_opt(2, 0, 0).unwrap()), ..p };
+        assert!(!closed.is_open(today) && !closed.running(today));
+    }
+
+    /// Every state, every kind of viewer, and each fact that refuses a comment.
+    #[test]
+    fn comments_only_while_the_period_is_open_on_existing_clauses() {
+        let today = d("2026-03-10");
+        let ok = comment_facts(today);
         for state in StandardState::ALL {
-            for d in Disposition::ALL {
-                let got = may_dispose(state, d, "理由");
-                if state == StandardState::PublicComment {
-                    assert_eq!(got, Ok(()), "{state:?} {d:?}");
+            for viewer in [None, Some(EDITOR), Some(Person { role: Role::Filer, org_id: 9 })] {
+                let got = may_comment(state, viewer, &ok);
+                let expected = if !state.is_public() && viewer != Some(EDITOR) {
+                    Err(Refusal::NotFound)
+                } else if state != StandardState::PublicComment {
+                    Err(Refusal::Closed(ok.period))
                 } else {
-                    assert_eq!(got, Err(DisposeRefusal::NotInPublicComment), "{state:?} {d:?}");
-                }
+                    Ok(())
+                };
+                assert_eq!(got, expected, "{state:?} {viewer:?}");
             }
         }
         let pc = StandardState::PublicComment;
-        assert_eq!(may_dispose(pc, Disposition::NotAccepted, "  "), Err(DisposeRefusal::ReasonRequired));
+        let check = |f: CommentFacts| may_comment(pc, None, &f);
+        let ended = CommentPeriod { closed_at: Some(today.and_hms_opt(1, 0, 0).unwrap()), ..open_period(today) };
+        assert_eq!(
+            check(CommentFacts { period: Some(ended), ..comment_facts(today) }),
+            Err(Refusal::Closed(Some(ended)))
+        );
+        assert_eq!(check(CommentFacts { period: None, ..comment_facts(today) }), Err(Refusal::Closed(None)));
+        let later = open_period(today + chrono::Duration::days(1));
+        assert_eq!(
+            check(CommentFacts { period: Some(later), ..comment_facts(today) }),
+            Err(Refusal::Closed(Some(later)))
+        );
+        assert_eq!(
+            check(CommentFacts { version_text: None, ..comment_facts(today) }),
+            Err(Refusal::invalid("version_n", "error.std.version_choose"))
+        );
+        assert_eq!(
+            check(CommentFacts { clause_ref: "2.1、9.9", ..comment_facts(today) }),
+            Err(Refusal::UnknownClause {
+                version_n: 1,
+                unknown: vec!["9.9".into()],
+                existing: vec!["1".into(), "2".into(), "2.1".into()]
+            })
+        );
+        assert_eq!(check(CommentFacts { clause_ref: "", ..comment_facts(today) }), Ok(()), "a general comment");
+        let until = today.and_hms_opt(3, 0, 0).unwrap();
+        assert_eq!(
+            check(CommentFacts { throttled_until: Some(until), ..comment_facts(today) }),
+            Err(Refusal::Throttled(until))
+        );
+    }
+
+    #[test]
+    fn dispositions_only_in_public_comment_on_comments_as_shown() {
+        let shown = [Shown { seq: 1, version: 0 }, Shown { seq: 2, version: 3 }];
+        let current = shown;
+        let pc = StandardState::PublicComment;
+        for state in StandardState::ALL {
+            for d in Disposition::ALL {
+                let got = may_dispose(state, EDITOR, OWNERS, &shown, &current, d, "理由");
+                if state == pc {
+                    assert_eq!(got, Ok(()), "{state:?} {d:?}");
+                } else {
+                    assert_eq!(got, Err(Refusal::NotInState), "{state:?} {d:?}");
+                }
+            }
+        }
+        let dispose = |who, shown: &[Shown], current: &[Shown], d, reason| {
+            may_dispose(pc, who, OWNERS, shown, current, d, reason)
+        };
+        // Who: the standard's editors and admins.
+        let other = Person { role: Role::Editor, org_id: 2 };
+        assert_eq!(dispose(other, &shown, &current, Disposition::Noted, ""), Err(Refusal::Forbidden));
+        let reviewer = Person { role: Role::Reviewer, org_id: OURS };
+        assert_eq!(dispose(reviewer, &shown, &current, Disposition::Noted, ""), Err(Refusal::Forbidden));
+        let admin = Person { role: Role::Admin, org_id: 7 };
+        assert_eq!(dispose(admin, &shown, &current, Disposition::Noted, ""), Ok(()));
+        // What: at least one comment, every one existing, none changed since shown.
+        assert_eq!(
+            dispose(EDITOR, &[], &current, Disposition::Noted, ""),
+            Err(Refusal::invalid("c", "error.std.bulk_none"))
+        );
+        assert_eq!(dispose(EDITOR, &shown, &current[..1], Disposition::Noted, ""), Err(Refusal::NotFound));
+        let moved = [Shown { seq: 1, version: 1 }, Shown { seq: 2, version: 3 }];
+        assert_eq!(dispose(EDITOR, &shown, &moved, Disposition::Noted, ""), Err(Refusal::StaleComments(vec![1])));
+        // How: not accepted needs a reason; the others do not.
+        assert_eq!(
+            dispose(EDITOR, &shown, &current, Disposition::NotAccepted, "  "),
+            Err(Refusal::invalid("reason", "error.std.reason_required"))
+        );
         for d in [Disposition::Accepted, Disposition::PartlyAccepted, Disposition::Noted] {
-            assert_eq!(may_dispose(pc, d, ""), Ok(()), "{d:?} needs no reason");
+            assert_eq!(dispose(EDITOR, &shown, &current, d, ""), Ok(()), "{d:?} needs no reason");
         }
     }
 }

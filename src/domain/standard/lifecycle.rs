@@ -1,6 +1,8 @@
 //! The lifecycle: actions, who takes them, where they lead, and the technical review.
 
-use super::StandardState;
+use chrono::NaiveDate;
+
+use super::{may_act, visible_to, CommentPeriod, CommentWindow, Owners, Person, Refusal, StandardKind, StandardState};
 use crate::domain::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -13,6 +15,8 @@ pub enum StandardAction {
     StartDrafting,
     /// Editor: open a comment period on the current draft.
     OpenComment,
+    /// Editor: end the comment period before its last day (no comments taken after).
+    CloseComment,
     /// Editor: submit for technical review (leaves public comment).
     SubmitForReview,
     /// Editor: take the draft back for more drafting (leaves public comment / approval).
@@ -32,11 +36,12 @@ pub enum StandardAction {
 }
 
 impl StandardAction {
-    pub const ALL: [StandardAction; 12] = [
+    pub const ALL: [StandardAction; 13] = [
         StandardAction::Approve,
         StandardAction::Reject,
         StandardAction::StartDrafting,
         StandardAction::OpenComment,
+        StandardAction::CloseComment,
         StandardAction::SubmitForReview,
         StandardAction::ReturnToDrafting,
         StandardAction::CloseReview,
@@ -53,6 +58,7 @@ impl StandardAction {
             StandardAction::Reject => "reject",
             StandardAction::StartDrafting => "start_drafting",
             StandardAction::OpenComment => "open_comment",
+            StandardAction::CloseComment => "close_comment",
             StandardAction::SubmitForReview => "submit_for_review",
             StandardAction::ReturnToDrafting => "return_to_drafting",
             StandardAction::CloseReview => "close_review",
@@ -88,26 +94,6 @@ impl StandardAction {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransitionError {
-    /// The action does not apply in this state (stale page or tampering).
-    NotAllowedInState,
-    /// The role may not take this action.
-    WrongRole,
-    /// Periodic review (复审) is for standards in force, not before their implementation date.
-    NotInForce,
-}
-
-impl TransitionError {
-    pub fn message_key(self) -> &'static str {
-        match self {
-            TransitionError::NotAllowedInState => "error.std.transition",
-            TransitionError::WrongRole => "error.403",
-            TransitionError::NotInForce => "error.std.not_in_force",
-        }
-    }
-}
-
 /// The outcome of closing a technical review, decided by [`review_passes`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewOutcome {
@@ -115,11 +101,16 @@ pub enum ReviewOutcome {
     Failed,
 }
 
-/// What the lifecycle needs to know about a standard besides its state.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What the lifecycle needs to know besides the standard's state and who acts.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
-    /// Its implementation date has come (Beijing time): it is in force.
-    pub in_force: bool,
+    pub kind: StandardKind,
+    pub owners: Owners,
+    /// Today in Beijing.
+    pub today: NaiveDate,
+    pub implementation_date: Option<NaiveDate>,
+    /// The form was shown at another version of the standard.
+    pub stale: bool,
     /// At least one version of the text was uploaded.
     pub has_version: bool,
     /// A released version (报批稿 or 发布稿) with text.
@@ -128,98 +119,201 @@ pub struct Facts {
     pub publication_recorded: bool,
     /// Comments without a disposition, by number.
     pub undisposed: Vec<i32>,
-    /// The comment period is still running (it has not ended, nor been closed).
-    pub period_running: bool,
+    /// The latest comment period.
+    pub period: Option<CommentPeriod>,
     /// The outcome of the positions cast in this review round (None: nobody voted).
     pub review: Option<ReviewOutcome>,
     /// A reason or opinion was written.
     pub note_given: bool,
-    /// Opening public comment: a valid period was given.
-    pub window_given: bool,
+    /// Opening public comment: the first and last day as typed.
+    pub window: Option<(String, String)>,
 }
 
-/// Why an action was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// Not in this state, not by this role, not before the standard is in force.
-    Transition(TransitionError),
-    /// A precondition the user can meet: the field it belongs to and the catalog key.
-    Missing(&'static str, &'static str),
-    /// Public comment cannot end while these comments have no disposition.
-    Undisposed(Vec<i32>),
+impl Facts {
+    /// The facts about a standard that every action needs; the others as if
+    /// nothing were there yet (what a page needs to offer the actions).
+    pub fn about(
+        kind: StandardKind,
+        owners: Owners,
+        implementation_date: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Facts {
+        Facts {
+            kind,
+            owners,
+            today,
+            implementation_date,
+            stale: false,
+            has_version: false,
+            has_released_text: false,
+            publication_recorded: false,
+            undisposed: Vec::new(),
+            period: None,
+            review: None,
+            note_given: false,
+            window: None,
+        }
+    }
+
+    /// Its implementation date has come: it is in force.
+    pub fn in_force(&self) -> bool {
+        self.implementation_date.is_some_and(|d| self.today >= d)
+    }
 }
 
-/// Whether `role` may take `action` on a standard in `state` at all — what a
-/// page offers. The system (`role` None) only supersedes. Periodic review is
-/// offered only for standards in force.
-pub fn offered(
-    state: StandardState,
-    action: StandardAction,
-    role: Option<Role>,
-    in_force: bool,
-) -> Result<StandardState, TransitionError> {
+/// What else a move writes besides the new state, the event and the audit row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    /// A comment period with these days begins.
+    OpenPeriod(CommentWindow),
+    /// The running comment period is closed; leaving for technical review
+    /// starts the next review round.
+    ClosePeriod {
+        next_round: bool,
+    },
+    /// Withdrawn on this day.
+    Withdraw(NaiveDate),
+    /// The standard it replaces is superseded.
+    SupersedeReplaced,
+    /// A revision project replacing it is proposed.
+    StartRevision,
+}
+
+/// Where a permitted action leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub to: StandardState,
+    /// Closing a review: how it went.
+    pub review: Option<ReviewOutcome>,
+    pub effect: Effect,
+}
+
+/// Where `action` leads from `state` in the table of the lifecycle (a review
+/// passing; where a failed one leads is decided by `transition`).
+fn next(state: StandardState, action: StandardAction) -> Option<StandardState> {
     use StandardAction as A;
     use StandardState as S;
-    let next = match (state, action) {
+    Some(match (state, action) {
         (S::Proposed, A::Approve) => S::Approved,
         (S::Proposed, A::Reject) => S::Rejected,
         (S::Approved, A::StartDrafting) => S::Drafting,
         (S::Drafting, A::OpenComment) => S::PublicComment,
+        (S::PublicComment, A::CloseComment) => S::PublicComment,
         (S::PublicComment, A::SubmitForReview) => S::TechnicalReview,
         (S::PublicComment | S::SubmittedForApproval, A::ReturnToDrafting) => S::Drafting,
-        // Where a review leads depends on its outcome (see `transition`).
         (S::TechnicalReview, A::CloseReview) => S::SubmittedForApproval,
         (S::SubmittedForApproval, A::Publish) => S::Published,
         (S::Published, A::ConfirmReview) => S::Published,
         (S::Published, A::StartRevision) => S::Revising,
         (S::Published | S::Revising, A::Withdraw) => S::Withdrawn,
         (S::Published | S::Revising, A::Supersede) => S::Superseded,
-        _ => return Err(TransitionError::NotAllowedInState),
-    };
-    let allowed = match (action.actor(), role) {
-        (None, None) => true,
-        (None, Some(_)) | (Some(_), None) => false,
-        (Some(needed), Some(r)) => r.allows(needed),
-    };
-    if !allowed {
-        return Err(TransitionError::WrongRole);
-    }
-    if action.is_periodic_review() && !in_force {
-        return Err(TransitionError::NotInForce);
-    }
-    Ok(next)
+        _ => return None,
+    })
 }
 
-/// The lifecycle: where `action` by `role` leads from `state`, given the
-/// `facts`, with every precondition checked here. `role` is None for the
-/// system itself (superseding on publication of a replacement).
+/// Whether `actor` may take `action` on this standard at all: it sees the
+/// standard, has the action's role, and editors act for their own
+/// association. `actor` None is the registry itself, which only supersedes.
+fn authorized(
+    state: StandardState,
+    action: StandardAction,
+    actor: Option<Person>,
+    owners: Owners,
+) -> Result<(), Refusal> {
+    match (action.actor(), actor) {
+        (None, None) => Ok(()),
+        (Some(role), Some(who)) => may_act(state, owners, who, role),
+        (None, Some(who)) if visible_to(state, owners.proposing, owners.lead, Some(who)) => Err(Refusal::Forbidden),
+        (None, Some(_)) => Err(Refusal::NotFound),
+        (Some(_), None) => Err(Refusal::Forbidden),
+    }
+}
+
+/// Whether the action is there for `actor` on a page now: who may take it,
+/// in this state, periodic review only for standards in force, ending the
+/// comment period only while it runs. The other conditions (comments
+/// disposed, dates…) are told when it is taken.
+pub fn offered(
+    state: StandardState,
+    action: StandardAction,
+    actor: Option<Person>,
+    facts: &Facts,
+) -> Result<StandardState, Refusal> {
+    authorized(state, action, actor, facts.owners)?;
+    let to = next(state, action).ok_or(Refusal::NotInState)?;
+    if action.is_periodic_review() && !facts.in_force() {
+        return Err(Refusal::NotInForce);
+    }
+    if action == StandardAction::CloseComment && !facts.period.is_some_and(|p| p.running(facts.today)) {
+        return Err(Refusal::Unmet("error.std.period_already_ended"));
+    }
+    Ok(to)
+}
+
+/// The lifecycle: where `action` by `actor` leads from `state`, given the
+/// `facts`, with every precondition checked here, in this order: who (404,
+/// 403), the state (and periodic review only in force), the form as shown
+/// (stale), then what the action needs — the input first.
 pub fn transition(
     state: StandardState,
     action: StandardAction,
-    role: Option<Role>,
+    actor: Option<Person>,
     facts: &Facts,
-) -> Result<StandardState, Refusal> {
+) -> Result<Move, Refusal> {
     use StandardAction as A;
     use StandardState as S;
-    let next = offered(state, action, role, facts.in_force).map_err(Refusal::Transition)?;
-    if action.needs_note() && !facts.note_given {
-        return Err(Refusal::Missing("note", "error.std.note_required"));
+    let to = offered(state, action, actor, facts)?;
+    if facts.stale {
+        return Err(Refusal::Stale);
     }
+    if action.needs_note() && !facts.note_given {
+        return Err(Refusal::invalid("note", "error.std.note_required"));
+    }
+    let moved = |effect| Ok(Move { to, review: None, effect });
+    let running = facts.period.is_some_and(|p| p.running(facts.today));
     match action {
-        A::OpenComment if !facts.has_version => Err(Refusal::Missing("starts_on", "error.std.no_version")),
-        A::OpenComment if !facts.window_given => Err(Refusal::Missing("starts_on", "error.required")),
+        A::OpenComment => {
+            let Some((starts, ends)) = &facts.window else {
+                return Err(Refusal::invalid("starts_on", "error.required"));
+            };
+            let window = CommentWindow::new(facts.kind, starts, ends, facts.today).map_err(Refusal::Invalid)?;
+            if !facts.has_version {
+                return Err(Refusal::Unmet("error.std.no_version"));
+            }
+            moved(Effect::OpenPeriod(window))
+        }
+        A::CloseComment => match facts.period {
+            Some(p) if p.running(facts.today) => {
+                if p.days_open(facts.today) < facts.kind.min_comment_days() {
+                    return Err(Refusal::Unmet(match facts.kind {
+                        StandardKind::Local => "error.std.close_too_early_local",
+                        StandardKind::Group => "error.std.close_too_early",
+                    }));
+                }
+                moved(Effect::ClosePeriod { next_round: false })
+            }
+            _ => Err(Refusal::Unmet("error.std.period_already_ended")),
+        },
         A::SubmitForReview | A::ReturnToDrafting if state == S::PublicComment && !facts.undisposed.is_empty() => {
             Err(Refusal::Undisposed(facts.undisposed.clone()))
         }
-        A::SubmitForReview if facts.period_running => Err(Refusal::Missing("note", "error.std.period_not_ended")),
+        A::SubmitForReview if running => Err(Refusal::Unmet("error.std.period_not_ended")),
+        A::SubmitForReview => moved(Effect::ClosePeriod { next_round: true }),
+        A::ReturnToDrafting if state == S::PublicComment => moved(Effect::ClosePeriod { next_round: false }),
         A::CloseReview => match facts.review {
-            None => Err(Refusal::Missing("note", "error.std.no_positions")),
-            Some(ReviewOutcome::Passed) => Ok(S::SubmittedForApproval),
-            Some(ReviewOutcome::Failed) => Ok(S::Drafting),
+            None => Err(Refusal::Unmet("error.std.no_positions")),
+            Some(r @ ReviewOutcome::Passed) => {
+                Ok(Move { to: S::SubmittedForApproval, review: Some(r), effect: Effect::None })
+            }
+            Some(r @ ReviewOutcome::Failed) => Ok(Move { to: S::Drafting, review: Some(r), effect: Effect::None }),
         },
-        A::Publish if !facts.publication_recorded => Err(Refusal::Missing("note", "error.std.publication_missing")),
-        A::Publish if !facts.has_released_text => Err(Refusal::Missing("note", "error.std.no_released_text")),
-        _ => Ok(next),
+        A::Publish if !facts.publication_recorded => Err(Refusal::Unmet("error.std.publication_missing")),
+        A::Publish if !facts.has_released_text => Err(Refusal::Unmet("error.std.no_released_text")),
+        A::Publish => moved(Effect::SupersedeReplaced),
+        A::Withdraw => moved(Effect::Withdraw(facts.today)),
+        A::StartRevision => moved(Effect::StartRevision),
+        _ => moved(Effect::None),
     }
 }
 
@@ -262,179 +356,5 @@ impl ReviewPosition {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use StandardAction as A;
-    use StandardState as S;
-
-    /// Every precondition met, the review passing.
-    fn all_met() -> Facts {
-        Facts {
-            in_force: true,
-            has_version: true,
-            has_released_text: true,
-            publication_recorded: true,
-            undisposed: vec![],
-            period_running: false,
-            review: Some(ReviewOutcome::Passed),
-            note_given: true,
-            window_given: true,
-        }
-    }
-
-    /// The whole table: every (state, action) pair, with the role that may act.
-    #[test]
-    fn transition_table_for_every_state_and_action() {
-        let expected = |s: S, a: A| -> Option<S> {
-            Some(match (s, a) {
-                (S::Proposed, A::Approve) => S::Approved,
-                (S::Proposed, A::Reject) => S::Rejected,
-                (S::Approved, A::StartDrafting) => S::Drafting,
-                (S::Drafting, A::OpenComment) => S::PublicComment,
-                (S::PublicComment, A::SubmitForReview) => S::TechnicalReview,
-                (S::PublicComment, A::ReturnToDrafting) => S::Drafting,
-                (S::SubmittedForApproval, A::ReturnToDrafting) => S::Drafting,
-                (S::TechnicalReview, A::CloseReview) => S::SubmittedForApproval,
-                (S::SubmittedForApproval, A::Publish) => S::Published,
-                (S::Published, A::ConfirmReview) => S::Published,
-                (S::Published, A::StartRevision) => S::Revising,
-                (S::Published, A::Withdraw) | (S::Revising, A::Withdraw) => S::Withdrawn,
-                (S::Published, A::Supersede) | (S::Revising, A::Supersede) => S::Superseded,
-                _ => return None,
-            })
-        };
-        let facts = all_met();
-        let mut legal = 0;
-        for s in S::ALL {
-            for a in A::ALL {
-                let role = a.actor();
-                let got = transition(s, a, role, &facts);
-                match expected(s, a) {
-                    Some(next) => {
-                        legal += 1;
-                        assert_eq!(got, Ok(next), "{s:?} {a:?}");
-                        assert_eq!(offered(s, a, role, true), Ok(next), "{s:?} {a:?} is offered");
-                        // Admins may act for editors and reviewers, never for the system.
-                        if role.is_some() {
-                            assert_eq!(transition(s, a, Some(Role::Admin), &facts), Ok(next));
-                        }
-                        for other in [Role::Editor, Role::Reviewer, Role::Filer] {
-                            if Some(other) != role {
-                                assert_eq!(
-                                    transition(s, a, Some(other), &facts),
-                                    Err(Refusal::Transition(TransitionError::WrongRole)),
-                                    "{s:?} {a:?} by {other:?}"
-                                );
-                                assert!(offered(s, a, Some(other), true).is_err(), "not offered to {other:?}");
-                            }
-                        }
-                    }
-                    None => {
-                        let no = Err(Refusal::Transition(TransitionError::NotAllowedInState));
-                        assert_eq!(got, no, "{s:?} {a:?}");
-                        for r in Role::ALL {
-                            assert_eq!(transition(s, a, Some(r), &Facts::default()), no);
-                            assert_eq!(offered(s, a, Some(r), true), Err(TransitionError::NotAllowedInState));
-                        }
-                    }
-                }
-            }
-        }
-        assert_eq!(legal, 15);
-    }
-
-    #[test]
-    fn periodic_review_only_for_standards_in_force() {
-        let upcoming = Facts { in_force: false, ..all_met() };
-        for a in [A::ConfirmReview, A::StartRevision, A::Withdraw] {
-            assert_eq!(offered(S::Published, a, Some(Role::Editor), false), Err(TransitionError::NotInForce));
-            assert_eq!(
-                transition(S::Published, a, Some(Role::Editor), &upcoming),
-                Err(Refusal::Transition(TransitionError::NotInForce)),
-                "{a:?} before the implementation date"
-            );
-            assert!(offered(S::Published, a, Some(Role::Editor), true).is_ok());
-        }
-        // Superseding does not wait for the old standard's implementation date.
-        assert_eq!(transition(S::Published, A::Supersede, None, &upcoming), Ok(S::Superseded));
-    }
-
-    #[test]
-    fn preconditions_are_refused_with_the_field_and_message() {
-        let ed = Some(Role::Editor);
-        let f = |change: &dyn Fn(&mut Facts)| {
-            let mut f = all_met();
-            change(&mut f);
-            f
-        };
-        assert_eq!(
-            transition(S::Drafting, A::OpenComment, ed, &f(&|f| f.has_version = false)),
-            Err(Refusal::Missing("starts_on", "error.std.no_version"))
-        );
-        assert_eq!(
-            transition(S::Drafting, A::OpenComment, ed, &f(&|f| f.window_given = false)),
-            Err(Refusal::Missing("starts_on", "error.required"))
-        );
-        for a in [A::SubmitForReview, A::ReturnToDrafting] {
-            assert_eq!(
-                transition(S::PublicComment, a, ed, &f(&|f| f.undisposed = vec![3, 5])),
-                Err(Refusal::Undisposed(vec![3, 5])),
-                "{a:?}"
-            );
-        }
-        assert_eq!(
-            transition(S::PublicComment, A::SubmitForReview, ed, &f(&|f| f.period_running = true)),
-            Err(Refusal::Missing("note", "error.std.period_not_ended"))
-        );
-        // Returning to drafting may end a running period (with a reason).
-        assert_eq!(
-            transition(S::PublicComment, A::ReturnToDrafting, ed, &f(&|f| f.period_running = true)),
-            Ok(S::Drafting)
-        );
-        for a in [A::Reject, A::ReturnToDrafting, A::Withdraw] {
-            let state = match a {
-                A::Reject => S::Proposed,
-                A::ReturnToDrafting => S::SubmittedForApproval,
-                _ => S::Published,
-            };
-            assert_eq!(
-                transition(state, a, a.actor(), &f(&|f| f.note_given = false)),
-                Err(Refusal::Missing("note", "error.std.note_required")),
-                "{a:?}"
-            );
-        }
-        let rv = Some(Role::Reviewer);
-        assert_eq!(
-            transition(S::SubmittedForApproval, A::Publish, rv, &f(&|f| f.publication_recorded = false)),
-            Err(Refusal::Missing("note", "error.std.publication_missing"))
-        );
-        assert_eq!(
-            transition(S::SubmittedForApproval, A::Publish, rv, &f(&|f| f.has_released_text = false)),
-            Err(Refusal::Missing("note", "error.std.no_released_text")),
-            "published only with its text"
-        );
-    }
-
-    #[test]
-    fn closing_the_review_follows_the_votes() {
-        let ed = Some(Role::Editor);
-        let failed = Facts { review: Some(ReviewOutcome::Failed), ..all_met() };
-        assert_eq!(transition(S::TechnicalReview, A::CloseReview, ed, &failed), Ok(S::Drafting));
-        let none = Facts { review: None, ..all_met() };
-        assert_eq!(
-            transition(S::TechnicalReview, A::CloseReview, ed, &none),
-            Err(Refusal::Missing("note", "error.std.no_positions"))
-        );
-    }
-
-    #[test]
-    fn three_quarters_rule() {
-        assert_eq!(review_passes(3, 4), ReviewOutcome::Passed);
-        assert_eq!(review_passes(2, 3), ReviewOutcome::Failed);
-        assert_eq!(review_passes(5, 7), ReviewOutcome::Failed);
-        assert_eq!(review_passes(6, 8), ReviewOutcome::Passed);
-        assert_eq!(review_passes(1, 1), ReviewOutcome::Passed);
-        assert_eq!(review_passes(0, 0), ReviewOutcome::Failed);
-        assert_eq!(review_passes(0, 2), ReviewOutcome::Failed);
-    }
-}
+#[path = "lifecycle_tests.rs"]
+mod tests;

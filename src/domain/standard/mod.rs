@@ -1,15 +1,21 @@
 //! Standards: kinds, states, standing, numbers, publication details and version labels.
-//! The lifecycle is in [`lifecycle`], comment periods and dispositions in [`comments`].
+//! The lifecycle is in [`lifecycle`], comment periods, comments and dispositions
+//! in [`comments`], the other steps (details, publication, versions, positions)
+//! in [`edits`]; who sees and acts in [`access`]; every refusal is a [`Refusal`].
 
 use chrono::{Datelike, NaiveDate};
 
 mod access;
 mod comments;
+mod edits;
 mod lifecycle;
+mod refusal;
 
 pub use access::*;
 pub use comments::*;
+pub use edits::*;
 pub use lifecycle::*;
+pub use refusal::Refusal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StandardKind {

@@ -42,7 +42,7 @@ async fn apply_page(
             Ok((p, commitments, existing))
         })
         .await?;
-    if pledge.state() != PledgeState::Open {
+    if pledge.state != PledgeState::Open {
         return Err(AppError::Conflict("error.pledge.not_open"));
     }
     // Every commitment is ticked to begin with; unticking one asks for a reason.
@@ -60,115 +60,70 @@ pub async fn apply_form(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
     require_role(&user, Role::Filer)?;
-    let id = parse_id(&id)?;
-    apply_page(&state, ctx, &user, id, None, StatusCode::OK).await
+    apply_page(&state, ctx, &user, id.into_inner().get(), None, StatusCode::OK).await
+}
+
+/// The application as sent: the organization it is made for (never taken
+/// from the form: a form that names another one is refused by the rules) and
+/// its parts. The scope is exactly what is ticked: `keep_{id}=on` for each
+/// commitment subscribed, `reason_{id}` for each left out; anything else
+/// that names commitments is malformed, never guessed at.
+fn application(user: &CurrentUser, fields: &[(String, String)]) -> (i64, rules::ApplicationInput) {
+    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let signatory = match get("organization_id") {
+        None => user.org_id,
+        // Something that is no organization id names no organization (0): refused like another one.
+        Some(org) => org.trim().parse::<i64>().unwrap_or(0),
+    };
+    let mut input = rules::ApplicationInput {
+        representative_name: get("representative_name").unwrap_or("").to_owned(),
+        representative_title: get("representative_title").unwrap_or("").to_owned(),
+        confirmed: get("confirm").is_some(),
+        scope: get("scope").map(str::to_owned),
+        ..Default::default()
+    };
+    for (k, v) in fields {
+        if let Some(n) = k.strip_prefix("keep_") {
+            match n.parse::<i64>() {
+                Ok(id) if v == "on" => input.kept.push(id),
+                _ => input.malformed = true,
+            }
+        } else if let Some(n) = k.strip_prefix("reason_") {
+            match n.parse::<i64>() {
+                Ok(id) => input.reasons.push((id, v.clone())),
+                Err(_) => input.malformed = true,
+            }
+        }
+    }
+    (signatory, input)
 }
 
 pub async fn apply(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     input: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     require_role(&user, Role::Filer)?;
-    let id = parse_id(&id)?;
-    let lang = ctx.lang;
+    let id = id.into_inner().get();
     let fields = input.into_inner();
-    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    // A filer signs for its own organization only: the organization is never
-    // taken from the form, and a form that names another one is refused.
-    if let Some(org) = get("organization_id") {
-        if org.trim().parse::<i64>().ok() != Some(user.org_id) {
-            return Err(AppError::Forbidden);
-        }
-    }
     let mut form = Form::new();
-    for (k, v) in &fields {
-        if k != "csrf_token" {
-            form.set(k, v);
-        }
+    for (k, v) in fields.iter().filter(|(k, _)| k != "csrf_token") {
+        form.set(k, v);
     }
-    let commitments = {
-        let u = user.clone();
-        state
-            .db(move |c| {
-                let p = pdb::get(c, id)?.ok_or(AppError::NotFound)?;
-                require_visible(Some(&u), &p)?;
-                Ok(pdb::commitments(c, id)?)
-            })
-            .await?
-    };
-    let ids: Vec<i64> = commitments.iter().map(|c| c.id).collect();
-    // The scope is exactly what is ticked: `keep_{id}=on` for each commitment
-    // subscribed, `reason_{id}` for each left out. Anything else that names
-    // commitments (another pledge's, a value other than "on", a stated scope
-    // that disagrees with the ticks) is refused, never guessed at.
-    let mut kept = Vec::new();
-    let mut reasons: Vec<(i64, &str)> = Vec::new();
-    let mut scope = None;
-    for (k, v) in &fields {
-        if let Some(n) = k.strip_prefix("keep_") {
-            kept.push(if v == "on" { n.parse::<i64>().unwrap_or(-1) } else { -1 });
-        } else if let Some(n) = k.strip_prefix("reason_") {
-            reasons.push((n.parse::<i64>().unwrap_or(-1), v.as_str()));
-        } else if k == "scope" {
-            scope = Some(v.as_str());
-        }
-    }
-    let number_of = |cid: i64| commitments.iter().find(|c| c.id == cid).map(|c| c.number.as_str()).unwrap_or("");
-    let subscription = match Subscription::from_ticks(&ids, &kept, &reasons, scope) {
-        Ok(s) => Some(s),
-        Err(errors) => {
-            for e in errors {
-                match e {
-                    SubsetError::Reason { commitment_id, .. } | SubsetError::ReasonForKept { commitment_id } => {
-                        let label = lang.tf("apply.reason_for", &[("number", number_of(commitment_id))]);
-                        form.error_labelled(&format!("reason_{commitment_id}"), &label, lang.t(e.key()).to_owned())
-                    }
-                    _ => form.error(lang, "commitments", e.key()),
-                }
-            }
-            None
-        }
-    };
-    let name =
-        form.check(lang, "representative_name", text::bounded(get("representative_name").unwrap_or(""), true, 100));
-    let title =
-        form.check(lang, "representative_title", text::bounded(get("representative_title").unwrap_or(""), true, 100));
-    if get("confirm").is_none() {
-        form.error(lang, "confirm", "error.apply.confirm");
-    }
-    let (Some(subscription), Some(name), Some(title), false) = (subscription, name, title, form.has_errors()) else {
-        return apply_page(&state, ctx, &user, id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let u = user.clone();
-    let sig_id = state
-        .tx(move |c| {
-            let p = pdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            if p.state() != PledgeState::Open {
-                return Err(AppError::Conflict("error.pledge.not_open"));
-            }
-            let current = pdb::live_signature(c, id, u.org_id)?.map(|s| s.state());
-            transition(current, SignatureAction::Apply, u.role).map_err(|e| match e {
-                TransitionError::Illegal => AppError::Conflict("error.signature.duplicate"),
-                e => transition_error(e),
-            })?;
-            let a = Application {
-                pledge_id: id,
-                organization_id: u.org_id,
-                representative_name: name,
-                representative_title: title,
-                subscription,
-            };
-            pdb::apply(c, u.actor(), &a).map_err(|e| match e {
-                pdb::ApplyError::Duplicate => AppError::Conflict("error.signature.duplicate"),
-                pdb::ApplyError::Db(e) => e.into(),
-            })
-        })
-        .await?;
-    Ok(redirect_with_flash(&format!("/signatures/{sig_id}"), "flash.applied"))
+    let (signatory, input) = application(&user, &fields);
+    let (actor, who) = (user.actor(), acting(&user));
+    let outcome = state.act(move |c| pdb::apply(c, actor, who, id, signatory, &input)).await?;
+    respond(
+        ctx.lang,
+        outcome,
+        form,
+        |sig| redirect_with_flash(&format!("/signatures/{sig}"), "flash.applied"),
+        |form, status| apply_page(&state, ctx, &user, id, Some(form), status),
+    )
+    .await
 }

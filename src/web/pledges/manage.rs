@@ -192,7 +192,7 @@ impl PledgeInput {
         match (kind, title_zh, title_en, guiding_zh, guiding_en, text_zh, text_en, org, commitments) {
             (Some(k), Some(tz), Some(te), Some(gz), Some(ge), Some(xz), Some(xe), Some(org), Some(c)) => {
                 Ok(PledgeData {
-                    kind: k.as_str(),
+                    kind: k,
                     title_zh: tz,
                     title_en: te,
                     organization_id: org,
@@ -253,101 +253,103 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     require_role(&user, Role::Editor)?;
     let input = PledgeInput::from_fields(input.into_inner());
+    let rows = input.rows_shown();
     // Editors issue for their own association; only an admin chooses the issuer.
     let issuer = if user.role == Role::Admin { None } else { Some(user.org_id) };
     let data = match input.parse(ctx.lang, issuer) {
         Ok(d) => d,
-        Err(form) => {
-            return form_page(&state, ctx, &user, form, input.rows_shown(), None, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
-        }
+        Err(form) => return form_page(&state, ctx, &user, form, rows, None, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    let actor = user.actor();
-    let result = state
-        .tx(move |c| {
-            match orgs::get(c, data.organization_id)? {
-                Some(o) if o.kind() == OrgKind::Association => {}
-                _ => return Ok(None),
+    let (actor, who) = (user.actor(), acting(&user));
+    let outcome = state.act(move |c| pdb::create(c, actor, who, &data)).await?;
+    respond(
+        ctx.lang,
+        outcome,
+        input.form(),
+        |id| redirect_with_flash(&format!("/pledges/{id}"), "flash.pledge_created"),
+        |form, status| form_page(&state, ctx, &user, form, rows, None, status),
+    )
+    .await
+}
+
+/// The edit form of draft `id`, for those who run it: as saved, or `again`
+/// as typed (with the number of rows to show).
+async fn edit_page(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    id: i64,
+    again: Option<(Form, usize)>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let u = user.clone();
+    let (p, commitments) = state
+        .db(move |c| {
+            let p = pdb::get(c, id)?.ok_or(AppError::NotFound)?;
+            require_manager(&u, &p)?;
+            if p.state != PledgeState::Draft {
+                return Err(AppError::Conflict("error.pledge.not_draft"));
             }
-            Ok(Some(pdb::insert(c, actor, &data)?))
+            let commitments = pdb::commitments(c, id)?;
+            Ok((p, commitments))
         })
         .await?;
-    match result {
-        Some(id) => Ok(redirect_with_flash(&format!("/pledges/{id}"), "flash.pledge_created")),
-        None => {
-            let mut form = input.form();
-            form.error(ctx.lang, "organization_id", "error.pledge.issuer");
-            form_page(&state, ctx, &user, form, input.rows_shown(), None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+    let (form, rows) = again.unwrap_or_else(|| {
+        let rows: Vec<CommitmentRow> = commitments.iter().map(|c| CommitmentRow::from(&c.draft())).collect();
+        let mut form = Form::new()
+            .with("kind", p.kind.as_str())
+            .with("title_zh", &p.title_zh)
+            .with("title_en", &p.title_en)
+            .with("guiding_body_zh", &p.guiding_body_zh)
+            .with("guiding_body_en", &p.guiding_body_en)
+            .with("text_md_zh", &p.text_md_zh)
+            .with("text_md_en", &p.text_md_en)
+            .with("version", &p.version.to_string());
+        set_rows(&mut form, &rows);
+        (form, rows.len() + SPARE_ROWS)
+    });
+    let title = p.title(ctx.is_en()).to_owned();
+    form_page(state, ctx, user, form, rows, Some((id, title)), status).await
 }
 
 pub async fn edit_form(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let u = user.clone();
-    let (p, commitments) = state
-        .db(move |c| {
-            let p = pdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            require_manager(&u, &p)?;
-            pledge_transition(p.state(), PledgeAction::Edit, u.role)
-                .map_err(|_| AppError::Conflict("error.pledge.not_draft"))?;
-            let commitments = pdb::commitments(c, id)?;
-            Ok((p, commitments))
-        })
-        .await?;
-    let rows: Vec<CommitmentRow> = commitments.iter().map(|c| CommitmentRow::from(&c.draft())).collect();
-    let mut form = Form::new()
-        .with("kind", &p.kind)
-        .with("title_zh", &p.title_zh)
-        .with("title_en", &p.title_en)
-        .with("guiding_body_zh", &p.guiding_body_zh)
-        .with("guiding_body_en", &p.guiding_body_en)
-        .with("text_md_zh", &p.text_md_zh)
-        .with("text_md_en", &p.text_md_en)
-        .with("version", &p.version.to_string());
-    set_rows(&mut form, &rows);
-    let title = p.title(ctx.is_en()).to_owned();
-    form_page(&state, ctx, &user, form, rows.len() + SPARE_ROWS, Some((id, title)), StatusCode::OK).await
+    edit_page(&state, ctx, &user, id.into_inner().get(), None, StatusCode::OK).await
 }
 
 pub async fn update(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     input: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner().get();
     require_role(&user, Role::Editor)?;
     let input = PledgeInput::from_fields(input.into_inner());
-    let existing = state.db(move |c| Ok(pdb::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
-    require_manager(&user, &existing)?;
-    let version = parse_version(&input.version)?;
-    let data = match input.parse(ctx.lang, Some(existing.organization_id)) {
+    let seen = parse_version(&input.version)?;
+    let rows = input.rows_shown();
+    // The issuer of a pledge never changes: the one given here is not written.
+    let data = match input.parse(ctx.lang, Some(user.org_id)) {
         Ok(d) => d,
         Err(form) => {
-            let title = existing.title(ctx.is_en()).to_owned();
-            let rows = input.rows_shown();
-            return form_page(&state, ctx, &user, form, rows, Some((id, title)), StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
+            return edit_page(&state, ctx, &user, id, Some((form, rows)), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     };
-    let u = user.clone();
-    state
-        .tx(move |c| {
-            let p = pdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            require_manager(&u, &p)?;
-            pledge_transition(p.state(), PledgeAction::Edit, u.role)
-                .map_err(|_| AppError::Conflict("error.pledge.not_draft"))?;
-            pdb::update_draft(c, u.actor(), id, version, &data).map_err(cas_error)
-        })
-        .await?;
-    Ok(redirect_with_flash(&format!("/pledges/{id}"), "flash.pledge_saved"))
+    let (actor, who) = (user.actor(), acting(&user));
+    let outcome = state.act(move |c| pdb::edit(c, actor, who, id, seen, &data)).await?;
+    respond(
+        ctx.lang,
+        outcome,
+        input.form(),
+        |()| redirect_with_flash(&format!("/pledges/{id}"), "flash.pledge_saved"),
+        |form, status| edit_page(&state, ctx, &user, id, Some((form, rows)), status),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -356,46 +358,35 @@ pub struct VersionInput {
     version: String,
 }
 
-async fn move_pledge(
-    state: &AppState,
+/// Open or close a pledge from its page (`/pledges/{id}/open`, `…/close`);
+/// a refusal shows the page again with what happened.
+pub async fn move_pledge(
+    state: web::Data<AppState>,
+    ctx: Ctx,
     user: CurrentUser,
-    id: &str,
-    action: PledgeAction,
-    version: &str,
+    path: web::Path<(Id, String)>,
+    input: web::Form<VersionInput>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(id)?;
+    let (id, action) = path.into_inner();
+    let id = id.get();
+    let action = match action.as_str() {
+        "open" => PledgeAction::Open,
+        "close" => PledgeAction::Close,
+        _ => return Err(AppError::NotFound),
+    };
     require_role(&user, Role::Editor)?;
-    let version = parse_version(version)?;
-    state
-        .tx(move |c| {
-            let p = pdb::get(c, id)?.ok_or(AppError::NotFound)?;
-            require_manager(&user, &p)?;
-            let from = p.state();
-            let to = pledge_transition(from, action, user.role).map_err(|e| match e {
-                TransitionError::Forbidden => AppError::Forbidden,
-                TransitionError::Illegal => AppError::Conflict("error.pledge.illegal"),
-            })?;
-            pdb::set_state(c, user.actor(), id, from, version, to).map_err(cas_error)
-        })
-        .await?;
-    let flash = if action == PledgeAction::Open { "flash.pledge_opened" } else { "flash.pledge_closed" };
-    Ok(redirect_with_flash(&format!("/pledges/{id}"), flash))
-}
-
-pub async fn open(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-    input: web::Form<VersionInput>,
-) -> AppResult<HttpResponse> {
-    move_pledge(&state, user, &id, PledgeAction::Open, &input.version).await
-}
-
-pub async fn close(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<String>,
-    input: web::Form<VersionInput>,
-) -> AppResult<HttpResponse> {
-    move_pledge(&state, user, &id, PledgeAction::Close, &input.version).await
+    let seen = parse_version(&input.version)?;
+    let (actor, who) = (user.actor(), acting(&user));
+    let outcome = state.act(move |c| pdb::move_pledge(c, actor, who, id, action, seen)).await?;
+    respond(
+        ctx.lang,
+        outcome,
+        Form::new(),
+        |to| {
+            let flash = if to == PledgeState::Open { "flash.pledge_opened" } else { "flash.pledge_closed" };
+            redirect_with_flash(&format!("/pledges/{id}"), flash)
+        },
+        |form, status| show::pledge_page(&state, ctx, id, form, status),
+    )
+    .await
 }

@@ -12,17 +12,18 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::export::{self, Table};
+use super::flow::{respond, Id, RefusalKind, UserError};
 use super::forms::Form;
-use super::{markdown, parse_id, query_base, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
+use super::{markdown, query_base, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::orgs::{self, Org};
 use crate::db::pledges::{
-    self as pdb, Application, CasError, Commitment, Drafts, OrgBrief, Pledge, PledgeData, PledgeFilter, PledgeListItem,
-    SignatoryFilter, Signature,
+    self as pdb, Commitment, Drafts, OrgBrief, Pledge, PledgeData, PledgeFilter, PledgeListItem, SignatoryFilter,
+    Signature,
 };
 use crate::domain::pledge::{
-    self as rules, pledge_transition, transition, PledgeAction, PledgeKind, PledgeState, SignatureAction,
-    SignatureState, Subscription, SubsetError, TransitionError,
+    self as rules, Acting, ApplicationProblem, PledgeAction, PledgeKind, PledgeRefusal, PledgeState, SignatureAction,
+    SignatureRefusal, SignatureState,
 };
 use crate::domain::{text, OrgKind, Role};
 use crate::error::{AppError, AppResult};
@@ -39,12 +40,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/pledges", web::post().to(manage::create))
         .route("/pledges/new", web::get().to(manage::new_form))
         .route("/pledges/{id}", web::get().to(show::show))
-        .route("/pledges/{id}/signatories.csv", web::get().to(show::export_csv))
-        .route("/pledges/{id}/signatories.xlsx", web::get().to(show::export_xlsx))
+        .route("/pledges/{id}/signatories.{format:csv|xlsx}", web::get().to(show::export))
         .route("/pledges/{id}/edit", web::get().to(manage::edit_form))
         .route("/pledges/{id}/edit", web::post().to(manage::update))
-        .route("/pledges/{id}/open", web::post().to(manage::open))
-        .route("/pledges/{id}/close", web::post().to(manage::close))
+        // Only these two: other paths under a pledge belong to other pages (periods).
+        .route("/pledges/{id}/{action:open|close}", web::post().to(manage::move_pledge))
         .route("/pledges/{id}/apply", web::get().to(apply::apply_form))
         .route("/pledges/{id}/apply", web::post().to(apply::apply))
         .route("/signatures/{id}", web::get().to(signatures::signature_page))
@@ -57,12 +57,24 @@ const SIGNATORIES_PER_PAGE: i64 = 100;
 /// Largest Markdown text of a pledge, in characters.
 const TEXT_MAX: usize = 50_000;
 
+/// The user as the pledge rules see them.
+fn acting(user: &CurrentUser) -> Acting {
+    Acting { role: user.role, org: user.org_id }
+}
+
 /// Editors of the issuing association and admins run a pledge.
 fn can_manage(user: Option<&CurrentUser>, pledge: &Pledge) -> bool {
-    match user {
-        Some(u) if u.role == Role::Admin => true,
-        Some(u) => u.role == Role::Editor && u.org_id == pledge.organization_id,
-        None => false,
+    user.is_some_and(|u| acting(u).manages(pledge.organization_id))
+}
+
+/// The facts of a signature's moves, as its page was shown (at its version).
+fn signature_facts(pledge: &Pledge, sig: &Signature) -> rules::SignatureFacts {
+    rules::SignatureFacts {
+        pledge: pledge.state,
+        issuer: pledge.organization_id,
+        signatory: sig.organization_id,
+        version: sig.version,
+        seen: sig.version,
     }
 }
 
@@ -79,29 +91,81 @@ fn require_manager(user: &CurrentUser, pledge: &Pledge) -> AppResult<()> {
 
 /// A draft is seen only by those who run it: to anyone else it does not exist.
 fn require_visible(user: Option<&CurrentUser>, pledge: &Pledge) -> AppResult<()> {
-    if pledge.state().is_public() || can_manage(user, pledge) {
+    if rules::sees_pledge(user.map(acting), pledge.state, pledge.organization_id) {
         Ok(())
     } else {
         Err(AppError::NotFound)
     }
 }
 
-fn transition_error(e: TransitionError) -> AppError {
-    match e {
-        TransitionError::Forbidden => AppError::Forbidden,
-        TransitionError::Illegal => AppError::Conflict("error.signature.illegal"),
-    }
-}
-
-fn cas_error(e: CasError) -> AppError {
-    match e {
-        CasError::Conflict => AppError::Conflict("error.stale"),
-        CasError::Db(e) => e.into(),
-    }
-}
-
+/// The version a form was shown at (a hidden field): anything but a number is a bad request.
 fn parse_version(s: &str) -> AppResult<i32> {
     s.trim().parse::<i32>().map_err(|_| AppError::BadRequest("error.400"))
+}
+
+impl UserError for PledgeRefusal {
+    fn kind(&self) -> RefusalKind {
+        match self {
+            PledgeRefusal::NotFound => RefusalKind::NotFound,
+            PledgeRefusal::Forbidden => RefusalKind::Forbidden,
+            PledgeRefusal::IssuerNotAssociation => RefusalKind::Invalid,
+            PledgeRefusal::Illegal(_) | PledgeRefusal::Stale => RefusalKind::Stale,
+        }
+    }
+
+    fn place(&self, lang: Lang, form: &mut Form) {
+        let key = match self {
+            PledgeRefusal::IssuerNotAssociation => return form.error(lang, "organization_id", "error.pledge.issuer"),
+            PledgeRefusal::Illegal(PledgeAction::Edit) => "error.pledge.not_draft",
+            PledgeRefusal::Illegal(_) => "error.pledge.illegal",
+            PledgeRefusal::Stale => "error.stale",
+            PledgeRefusal::NotFound | PledgeRefusal::Forbidden => return,
+        };
+        form.message = Some(lang.t(key).to_owned());
+    }
+}
+
+impl UserError for SignatureRefusal {
+    fn kind(&self) -> RefusalKind {
+        match self {
+            SignatureRefusal::NotFound => RefusalKind::NotFound,
+            SignatureRefusal::Forbidden => RefusalKind::Forbidden,
+            SignatureRefusal::NotOpen
+            | SignatureRefusal::Duplicate
+            | SignatureRefusal::Illegal
+            | SignatureRefusal::Stale => RefusalKind::Stale,
+            SignatureRefusal::Reason(..) | SignatureRefusal::Application(_) => RefusalKind::Invalid,
+        }
+    }
+
+    /// A reason beside the move's reason field; an application's problems
+    /// beside their fields; the rest above the form.
+    fn place(&self, lang: Lang, form: &mut Form) {
+        let key = match self {
+            SignatureRefusal::Reason(action, key) => {
+                return form.error(lang, &format!("reason_{}", action.as_str()), key)
+            }
+            SignatureRefusal::Application(problems) => {
+                for p in problems {
+                    match p {
+                        ApplicationProblem::Reason { commitment_id, number, key } => {
+                            let label = lang.tf("apply.reason_for", &[("number", number)]);
+                            form.error_labelled(&format!("reason_{commitment_id}"), &label, lang.t(key).to_owned())
+                        }
+                        ApplicationProblem::Commitments(key) => form.error(lang, "commitments", key),
+                        ApplicationProblem::Field(name, key) => form.error(lang, name, key),
+                    }
+                }
+                return;
+            }
+            SignatureRefusal::NotOpen => "error.pledge.not_open",
+            SignatureRefusal::Duplicate => "error.signature.duplicate",
+            SignatureRefusal::Illegal => "error.signature.illegal",
+            SignatureRefusal::Stale => "error.stale",
+            SignatureRefusal::NotFound | SignatureRefusal::Forbidden => return,
+        };
+        form.message = Some(lang.t(key).to_owned());
+    }
 }
 
 // ---------------------------------------------------------------- views
@@ -171,9 +235,9 @@ impl SignatoryView {
     }
 }
 
-fn event_what(lang: Lang, from: Option<&str>, to: SignatureState) -> String {
+fn event_what(lang: Lang, from: Option<SignatureState>, to: SignatureState) -> String {
     let key = match (from, to) {
-        (Some("suspended"), SignatureState::Verified) => "signature.event.reinstated",
+        (Some(SignatureState::Suspended), SignatureState::Verified) => "signature.event.reinstated",
         (_, SignatureState::Applied) => "signature.event.applied",
         (_, SignatureState::Verified) => "signature.event.verified",
         (_, SignatureState::Declined) => "signature.event.declined",
@@ -185,7 +249,7 @@ fn event_what(lang: Lang, from: Option<&str>, to: SignatureState) -> String {
 
 fn signatory_view(lang: Lang, pledge: &Pledge, commitments: &[Commitment], s: &pdb::Signatory) -> SignatoryView {
     let en = lang == Lang::En;
-    let state = s.sig.state();
+    let state = s.sig.state;
     let events = s
         .events
         .iter()
@@ -197,7 +261,7 @@ fn signatory_view(lang: Lang, pledge: &Pledge, commitments: &[Commitment], s: &p
             };
             EventView {
                 at: lang.date(e.at),
-                what: event_what(lang, e.from_state.as_deref(), e.to()),
+                what: event_what(lang, e.from(), e.to()),
                 by: lang.t(by).to_owned(),
                 note: e.note.clone(),
             }
@@ -210,7 +274,7 @@ fn signatory_view(lang: Lang, pledge: &Pledge, commitments: &[Commitment], s: &p
         org_name_zh: s.org.name_zh.clone(),
         org_name_en: s.org.name_en.clone(),
         credit_code: s.org.credit_code.clone(),
-        org_kind: lang.t(OrgKind::parse(&s.org.kind).unwrap_or(OrgKind::Other).label_key()).to_owned(),
+        org_kind: lang.t(s.org.kind.label_key()).to_owned(),
         state,
         state_label: lang.t(state.label_key()).to_owned(),
         applied: lang.date(s.sig.applied_at),

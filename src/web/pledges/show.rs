@@ -32,12 +32,7 @@ impl ShowQuery {
     }
 
     fn filter(&self) -> SignatoryFilter {
-        SignatoryFilter {
-            states: self.states(),
-            org_kind: self.kind().map(|k| k.as_str().to_owned()),
-            name: self.name(),
-            ..Default::default()
-        }
+        SignatoryFilter { states: self.states(), org_kind: self.kind(), name: self.name(), ..Default::default() }
     }
 
     fn query_string(&self) -> String {
@@ -114,6 +109,8 @@ struct ShowPage {
     filter_q: String,
     export_query: String,
     manager: bool,
+    /// What happened to a move made from this page (opening, closing).
+    form: Form,
     pending: Vec<(Signature, OrgBrief)>,
     own: Vec<SignatoryView>,
     can_apply: bool,
@@ -123,17 +120,35 @@ struct ShowPage {
 pub async fn show(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let st = &state;
     let q = q.into_inner();
     let reads = q.clone();
-    state.pages.through(&state, &ctx, &reads, |c| show_page(st, c, id.into_inner(), q)).await
+    let id = id.into_inner().get();
+    state.pages.through(&state, &ctx, &reads, |c| show_page(st, c, id, q, Form::new(), StatusCode::OK)).await
 }
 
-async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+/// The pledge's page again after a move made from it, with what happened.
+pub(super) async fn pledge_page(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    form: Form,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    show_page(state, ctx, id, ShowQuery::default(), form, status).await
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    q: ShowQuery,
+    form: Form,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let user = viewer(&ctx);
     let filter = q.filter();
     let d = load_pledge(state, id, user.as_ref(), filter, true).await?;
@@ -141,8 +156,8 @@ async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppR
     let en = ctx.is_en();
     let manager = can_manage(user.as_ref(), &d.pledge);
     let is_filer = user.as_ref().is_some_and(|u| u.role == Role::Filer);
-    let has_live = d.own.iter().any(|s| s.sig.state().is_live());
-    let can_apply = is_filer && d.pledge.state() == PledgeState::Open && !has_live;
+    let has_live = d.own.iter().any(|s| s.sig.state.is_live());
+    let can_apply = is_filer && d.pledge.state == PledgeState::Open && !has_live;
     let (text_html, text_zh_only) = pledge_text_html(&d.pledge, en);
     // The signatory list in pages of a hundred (a pledge may have a thousand).
     let pager = crate::web::Pager::new(
@@ -180,6 +195,7 @@ async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppR
         filter_q: q.name(),
         export_query: q.query_string(),
         manager,
+        form,
         pending: d.pending,
         own,
         can_apply,
@@ -188,7 +204,7 @@ async fn show_page(state: &AppState, ctx: Ctx, id: String, q: ShowQuery) -> AppR
         issuer: d.issuer,
         ctx,
     };
-    render(&page)
+    render_status(status, &page)
 }
 
 // ---------------------------------------------------------------- exports
@@ -246,24 +262,18 @@ async fn export_table(state: &AppState, ctx: &Ctx, id: i64, q: &ShowQuery) -> Ap
     Ok(Table { header, rows })
 }
 
-pub async fn export_csv(
+/// The signatories as a table: `signatories.csv` or `signatories.xlsx`.
+pub async fn export(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<String>,
+    path: web::Path<(Id, String)>,
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let table = export_table(&state, &ctx, id, &q).await?;
-    Ok(export::csv_response(&format!("signatories-{id}.csv"), &table))
-}
-
-pub async fn export_xlsx(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    id: web::Path<String>,
-    q: web::Query<ShowQuery>,
-) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let table = export_table(&state, &ctx, id, &q).await?;
-    export::xlsx_response(&format!("signatories-{id}.xlsx"), ctx.t("export.sheet"), &table)
+    let (id, format) = path.into_inner();
+    let table = export_table(&state, &ctx, id.get(), &q).await?;
+    let name = format!("signatories-{id}.{format}");
+    match format.as_str() {
+        "csv" => Ok(export::csv_response(&name, &table)),
+        _ => export::xlsx_response(&name, ctx.t("export.sheet"), &table),
+    }
 }

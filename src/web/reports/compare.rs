@@ -127,13 +127,13 @@ pub struct RevQuery {
 pub async fn revisions(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     q: web::Query<RevQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner().get();
     let (report, issuer) = state.db(move |c| rdb::get_with_issuer(c, id)?.ok_or(AppError::NotFound)).await?;
     // Revisions (and the reviewers' comments in them) are never public.
-    if access(&ctx, report.organization_id, issuer, report.state())? == Access::Public {
+    if access(&ctx, report.organization_id, issuer, report.state)? == Access::Public {
         return Err(AppError::NotFound);
     }
     let (period_id, org_id) = (report.period_id, report.organization_id);
@@ -152,7 +152,7 @@ pub async fn revisions(
     let from = q.from.unwrap_or((to - 1).max(1));
     let old = revs.iter().find(|r| r.n == from).ok_or(AppError::NotFound)?;
     let new = revs.iter().find(|r| r.n == to).ok_or(AppError::NotFound)?;
-    let changes = compare_snapshots(lang, &commitments, &old.entries(), &new.entries());
+    let changes = compare_snapshots(lang, &commitments, &old.entries, &new.entries);
     let regressions = changes.iter().filter(|c| c.regression).count();
     let name = if lang == Lang::En { org.name_en } else { org.name_zh };
     render(&ComparePage {
@@ -173,8 +173,8 @@ pub async fn revisions(
     })
 }
 
-pub async fn previous(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+pub async fn previous(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    let id = id.into_inner().get();
     let (cur, prev, prev_period, commitments) = state
         .db(move |c| {
             let cur = rdb::full(c, id)?.ok_or(AppError::NotFound)?;
@@ -186,8 +186,8 @@ pub async fn previous(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String
         })
         .await?;
     // Both reports must be visible to the viewer.
-    access(&ctx, cur.report.organization_id, cur.issuer_id, cur.report.state())?;
-    access(&ctx, prev.report.organization_id, prev.issuer_id, prev.report.state())?;
+    access(&ctx, cur.report.organization_id, cur.issuer_id, cur.report.state)?;
+    access(&ctx, prev.report.organization_id, prev.issuer_id, prev.report.state)?;
     let lang = ctx.lang;
     let en = lang == Lang::En;
     let changes = compare_snapshots(lang, &commitments, &rdb::snapshot(&prev.entries), &rdb::snapshot(&cur.entries));

@@ -34,8 +34,8 @@ pub fn org_history_items(
             continue;
         }
         let r = reports.iter().find(|r| r.period_id == p.id);
-        let rs = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
-        let d = derive(&sig.state, sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
+        let rs = r.map(|r| r.state);
+        let d = derive(sig.state(), sig.state_changed_at, (p.opens_on, p.due_on), r.map(rdb::HistoryRow::facts), at);
         let visible = r.is_some_and(|r| rs.is_some_and(|s| visibility(viewer, org_id, r.issuer_id, s).is_some()));
         let readable = r.filter(|_| visible).map(|r| r.report_id);
         out.push(HistoryItem {
@@ -63,8 +63,8 @@ pub(super) struct HistoryPage {
     items: Vec<HistoryItem>,
 }
 
-pub async fn org_history(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+pub async fn org_history(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    let id = id.into_inner().get();
     let lang = ctx.lang;
     let who = viewer_of(&ctx);
     let at = now();
@@ -97,10 +97,22 @@ pub struct MineItem {
 pub(super) struct MinePage {
     ctx: Ctx,
     items: Vec<MineItem>,
+    /// Why a report could not be opened.
+    notice: Option<String>,
 }
 
 pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
-    require_role(&user, Role::Filer)?;
+    mine_page(&state, ctx, &user, None, StatusCode::OK).await
+}
+
+async fn mine_page(
+    state: &AppState,
+    ctx: Ctx,
+    user: &CurrentUser,
+    notice: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    require_role(user, Role::Filer)?;
     let lang = ctx.lang;
     let org_id = user.org_id;
     let at = now();
@@ -117,8 +129,9 @@ pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> Ap
                 .filter_map(|p| {
                     let (sig, pledge) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id)?;
                     let r = reports.iter().find(|r| r.period_id == p.id);
-                    let st = r.map(|r| ReportState::parse(&r.state).unwrap_or(ReportState::Draft));
-                    let d = derive(&sig.state, sig.state_changed_at, (p.opens_on, p.due_on), r.map(history_facts), at);
+                    let st = r.map(|r| r.state);
+                    let facts = r.map(rdb::HistoryRow::facts);
+                    let d = derive(sig.state(), sig.state_changed_at, (p.opens_on, p.due_on), facts, at);
                     Some(MineItem {
                         period_id: p.id,
                         pledge_title: pledge.title(en).to_owned(),
@@ -136,27 +149,26 @@ pub async fn mine(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> Ap
                 .collect::<Vec<_>>())
         })
         .await?;
-    render(&MinePage { ctx, items })
+    render_status(status, &MinePage { ctx, items, notice })
 }
 
-pub(super) fn report_error(e: ReportError) -> AppError {
-    match e {
-        ReportError::NotFound => AppError::NotFound,
-        ReportError::NotSigned => AppError::Forbidden,
-        ReportError::NotOpen => AppError::Conflict("error.report.not_open"),
-        ReportError::Conflict => AppError::Conflict("error.report.stale"),
-        ReportError::Transition(ReportTransitionError::WrongRole) => AppError::Forbidden,
-        ReportError::Transition(ReportTransitionError::NotAllowedInState) => AppError::Conflict("error.report.stale"),
-        ReportError::Incomplete(_) | ReportError::Invalid(_) => AppError::BadRequest("error.422"),
-        ReportError::Db(e) => AppError::from(e),
-    }
-}
-
-pub async fn open(state: web::Data<AppState>, user: CurrentUser, period: web::Path<String>) -> AppResult<HttpResponse> {
-    require_role(&user, Role::Filer)?;
-    let period = parse_id(&period)?;
-    let actor = user.actor();
-    let org = user.org_id;
-    let id = state.tx(move |c| rdb::open_or_create(c, actor, period, org, now()).map_err(report_error)).await?;
-    Ok(super::super::redirect(&format!("/reports/{id}/edit")))
+/// Open the organization's report for a period (a draft, the first time) and
+/// go to its form; a second click at once finds the same report.
+pub async fn open(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    period: web::Path<Id>,
+) -> AppResult<HttpResponse> {
+    let period = period.into_inner().get();
+    let (actor, who) = (user.actor(), who(&user));
+    let outcome = state.act(move |c| rdb::open(c, actor, who, period, now())).await?;
+    respond(
+        ctx.lang,
+        outcome,
+        Form::new(),
+        |id| super::super::redirect(&format!("/reports/{id}/edit")),
+        |form, status| mine_page(&state, ctx, &user, form.message, status),
+    )
+    .await
 }

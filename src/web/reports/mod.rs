@@ -13,15 +13,16 @@ use serde::Deserialize;
 use super::diffview::{pieces, PieceView};
 use super::export::{csv_response, xlsx_response, Table};
 use super::files::{file_response, sniff_evidence};
+use super::flow::{respond, Id, RefusalKind, UserError};
 use super::forms::Form;
-use super::{markdown, parse_id, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
-use crate::auth::{require_role, require_same_organization, CurrentUser};
+use super::{markdown, redirect_with_flash, render, render_status, viewer, AppState, Ctx};
+use crate::auth::{require_role, CurrentUser};
 use crate::db::attachments::NewAttachment;
 use crate::db::pledges::{self as pdb, Commitment, Pledge};
-use crate::db::reports::{self as rdb, EntryInput, Full, Period, PeriodData, ReportError, SnapshotEntry};
+use crate::db::reports::{self as rdb, EntryInput, Full, Period, PeriodData, SnapshotEntry};
 use crate::domain::clauses::diff;
 use crate::domain::pledge::SignatureState;
-use crate::domain::report::{self as rules, EntryStatus, ReportState, ReportTransitionError};
+use crate::domain::report::{self as rules, Access, EntryStatus, Refusal, ReportAction, ReportState, Who};
 use crate::domain::standing::{self as st, Implementation, ReportFacts, Standing};
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
@@ -30,14 +31,17 @@ use crate::i18n::Lang;
 mod compare;
 mod dashboard;
 mod filing;
+mod form;
 mod history;
 mod periods;
+mod refusal;
 mod review;
 mod view;
 
 use compare::*;
 use dashboard::*;
 use filing::*;
+use form::*;
 pub use history::*;
 use periods::*;
 use review::*;
@@ -74,17 +78,6 @@ fn now() -> NaiveDateTime {
     crate::db::now()
 }
 
-/// How much of a report the viewer may read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// An accepted report, as the public sees it (no review comments, no revisions).
-    Public,
-    /// The filing organization's own users.
-    Own,
-    /// Reviewers, the issuing association's editors (once submitted), admins.
-    Staff,
-}
-
 /// Who is looking: role and organization of the signed-in user, if any.
 pub type Viewer = Option<(Role, i64)>;
 
@@ -92,19 +85,14 @@ pub fn viewer_of(ctx: &Ctx) -> Viewer {
     viewer(ctx).map(|u| (u.role, u.org_id))
 }
 
-/// The rule for reports: a draft (and its evidence) only to the filing
-/// organization and admins; submitted and returned reports also to reviewers
-/// and to the editors of the association that issued the pledge; accepted
-/// reports to everyone. `None`: not visible (answer 404).
+/// The signed-in user as the report workflow sees them.
+fn who(user: &CurrentUser) -> Who {
+    Who { role: user.role, org_id: user.org_id }
+}
+
+/// How much of a report `viewer` may read (see `domain::report::visibility`).
 pub fn visibility(viewer: Viewer, report_org: i64, issuer_org: i64, state: ReportState) -> Option<Access> {
-    match viewer {
-        Some((Role::Admin, _)) => Some(Access::Staff),
-        Some((_, org)) if org == report_org => Some(Access::Own),
-        Some((Role::Reviewer, _)) if state != ReportState::Draft => Some(Access::Staff),
-        Some((Role::Editor, org)) if org == issuer_org && state != ReportState::Draft => Some(Access::Staff),
-        _ if state == ReportState::Accepted => Some(Access::Public),
-        _ => None,
-    }
+    rules::visibility(viewer.map(|(role, org_id)| Who { role, org_id }), report_org, issuer_org, state)
 }
 
 fn access(ctx: &Ctx, report_org: i64, issuer_org: i64, state: ReportState) -> AppResult<Access> {
@@ -169,22 +157,13 @@ pub fn implementation_text(lang: Lang, i: &Implementation) -> String {
 /// The standing of signature `sig_state` (in that state since `sig_since`) for
 /// a period (filing opens on, due on), given its report's facts, at instant `at`.
 pub(super) fn derive(
-    sig_state: &str,
+    sig_state: SignatureState,
     sig_since: NaiveDateTime,
     (opens_on, due_on): (NaiveDate, NaiveDate),
     report: Option<ReportFacts>,
     at: NaiveDateTime,
 ) -> st::Derived {
-    st::standing(
-        &st::StandingInput {
-            signature: SignatureState::parse(sig_state).unwrap_or(SignatureState::Verified),
-            signature_since: sig_since,
-            opens_on,
-            due_on,
-            report,
-        },
-        at,
-    )
+    st::standing(&st::StandingInput { signature: sig_state, signature_since: sig_since, opens_on, due_on, report }, at)
 }
 
 /// The implementation of those of an organization's reports that are accepted.
@@ -194,11 +173,6 @@ pub(super) fn implementation_of(
 ) -> AppResult<HashMap<i64, Implementation>> {
     let ids: Vec<i64> = reports.iter().map(|r| r.report_id).collect();
     Ok(crate::db::dashboard::implementation_of(conn, &ids)?)
-}
-
-/// The facts of a row of an organization's report history.
-pub(super) fn history_facts(r: &rdb::HistoryRow) -> ReportFacts {
-    crate::db::dashboard::report_facts(&r.state, r.ever_returned, r.submitted_at, r.decided_at)
 }
 
 #[cfg(test)]
@@ -217,37 +191,6 @@ mod tests {
         // A minute after midnight is the new day.
         let t = rules::due_instant(NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()) + chrono::Duration::minutes(1);
         assert_eq!(deadline_text(Lang::Zh, t), "2026年12月06日 00:01（北京时间）");
-    }
-
-    #[test]
-    fn who_sees_which_report() {
-        use ReportState::*;
-        let (platform, assoc, other_assoc, regulator) = (10, 20, 30, 40);
-        let filer = Some((Role::Filer, platform));
-        let other_filer = Some((Role::Filer, 11));
-        let editor = Some((Role::Editor, assoc));
-        let other_editor = Some((Role::Editor, other_assoc));
-        let reviewer = Some((Role::Reviewer, regulator));
-        let admin = Some((Role::Admin, regulator));
-        let see = |v: Viewer, s| visibility(v, platform, assoc, s);
-        for s in ReportState::ALL {
-            assert_eq!(see(filer, s), Some(Access::Own), "{s:?}");
-            assert_eq!(see(admin, s), Some(Access::Staff), "{s:?}");
-        }
-        for v in [None, other_filer, editor, other_editor, reviewer] {
-            assert_eq!(see(v, Draft), None, "a draft is the filer's alone: {v:?}");
-        }
-        for s in [Submitted, Returned] {
-            assert_eq!(see(reviewer, s), Some(Access::Staff));
-            assert_eq!(see(editor, s), Some(Access::Staff), "the issuing association");
-            assert_eq!(see(other_editor, s), None, "another association");
-            assert_eq!(see(other_filer, s), None);
-            assert_eq!(see(None, s), None);
-        }
-        assert_eq!(see(None, Accepted), Some(Access::Public));
-        assert_eq!(see(other_filer, Accepted), Some(Access::Public));
-        assert_eq!(see(other_editor, Accepted), Some(Access::Public));
-        assert_eq!(see(editor, Accepted), Some(Access::Staff));
     }
 
     #[test]
@@ -270,8 +213,8 @@ mod tests {
         for s in ReportState::ALL {
             keys.push(format!("rpt.state.{}", s.as_str()));
         }
-        for s in STATUS_CODES {
-            keys.push(format!("rpt.status.{s}"));
+        for s in EntryStatus::ALL {
+            keys.push(format!("rpt.status.{}", s.as_str()));
         }
         for r in [
             "not_open",

@@ -3,7 +3,6 @@
 //! editors' overview of the pledges they issue (`/periods`).
 
 use crate::db::reports::{PeriodProblem, PeriodRefusal};
-use crate::web::flow::{respond, Id, RefusalKind, UserError};
 
 use super::*;
 
@@ -64,7 +63,7 @@ async fn load(state: &AppState, pledge_id: i64) -> AppResult<(Pledge, Vec<Period
             Ok((p, periods, rdb::report_counts(c, &ids)?))
         })
         .await?;
-    if pledge.state == "draft" {
+    if pledge.state == crate::domain::pledge::PledgeState::Draft {
         return Err(AppError::NotFound);
     }
     Ok((pledge, periods, counts))
@@ -84,9 +83,8 @@ pub(super) async fn periods_page(
     render_status(status, &PeriodsPage { ctx, pledge, rows, form, can_manage, notice })
 }
 
-pub async fn periods(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    periods_page(&state, ctx, id, Form::new(), None, StatusCode::OK).await
+pub async fn periods(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    periods_page(&state, ctx, id.into_inner().get(), Form::new(), None, StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -208,7 +206,7 @@ impl UserError for PeriodRefusal {
 async fn managed_pledge(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Pledge> {
     require_role(user, Role::Editor)?;
     let pledge = state.db(move |c| pdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    if pledge.state == "draft" {
+    if pledge.state == crate::domain::pledge::PledgeState::Draft {
         return Err(AppError::NotFound);
     }
     if !manages(Some(user), &pledge) {

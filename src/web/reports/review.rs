@@ -112,22 +112,19 @@ pub async fn decide(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.into_inner().get();
     require_role(&user, Role::Reviewer)?;
-    // A report the reviewer may not see (a draft) does not exist for them.
-    let (report, issuer) = state.db(move |c| rdb::get_with_issuer(c, id)?.ok_or(AppError::NotFound)).await?;
-    access(&ctx, report.organization_id, issuer, report.state())?;
     let lang = ctx.lang;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("error.form_encoding"))?;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let expected: i32 = get("version").trim().parse().map_err(|_| AppError::Conflict("error.report.stale"))?;
-    let accept = match get("decision").as_str() {
-        "accept" => true,
-        "return" => false,
+    let seen: i32 = get("version").trim().parse().map_err(|_| AppError::Conflict("error.report.stale"))?;
+    let action = match get("decision").as_str() {
+        "accept" => ReportAction::Accept,
+        "return" => ReportAction::Return,
         _ => return Err(AppError::BadRequest("error.400")),
     };
     let comment = get("comment");
@@ -143,23 +140,18 @@ pub async fn decide(
         form.error(lang, "comment", "error.too_long");
         return view_page(&state, ctx, id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let actor = user.actor();
-    let role = user.role;
-    let result = state
-        .tx(move |c| match rdb::decide(c, actor, role, id, expected, accept, &comment, &entry_comments) {
-            Ok(()) => Ok(Ok(())),
-            Err(ReportError::Invalid(p)) => Ok(Err(p)),
-            Err(e) => Err(report_error(e)),
-        })
-        .await?;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &format!("/reports/{id}"),
-            if accept { "flash.report.accepted" } else { "flash.report.returned" },
-        )),
-        Err(key) => {
-            form.error(lang, "comment", key);
-            view_page(&state, ctx, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+    let decision = rdb::Decision { action, seen, comment, entry_comments };
+    let (actor, who) = (user.actor(), who(&user));
+    let outcome = state.act(move |c| rdb::decide(c, actor, who, id, &decision)).await?;
+    respond(
+        lang,
+        outcome,
+        form,
+        |to| {
+            let flash = if to == ReportState::Accepted { "flash.report.accepted" } else { "flash.report.returned" };
+            redirect_with_flash(&format!("/reports/{id}"), flash)
+        },
+        |form, status| view_page(&state, ctx, id, form, status),
+    )
+    .await
 }

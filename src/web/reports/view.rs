@@ -26,12 +26,10 @@ pub(super) fn entry_views(lang: Lang, f: &Full, show_review: bool) -> Vec<EntryV
             number: e.commitment.number.clone(),
             area: e.commitment.area(en).to_owned(),
             text: e.commitment.text(en).to_owned(),
-            status: e.row.status.clone(),
-            status_label: if e.row.status.is_empty() {
-                lang.t("rpt.status.empty").to_owned()
-            } else {
-                lang.t(&format!("rpt.status.{}", e.row.status)).to_owned()
-            },
+            status: e.row.status_code().to_owned(),
+            status_label: lang
+                .t(&format!("rpt.status.{}", e.row.status.map_or("empty", EntryStatus::as_str)))
+                .to_owned(),
             na_reason: e.row.na_reason.clone(),
             measures_html: markdown::render(&e.row.measures_md),
             indicators: e.indicators.clone(),
@@ -79,14 +77,14 @@ pub(super) async fn view_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let (f, has_previous) = load_full(state, id).await?;
-    let acc = access(&ctx, f.report.organization_id, f.issuer_id, f.report.state())?;
+    let acc = access(&ctx, f.report.organization_id, f.issuer_id, f.report.state)?;
     let lang = ctx.lang;
     let user = viewer(&ctx);
     let show_review = acc != Access::Public;
     let can_edit =
-        acc == Access::Own && f.report.state().editable() && user.as_ref().is_some_and(|u| u.role.allows(Role::Filer));
+        acc == Access::Own && f.report.state.editable() && user.as_ref().is_some_and(|u| u.role.allows(Role::Filer));
     let can_decide =
-        f.report.state() == ReportState::Submitted && user.as_ref().is_some_and(|u| u.role.allows(Role::Reviewer));
+        f.report.state == ReportState::Submitted && user.as_ref().is_some_and(|u| u.role.allows(Role::Reviewer));
     let revisions = if show_review { (1..=f.report.revisions).collect() } else { Vec::new() };
     let overdue_submission = f.report.submitted_at.is_some_and(|s| s > f.period.due());
     let en = lang == Lang::En;
@@ -96,7 +94,7 @@ pub(super) async fn view_page(
             org_name: f.org.name(en).to_owned(),
             period: f.period.label(en).to_owned(),
             deadline: deadline_text(lang, f.period.due()),
-            state_label: lang.t(&format!("rpt.state.{}", f.report.state)).to_owned(),
+            state_label: lang.t(&format!("rpt.state.{}", f.report.state.as_str())).to_owned(),
             entries: entry_views(lang, &f, show_review),
             report: f.report,
             show_review,
@@ -111,21 +109,16 @@ pub(super) async fn view_page(
     )
 }
 
-pub async fn view(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    view_page(&state, ctx, id, Form::new(), StatusCode::OK).await
+pub async fn view(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    view_page(&state, ctx, id.into_inner().get(), Form::new(), StatusCode::OK).await
 }
 
-pub async fn evidence_file(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
+pub async fn evidence_file(state: web::Data<AppState>, ctx: Ctx, path: web::Path<(Id, Id)>) -> AppResult<HttpResponse> {
     let (id, file) = path.into_inner();
-    let (id, file) = (parse_id(&id)?, parse_id(&file)?);
+    let (id, file) = (id.get(), file.get());
     let (report, issuer) = state.db(move |c| rdb::get_with_issuer(c, id)?.ok_or(AppError::NotFound)).await?;
     // Nothing of the file is read unless the report is visible.
-    access(&ctx, report.organization_id, issuer, report.state())?;
+    access(&ctx, report.organization_id, issuer, report.state)?;
     let found = state.db(move |c| Ok(rdb::evidence(c, id, file)?)).await?;
     let (meta, data) = found.ok_or(AppError::NotFound)?;
     Ok(file_response(&meta.filename, &meta.content_type, data))

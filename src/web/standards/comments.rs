@@ -5,16 +5,17 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::db::standards::{self as sdb, Comment, CommentRefused, NewComment};
-use crate::domain::standard::CommentKind;
+use crate::db::standards::{self as sdb, Comment, NewComment};
+use crate::domain::standard::{CommentKind, Refusal};
 use crate::domain::{text, Email};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{beijing_today, Lang};
+use crate::web::flow::{respond, Id, Outcome};
 use crate::web::forms::Form;
-use crate::web::{parse_id, redirect_with_flash, render, viewer, AppState, Ctx};
+use crate::web::{redirect_with_flash, render, viewer, AppState, Ctx};
 
 use super::show::{show_page, ShowForms};
-use super::{check_visible, date, may_edit, std_error};
+use super::{check_visible, may_edit, person};
 
 #[derive(Deserialize, Default)]
 pub struct CommentInput {
@@ -44,14 +45,12 @@ pub const MAX_COMMENT: usize = 5000;
 pub async fn comment_submit(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     input: web::Form<CommentInput>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     let lang = ctx.lang;
     let user = viewer(&ctx);
-    let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    check_visible(&ctx, &s)?;
     let mut form = Form::new()
         .with("version_n", &input.version_n)
         .with("clause_ref", &input.clause_ref)
@@ -62,7 +61,9 @@ pub async fn comment_submit(
         .with("organization", &input.organization)
         .with("email", &input.email);
     if !input.website.is_empty() {
-        // A bot: answer as if accepted, store nothing.
+        // A bot: answer as if accepted, store nothing (if it sees the standard at all).
+        let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
+        check_visible(&ctx, &s)?;
         return Ok(redirect_with_flash(&format!("/standards/{id}"), "flash.std.comment_received"));
     }
     let version_n =
@@ -83,55 +84,32 @@ pub async fn comment_submit(
     let c = NewComment {
         version_n,
         clause_ref,
-        kind: kind.as_str(),
+        kind,
         body,
         proposed_change: proposed,
         name,
         organization: org,
         email: email.as_str().to_owned(),
     };
-    let client = ctx.client_ip.clone();
-    let today = beijing_today();
-    let result = state.tx(move |conn| sdb::add_comment(conn, id, &c, &client, today).map_err(std_error)).await?;
-    match result {
-        Ok(seq) => Ok(redirect_with_flash(&format!("/standards/{id}/comments/{seq}"), "flash.std.comment_received")),
-        Err(refused) => {
-            let (status, message) = match refused {
-                CommentRefused::Closed(Some(p)) => (
-                    StatusCode::CONFLICT,
-                    lang.tf(
-                        "error.std.period_closed",
-                        &[("start", &date(lang, p.starts_on)), ("end", &date(lang, p.ends_on))],
-                    ),
-                ),
-                CommentRefused::Closed(None) => (StatusCode::CONFLICT, lang.t("error.std.no_period").to_owned()),
-                CommentRefused::Throttled(until) => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    lang.tf("error.std.comment_throttled", &[("time", &lang.time(until))]),
-                ),
-                CommentRefused::UnknownVersion => {
-                    form.error(lang, "version_n", "error.std.version_choose");
-                    (StatusCode::UNPROCESSABLE_ENTITY, lang.t("form.has_errors").to_owned())
-                }
-                CommentRefused::UnknownClause { unknown, existing } => {
-                    let sep = if lang == Lang::En { ", " } else { "、" };
-                    let message = lang.tf(
-                        "error.std.clause_unknown",
-                        &[
-                            ("refs", &unknown.join(sep)),
-                            ("version", &format!("v{version_n}")),
-                            ("list", &existing.join(sep)),
-                        ],
-                    );
-                    form.error_labelled("clause_ref", lang.t("std.field.clause_ref"), message);
-                    (StatusCode::UNPROCESSABLE_ENTITY, lang.t("form.has_errors").to_owned())
-                }
-            };
-            form.message = Some(message);
+    let (client, today, who) = (ctx.client_ip.clone(), beijing_today(), user.as_ref().map(person));
+    let outcome = state.act(move |conn| sdb::add_comment(conn, who, id, &c, &client, today)).await?;
+    // Too many comments from one address: 429, whatever else the page says.
+    let throttled = matches!(outcome, Outcome::Refused(Refusal::Throttled(_)));
+    respond(
+        lang,
+        outcome,
+        form,
+        |seq| redirect_with_flash(&format!("/standards/{id}/comments/{seq}"), "flash.std.comment_received"),
+        |mut form, status| async move {
+            if form.message.is_none() {
+                form.message = Some(lang.t("form.has_errors").to_owned());
+            }
+            let status = if throttled { StatusCode::TOO_MANY_REQUESTS } else { status };
             let forms = ShowForms { comment: form, ..ShowForms::default() };
             show_page(&state, ctx, user, id, forms, status).await
-        }
-    }
+        },
+    )
+    .await
 }
 
 /// A comment as the public sees it (never the e-mail).
@@ -159,15 +137,15 @@ pub(super) fn comment_view(lang: Lang, c: &Comment, show_email: bool) -> Comment
         seq: c.seq,
         version_n: c.version_n,
         clause_ref: c.clause_ref.clone(),
-        kind: lang.t(&format!("std.comment_kind.{}", c.kind)).to_owned(),
+        kind: lang.t(&format!("std.comment_kind.{}", c.kind.as_str())).to_owned(),
         body: c.body.clone(),
         proposed_change: c.proposed_change.clone(),
         name: c.name.clone(),
         organization: c.organization.clone(),
         created: lang.datetime(c.created_at),
-        disposition: c.disposition.clone(),
-        disposition_label: match &c.disposition {
-            Some(d) => lang.t(&format!("std.disposition.{d}")).to_owned(),
+        disposition: c.disposition.map(|d| d.as_str().to_owned()),
+        disposition_label: match c.disposition {
+            Some(d) => lang.t(&format!("std.disposition.{}", d.as_str())).to_owned(),
             None => lang.t("std.disposition.pending").to_owned(),
         },
         reason: c.disposition_reason.clone(),
@@ -185,14 +163,9 @@ struct CommentPage {
     c: CommentView,
 }
 
-pub async fn comment_show(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
+pub async fn comment_show(state: web::Data<AppState>, ctx: Ctx, path: web::Path<(Id, i32)>) -> AppResult<HttpResponse> {
     let (id, seq) = path.into_inner();
-    let id = parse_id(&id)?;
-    let seq: i32 = seq.parse().map_err(|_| AppError::NotFound)?;
+    let id = id.get();
     let (s, c) = state
         .db(move |c| {
             let s = sdb::get(c, id)?.ok_or(AppError::NotFound)?;

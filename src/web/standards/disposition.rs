@@ -9,16 +9,17 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::comments::{comment_view, CommentView, MAX_COMMENT};
-use super::{check_visible, may_edit, require_editor_of, std_error};
+use super::{check_visible, may_edit, person, shown_version};
 use crate::auth::{require_role, CurrentUser};
-use crate::db::standards::{self as sdb, Comment, DisposeRefused, DispositionCounts, Shown};
-use crate::domain::standard::{DisposeRefusal, Disposition, StandardState};
+use crate::db::standards::{self as sdb, Comment, DispositionCounts};
+use crate::domain::standard::{Disposition, Shown, StandardState};
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
 use crate::web::export::{csv_response, xlsx_response, Table};
+use crate::web::flow::{respond, Id};
 use crate::web::forms::Form;
-use crate::web::{parse_id, redirect_with_flash, render_status, viewer, AppState, Ctx};
+use crate::web::{redirect_with_flash, render_status, viewer, AppState, Ctx};
 
 #[derive(Deserialize, Default)]
 pub struct TableQuery {
@@ -85,7 +86,7 @@ async fn table_page(
     check_visible(&ctx, &s)?;
     let lang = ctx.lang;
     let editor = viewer(&ctx).is_some_and(|u| may_edit(&u, &s));
-    let can_dispose = editor && s.state() == StandardState::PublicComment;
+    let can_dispose = editor && s.state == StandardState::PublicComment;
     let comments = list
         .iter()
         .filter(|c| !pending_only || c.disposition.is_none())
@@ -113,19 +114,11 @@ async fn table_page(
 pub async fn comments(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     q: web::Query<TableQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     table_page(&state, ctx, id, q.pending == "1", Refill::default(), StatusCode::OK).await
-}
-
-/// The standard, if the editor may dispose its comments (404 if not visible, 403 if not theirs).
-async fn editable(state: &AppState, ctx: &Ctx, user: &CurrentUser, id: i64) -> AppResult<()> {
-    require_role(user, Role::Editor)?;
-    let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    check_visible(ctx, &s)?;
-    require_editor_of(user, &s)
 }
 
 /// The outcome and reason as typed; errors are recorded on `form`.
@@ -133,26 +126,6 @@ fn parse_outcome(lang: Lang, form: &mut Form, disposition: &str, reason: &str) -
     let d = form.check(lang, "disposition", Disposition::parse(disposition));
     let r = form.check(lang, "reason", text::bounded(reason, false, MAX_COMMENT));
     Some((d?, r?))
-}
-
-/// The message of a refusal, on the field it belongs to.
-fn refusal(lang: Lang, form: &mut Form, r: DisposeRefused) -> AppResult<StatusCode> {
-    match r {
-        DisposeRefused::Rule(DisposeRefusal::ReasonRequired) => {
-            form.error(lang, "reason", DisposeRefusal::ReasonRequired.message_key());
-            Ok(StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        DisposeRefused::Rule(r @ DisposeRefusal::NotInPublicComment) => Err(AppError::Conflict(r.message_key())),
-        DisposeRefused::Stale(seqs) => {
-            let list = seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(if lang == Lang::En {
-                ", "
-            } else {
-                "、"
-            });
-            form.message = Some(lang.tf("error.std.stale_comments", &[("list", &list)]));
-            Ok(StatusCode::CONFLICT)
-        }
-    }
 }
 
 /// The summary at the top of the page for one row's errors, each linked to the row's field.
@@ -180,48 +153,74 @@ pub struct DisposeInput {
     pending: String,
 }
 
+/// The table again after one row's form: its problems summed up at the top;
+/// the row as typed, unless it is stale (then the comment as it now stands).
+async fn row_again(
+    state: &AppState,
+    ctx: Ctx,
+    (id, seq): (i64, i32),
+    pending_only: bool,
+    row: Form,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let summary = row_summary(ctx.lang, seq, &row);
+    let rows = if status == StatusCode::CONFLICT { HashMap::new() } else { HashMap::from([(seq, row)]) };
+    table_page(state, ctx, id, pending_only, Refill { summary, rows, bulk: Form::new() }, status).await
+}
+
 /// One row's form: this comment's outcome and reason.
 pub async fn dispose(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, i32)>,
     input: web::Form<DisposeInput>,
 ) -> AppResult<HttpResponse> {
     let (id, seq) = path.into_inner();
-    let id = parse_id(&id)?;
-    let seq: i32 = seq.parse().map_err(|_| AppError::NotFound)?;
-    editable(&state, &ctx, &user, id).await?;
+    let id = id.get();
+    require_role(&user, Role::Editor)?;
     let lang = ctx.lang;
     let pending_only = input.pending == "1";
-    // A form without the version it showed cannot be checked for staleness.
-    let version: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.409"))?;
     let mut row = Form::new()
         .with("disposition", &input.disposition)
         .with("reason", &input.reason)
         .with("version", &input.version);
-    let status = match parse_outcome(lang, &mut row, &input.disposition, &input.reason) {
-        Some((d, reason)) if !row.has_errors() => {
-            let actor = user.actor();
-            let shown = [Shown { seq, version }];
-            let done = state.tx(move |c| sdb::dispose(c, actor, id, &shown, d, &reason).map_err(std_error)).await?;
-            match done {
-                Ok(_) => {
-                    let back = if pending_only { "?pending=1" } else { "" };
-                    return Ok(redirect_with_flash(
-                        &format!("/standards/{id}/comments{back}#c{seq}"),
-                        "flash.std.disposed",
-                    ));
-                }
-                Err(r) => refusal(lang, &mut row, r)?,
-            }
-        }
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    let Some((d, reason)) = parse_outcome(lang, &mut row, &input.disposition, &input.reason) else {
+        return row_again(&state, ctx, (id, seq), pending_only, row, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let summary = row_summary(lang, seq, &row);
-    // A stale row shows the comment as it now stands, not what was typed.
-    let rows = if status == StatusCode::CONFLICT { HashMap::new() } else { HashMap::from([(seq, row)]) };
-    table_page(&state, ctx, id, pending_only, Refill { summary, rows, bulk: Form::new() }, status).await
+    let (actor, who) = (user.actor(), person(&user));
+    let shown = [Shown { seq, version: shown_version(&input.version) }];
+    let outcome = state.act(move |c| sdb::dispose(c, actor, who, id, &shown, d, &reason)).await?;
+    respond(
+        lang,
+        outcome,
+        row,
+        |_| {
+            let back = if pending_only { "?pending=1" } else { "" };
+            redirect_with_flash(&format!("/standards/{id}/comments{back}#c{seq}"), "flash.std.disposed")
+        },
+        |row, status| row_again(&state, ctx, (id, seq), pending_only, row, status),
+    )
+    .await
+}
+
+/// The table again after the bulk form, with its ticks and its problems summed up at the top.
+async fn bulk_again(
+    state: &AppState,
+    ctx: Ctx,
+    id: i64,
+    pending_only: bool,
+    bulk: Form,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let lang = ctx.lang;
+    let mut summary = Form::new();
+    summary.message = bulk.message.clone();
+    for e in bulk.errors() {
+        let label = lang.t(&format!("std.table.bulk.{}", e.name)).to_owned();
+        summary.error_labelled(&format!("bulk_{}", e.name), &label, e.message.clone());
+    }
+    table_page(state, ctx, id, pending_only, Refill { summary, rows: HashMap::new(), bulk }, status).await
 }
 
 /// The bulk form: one outcome and reason for every ticked comment, all or none.
@@ -229,11 +228,11 @@ pub async fn dispose_many(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    editable(&state, &ctx, &user, id).await?;
+    let id = id.get();
+    require_role(&user, Role::Editor)?;
     let lang = ctx.lang;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&body).map_err(|_| AppError::BadRequest("error.form_encoding"))?;
@@ -243,9 +242,8 @@ pub async fn dispose_many(
     for (_, v) in pairs.iter().filter(|(n, _)| n == "c") {
         let (seq, version) = v.split_once(':').ok_or(AppError::BadRequest("error.400"))?;
         let seq: i32 = seq.trim().parse().map_err(|_| AppError::BadRequest("error.400"))?;
-        let version: i32 = version.trim().parse().map_err(|_| AppError::BadRequest("error.400"))?;
         if !shown.iter().any(|s| s.seq == seq) {
-            shown.push(Shown { seq, version });
+            shown.push(Shown { seq, version: shown_version(version) });
         }
     }
     let ticked = shown.iter().map(|s| s.seq.to_string()).collect::<Vec<_>>().join(",");
@@ -254,31 +252,22 @@ pub async fn dispose_many(
         bulk.error(lang, "c", "error.std.bulk_none");
     }
     let outcome = parse_outcome(lang, &mut bulk, get("disposition"), get("reason"));
-    let status = match outcome {
-        Some((d, reason)) if !bulk.has_errors() => {
-            let actor = user.actor();
-            let first = shown[0].seq;
-            let done = state.tx(move |c| sdb::dispose(c, actor, id, &shown, d, &reason).map_err(std_error)).await?;
-            match done {
-                Ok(_) => {
-                    let back = if pending_only { "?pending=1" } else { "" };
-                    return Ok(redirect_with_flash(
-                        &format!("/standards/{id}/comments{back}#c{first}"),
-                        "flash.std.disposed_many",
-                    ));
-                }
-                Err(r) => refusal(lang, &mut bulk, r)?,
-            }
-        }
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    let (Some((d, reason)), false) = (outcome, bulk.has_errors()) else {
+        return bulk_again(&state, ctx, id, pending_only, bulk, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let mut summary = Form::new();
-    summary.message = bulk.message.clone();
-    for e in bulk.errors() {
-        let label = lang.t(&format!("std.table.bulk.{}", e.name)).to_owned();
-        summary.error_labelled(&format!("bulk_{}", e.name), &label, e.message.clone());
-    }
-    table_page(&state, ctx, id, pending_only, Refill { summary, rows: HashMap::new(), bulk }, status).await
+    let (actor, who, first) = (user.actor(), person(&user), shown[0].seq);
+    let outcome = state.act(move |c| sdb::dispose(c, actor, who, id, &shown, d, &reason)).await?;
+    respond(
+        lang,
+        outcome,
+        bulk,
+        |_| {
+            let back = if pending_only { "?pending=1" } else { "" };
+            redirect_with_flash(&format!("/standards/{id}/comments{back}#c{first}"), "flash.std.disposed_many")
+        },
+        |bulk, status| bulk_again(&state, ctx, id, pending_only, bulk, status),
+    )
+    .await
 }
 
 fn disposition_table(lang: Lang, list: &[Comment]) -> Table {
@@ -302,8 +291,8 @@ fn disposition_table(lang: Lang, list: &[Comment]) -> Table {
                     c.body.clone(),
                     c.proposed_change.clone(),
                     c.organization.clone(),
-                    match &c.disposition {
-                        Some(d) => lang.t(&format!("std.disposition.{d}")).to_owned(),
+                    match c.disposition {
+                        Some(d) => lang.t(&format!("std.disposition.{}", d.as_str())).to_owned(),
                         None => lang.t("std.disposition.pending").to_owned(),
                     },
                     c.disposition_reason.clone(),
@@ -329,14 +318,14 @@ async fn export_comments(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(Tab
     Ok((disposition_table(ctx.lang, &list), name))
 }
 
-pub async fn comments_csv(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+pub async fn comments_csv(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    let id = id.get();
     let (table, name) = export_comments(&state, &ctx, id).await?;
     Ok(csv_response(&format!("{name}.csv"), &table))
 }
 
-pub async fn comments_xlsx(state: web::Data<AppState>, ctx: Ctx, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+pub async fn comments_xlsx(state: web::Data<AppState>, ctx: Ctx, id: web::Path<Id>) -> AppResult<HttpResponse> {
+    let id = id.get();
     let (table, name) = export_comments(&state, &ctx, id).await?;
     xlsx_response(&format!("{name}.xlsx"), ctx.t("std.table.sheet"), &table)
 }

@@ -35,7 +35,7 @@ fn join(lang: Lang, a: String, b: &str) -> String {
 }
 
 /// The words for an event: `action` and `note` as stored, `to` the state it led to.
-pub fn wording(lang: Lang, action: &str, to: Option<&str>, note: &str) -> Wording {
+pub fn wording(lang: Lang, action: &str, to: Option<StandardState>, note: &str) -> Wording {
     let label = |key: &str| -> String {
         let t = lang.t(key);
         if t == key {
@@ -56,7 +56,7 @@ pub fn wording(lang: Lang, action: &str, to: Option<&str>, note: &str) -> Wordin
             _ => note.trim().to_owned(),
         },
         "close_review" => {
-            let passed = to == Some(StandardState::SubmittedForApproval.as_str());
+            let passed = to == Some(StandardState::SubmittedForApproval);
             words = label(if passed { "std.event.review_passed" } else { "std.event.review_failed" });
             // Older events start their note with the outcome's code.
             let rest = note.trim();
@@ -95,11 +95,11 @@ mod tests {
     fn codes_and_dates_become_words() {
         let w = wording(Lang::Zh, "add_version", None, "v1 comment_draft");
         assert_eq!((w.action.as_str(), w.note.as_str()), ("上传新版本", "v1 征求意见稿"));
-        let w = wording(Lang::Zh, "close_review", Some("submitted_for_approval"), "passed");
+        let w = wording(Lang::Zh, "close_review", Some(StandardState::SubmittedForApproval), "passed");
         assert_eq!((w.action.as_str(), w.note.as_str()), ("结束技术审查：通过", ""));
-        let w = wording(Lang::Zh, "close_review", Some("drafting"), "failed · 需补充试验数据");
+        let w = wording(Lang::Zh, "close_review", Some(StandardState::Drafting), "failed · 需补充试验数据");
         assert_eq!((w.action.as_str(), w.note.as_str()), ("结束技术审查：未通过", "需补充试验数据"));
-        let w = wording(Lang::En, "close_review", Some("submitted_for_approval"), "");
+        let w = wording(Lang::En, "close_review", Some(StandardState::SubmittedForApproval), "");
         assert_eq!(w.action, "Technical review closed: passed");
         let w = wording(Lang::Zh, "open_comment", None, "2026-01-01 ~ 2026-01-31 · 请重点关注第5章");
         assert_eq!(w.note, "征求意见期为 2026年01月01日 至 2026年01月31日。请重点关注第5章");

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{is_staff, person, Badge, PER_PAGE};
 use crate::db::orgs::{self, Org};
 use crate::db::standards::{self as sdb, ListFilter, ListRow, Proposals};
-use crate::domain::standard::{StandardKind, StandardState};
+use crate::domain::standard::{StandardKind, StandardState, Standing};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::i18n::{beijing_today, Lang};
@@ -113,12 +113,12 @@ async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpRe
     let mut filter = ListFilter { q: q.q.chars().take(100).collect(), proposals, ..ListFilter::default() };
     if !q.status.is_empty() {
         match status_codes.iter().find(|s| **s == q.status) {
-            Some(s) => filter.status = Some((*s).to_owned()),
+            Some(s) => filter.status = standing_of(s),
             None => form.error(lang, "status", "error.std.filter"),
         }
     }
     if !q.kind.is_empty() {
-        filter.kind = form.check(lang, "kind", StandardKind::parse(&q.kind)).map(|k| k.as_str().to_owned());
+        filter.kind = form.check(lang, "kind", StandardKind::parse(&q.kind));
     }
     if !q.year.is_empty() {
         filter.year = form.check(
@@ -174,4 +174,13 @@ async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpRe
     let rows = rows.into_iter().map(|r| list_row(lang, r, today)).collect();
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     render_status(status, &ListPage { ctx, rows, pager, form, statuses: status_codes, years, org, can_propose })
+}
+
+/// The standing a filter code names: `in_force`, `published` (upcoming) or a stored state.
+fn standing_of(code: &str) -> Option<Standing> {
+    match code {
+        "in_force" => Some(Standing::InForce),
+        "published" => Some(Standing::Upcoming),
+        other => StandardState::parse(other).map(Standing::State),
+    }
 }

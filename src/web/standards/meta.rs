@@ -5,16 +5,17 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{apply_field_errors, check_visible, link_view, person, require_editor_of, std_error, LinkView};
+use super::{check_visible, link_view, person, require_editor_of, shown_version, LinkView};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::orgs::{self, Org};
-use crate::db::standards::{self as sdb, Metadata, StdError};
+use crate::db::standards::{self as sdb, Metadata};
 use crate::domain::standard::StandardKind;
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{beijing_today, Lang};
+use crate::web::flow::{respond, Id};
 use crate::web::forms::Form;
-use crate::web::{parse_id, redirect_with_flash, render_status, AppState, Ctx};
+use crate::web::{redirect_with_flash, render_status, AppState, Ctx};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct MetaInput {
@@ -102,7 +103,7 @@ impl MetaInput {
                 Some(ccs),
                 Some(r),
             ) if !f.has_errors() => Ok(Metadata {
-                kind: kind.as_str(),
+                kind,
                 title_zh,
                 title_en,
                 scope,
@@ -168,7 +169,8 @@ async fn meta_page(
     let proposing_orgs = orgs
         .iter()
         .filter(|o| {
-            editor.is_none_or(|own| o.id == own || o.kind != "association") || kept(o.id, |s| s.proposing_org_id)
+            editor.is_none_or(|own| o.id == own || o.kind != crate::domain::OrgKind::Association)
+                || kept(o.id, |s| s.proposing_org_id)
         })
         .cloned()
         .collect();
@@ -242,33 +244,27 @@ pub async fn create(
         Ok(m) => m,
         Err(form) => return meta_page(&state, ctx, &user, form, None, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    let actor = user.actor();
-    let who = person(&user);
-    let today = beijing_today();
-    let result = state
-        .tx(move |c| match sdb::create(c, actor, Some(who), &m, None, today) {
-            Ok(id) => Ok(Ok(id)),
-            Err(StdError::Invalid(e)) => Ok(Err(e)),
-            Err(e) => Err(std_error(e)),
-        })
-        .await?;
-    match result {
-        Ok(id) => Ok(redirect_with_flash(&format!("/standards/{id}"), "flash.std.proposed")),
-        Err(errors) => {
-            let mut form = input.form();
-            apply_field_errors(lang, &mut form, &errors);
-            meta_page(&state, ctx, &user, form, None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+    let (actor, who, today) = (user.actor(), person(&user), beijing_today());
+    let outcome = state.act(move |c| sdb::create(c, actor, Some(who), &m, None, today)).await?;
+    respond(
+        lang,
+        outcome,
+        input.form(),
+        |id| redirect_with_flash(&format!("/standards/{id}"), "flash.std.proposed"),
+        |form, status| async move { meta_page(&state, ctx, &user, form, None, status).await },
+    )
+    .await
 }
 
-pub async fn edit_form(
-    state: web::Data<AppState>,
+/// The edit form of a standard its editors may edit (404 if not visible, 403 if not theirs).
+async fn edit_page(
+    state: &AppState,
     ctx: Ctx,
-    user: CurrentUser,
-    id: web::Path<String>,
+    user: &CurrentUser,
+    id: i64,
+    form: Option<Form>,
+    status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
     let (s, codrafters) = state
         .db(move |c| {
             let s = sdb::get(c, id)?.ok_or(AppError::NotFound)?;
@@ -276,60 +272,62 @@ pub async fn edit_form(
         })
         .await?;
     check_visible(&ctx, &s)?;
-    require_editor_of(&user, &s)?;
-    if !s.state().metadata_editable() {
+    require_editor_of(user, &s)?;
+    if !s.state.metadata_editable() {
         return Err(AppError::Conflict("error.std.transition"));
     }
-    let input = MetaInput {
-        kind: s.kind.clone(),
-        title_zh: s.title_zh.clone(),
-        title_en: s.title_en.clone(),
-        scope: s.scope.clone(),
-        proposing_org_id: s.proposing_org_id.to_string(),
-        lead_org_id: s.lead_org_id.to_string(),
-        codrafters: codrafters.iter().map(|c| c.to_string()).collect(),
-        ics: s.ics.clone(),
-        ccs: s.ccs.clone(),
-        replaces_id: s.replaces_id.map(|r| r.to_string()).unwrap_or_default(),
-        version: s.version.to_string(),
-    };
-    meta_page(&state, ctx, &user, input.form(), Some(s), StatusCode::OK).await
+    let form = form.unwrap_or_else(|| {
+        MetaInput {
+            kind: s.kind.as_str().to_owned(),
+            title_zh: s.title_zh.clone(),
+            title_en: s.title_en.clone(),
+            scope: s.scope.clone(),
+            proposing_org_id: s.proposing_org_id.to_string(),
+            lead_org_id: s.lead_org_id.to_string(),
+            codrafters: codrafters.iter().map(|c| c.to_string()).collect(),
+            ics: s.ics.clone(),
+            ccs: s.ccs.clone(),
+            replaces_id: s.replaces_id.map(|r| r.to_string()).unwrap_or_default(),
+            version: s.version.to_string(),
+        }
+        .form()
+    });
+    meta_page(state, ctx, user, form, Some(s), status).await
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> AppResult<HttpResponse> {
+    edit_page(&state, ctx, &user, id.get(), None, StatusCode::OK).await
 }
 
 pub async fn update(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
+    require_role(&user, Role::Editor)?;
     let lang = ctx.lang;
-    let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    check_visible(&ctx, &s)?;
-    require_editor_of(&user, &s)?;
     let input = parse_meta(&body)?;
-    let expected: i32 = input.version.trim().parse().map_err(|_| AppError::BadRequest("error.400"))?;
     let m = match input.parse(lang) {
         Ok(m) => m,
-        Err(form) => return meta_page(&state, ctx, &user, form, Some(s), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(form) => return edit_page(&state, ctx, &user, id, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    let actor = user.actor();
-    let who = person(&user);
-    let before = s.clone();
-    let result = state
-        .tx(move |c| match sdb::update(c, actor, who, id, expected, &m) {
-            Ok(()) => Ok(Ok(())),
-            Err(StdError::Invalid(e)) => Ok(Err(e)),
-            Err(e) => Err(std_error(e)),
-        })
-        .await?;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(&format!("/standards/{id}"), "flash.std.saved")),
-        Err(errors) => {
-            let mut form = input.form();
-            apply_field_errors(lang, &mut form, &errors);
-            meta_page(&state, ctx, &user, form, Some(before), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+    let shown = shown_version(&input.version);
+    let (actor, who) = (user.actor(), person(&user));
+    let outcome = state.act(move |c| sdb::update(c, actor, who, id, shown, &m)).await?;
+    respond(
+        lang,
+        outcome,
+        input.form(),
+        |()| redirect_with_flash(&format!("/standards/{id}"), "flash.std.saved"),
+        |form, status| async move { edit_page(&state, ctx, &user, id, Some(form), status).await },
+    )
+    .await
 }

@@ -8,11 +8,14 @@ use super::forms::Form;
 use super::{viewer, Ctx};
 use crate::auth::CurrentUser;
 use crate::db::orgs::Org;
-use crate::db::standards::{self as sdb, StdError};
-use crate::domain::standard::{may_edit as access_may_edit, visible_to, Person, StandardState, Standing};
+use crate::db::standards as sdb;
+use crate::domain::standard::{
+    may_edit as access_may_edit, visible_to, CommentPeriod, Person, Refusal, StandardState, Standing, VersionLabel,
+};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
+use crate::web::flow::{RefusalKind, UserError};
 
 mod comments;
 mod disposition;
@@ -88,26 +91,83 @@ fn sees(ctx: &Ctx, state: StandardState, proposing_org: i64, lead_org: i64) -> b
 
 /// Anything the viewer may not see answers 404, as if it did not exist.
 fn check_visible(ctx: &Ctx, s: &sdb::Standard) -> AppResult<()> {
-    if sees(ctx, s.state(), s.proposing_org_id, s.lead_org_id) {
+    if sees(ctx, s.state, s.proposing_org_id, s.lead_org_id) {
         Ok(())
     } else {
         Err(AppError::NotFound)
     }
 }
 
-fn std_error(e: StdError) -> AppError {
-    match e {
-        StdError::NotFound => AppError::NotFound,
-        StdError::Conflict => AppError::Conflict("error.409"),
-        StdError::Transition(t) => {
-            if t == crate::domain::standard::TransitionError::WrongRole {
-                AppError::Forbidden
-            } else {
-                AppError::Conflict(t.message_key())
-            }
+/// The version of a record a form showed. A form without one cannot be
+/// checked for staleness: it is taken as stale (no version is negative).
+fn shown_version(v: &str) -> i32 {
+    v.trim().parse().unwrap_or(-1)
+}
+
+/// Numbers of comments as a list in the user's language.
+fn seq_list(lang: Lang, seqs: &[i32]) -> String {
+    seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(if lang == Lang::En { ", " } else { "、" })
+}
+
+/// Every refusal of the area answers the same way on whichever form it came
+/// from: input problems beside their fields (422); a page that is out of
+/// date or a condition not met yet with its reason above the form (409 or
+/// 422); not visible 404, not theirs 403.
+impl UserError for Refusal {
+    fn kind(&self) -> RefusalKind {
+        match self {
+            Refusal::NotFound => RefusalKind::NotFound,
+            Refusal::Forbidden => RefusalKind::Forbidden,
+            Refusal::Invalid(_) | Refusal::Unmet(_) | Refusal::UnknownClause { .. } => RefusalKind::Invalid,
+            Refusal::Stale
+            | Refusal::NotInState
+            | Refusal::NotInForce
+            | Refusal::Undisposed(_)
+            | Refusal::Closed(_)
+            | Refusal::Throttled(_)
+            | Refusal::StaleComments(_) => RefusalKind::Stale,
         }
-        StdError::Db(e) => AppError::from(e),
-        StdError::Invalid(_) | StdError::Undisposed(_) => AppError::BadRequest("error.422"),
+    }
+
+    fn place(&self, lang: Lang, form: &mut Form) {
+        let message = match self {
+            Refusal::NotFound | Refusal::Forbidden => return,
+            Refusal::Invalid(errors) => {
+                for (field, key) in errors {
+                    form.error(lang, field, key);
+                }
+                return;
+            }
+            Refusal::UnknownClause { version_n, unknown, existing } => {
+                let sep = if lang == Lang::En { ", " } else { "、" };
+                let message = lang.tf(
+                    "error.std.clause_unknown",
+                    &[
+                        ("refs", &unknown.join(sep)),
+                        ("version", &format!("v{version_n}")),
+                        ("list", &existing.join(sep)),
+                    ],
+                );
+                form.error_labelled("clause_ref", lang.t("std.field.clause_ref"), message);
+                return;
+            }
+            Refusal::Stale => lang.t("error.409").to_owned(),
+            Refusal::NotInState => lang.t("error.std.transition").to_owned(),
+            Refusal::NotInForce => lang.t("error.std.not_in_force").to_owned(),
+            Refusal::Unmet(key) => lang.t(key).to_owned(),
+            Refusal::Undisposed(seqs) => lang.tf("error.std.undisposed", &[("list", &seq_list(lang, seqs))]),
+            Refusal::Closed(Some(CommentPeriod { closed_at: Some(at), .. })) => {
+                lang.tf("error.std.period_closed_early", &[("date", &lang.date(*at))])
+            }
+            Refusal::Closed(Some(p)) => lang.tf(
+                "error.std.period_closed",
+                &[("start", &date(lang, p.window.starts_on)), ("end", &date(lang, p.window.ends_on))],
+            ),
+            Refusal::Closed(None) => lang.t("error.std.no_period").to_owned(),
+            Refusal::Throttled(until) => lang.tf("error.std.comment_throttled", &[("time", &lang.time(*until))]),
+            Refusal::StaleComments(seqs) => lang.tf("error.std.stale_comments", &[("list", &seq_list(lang, seqs))]),
+        };
+        form.message = Some(message);
     }
 }
 
@@ -183,14 +243,8 @@ fn link_view(lang: Lang, l: &sdb::Link) -> LinkView {
     }
 }
 
-fn version_label(lang: Lang, code: &str) -> String {
-    lang.t(&format!("std.label.{code}")).to_owned()
-}
-
-fn apply_field_errors(lang: Lang, form: &mut Form, errors: &[(&'static str, &'static str)]) {
-    for (field, key) in errors {
-        form.error(lang, field, key);
-    }
+fn version_label(lang: Lang, label: VersionLabel) -> String {
+    lang.t(&format!("std.label.{}", label.as_str())).to_owned()
 }
 
 #[cfg(test)]

@@ -7,16 +7,17 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::events;
-use super::{badge, check_visible, date, link_view, may_edit, org_name, sees, version_label, Badge, LinkView};
+use super::{badge, check_visible, date, link_view, may_edit, org_name, person, sees, version_label, Badge, LinkView};
 use crate::auth::CurrentUser;
 use crate::db::standards::{self as sdb, Detail};
 use crate::domain::clauses;
-use crate::domain::standard::{offered, CommentKind, ReviewPosition, StandardAction, StandardState};
+use crate::domain::standard::{offered, CommentKind, Facts, ReviewPosition, StandardAction, StandardState};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{beijing_today, Lang};
+use crate::web::flow::Id;
 use crate::web::forms::Form;
-use crate::web::{parse_id, render_status, viewer, AppState, Ctx};
+use crate::web::{render_status, viewer, AppState, Ctx};
 
 /// An action the current user may take now, for the page's action panel.
 pub struct ActionView {
@@ -76,13 +77,13 @@ struct ShowPage {
 
 /// Every action the domain offers this user on `s` now: its state, the
 /// user's role and organization, and whether it is in force.
-fn available_actions(user: Option<&CurrentUser>, s: &sdb::Standard, today: NaiveDate) -> Vec<ActionView> {
+fn available_actions(user: Option<&CurrentUser>, d: &Detail, today: NaiveDate) -> Vec<ActionView> {
     let Some(user) = user else { return Vec::new() };
-    let in_force = s.implementation_date.is_some_and(|d| today >= d);
+    let s = &d.std;
+    let facts = Facts { period: d.period.as_ref().map(|p| p.period()), ..s.facts(today) };
     StandardAction::ALL
         .into_iter()
-        .filter(|a| offered(s.state(), *a, Some(user.role), in_force).is_ok())
-        .filter(|a| a.actor() != Some(Role::Editor) || may_edit(user, s))
+        .filter(|a| offered(s.state, *a, Some(person(user)), &facts).is_ok())
         .map(|a| ActionView {
             code: a.as_str(),
             needs_note: a.needs_note(),
@@ -125,7 +126,7 @@ pub(super) async fn show_page(
     let today = beijing_today();
     let badge = badge(lang, &d, today);
     let period_open =
-        d.std.state() == StandardState::PublicComment && d.period.as_ref().is_some_and(|p| p.is_open(today));
+        d.std.state == StandardState::PublicComment && d.period.as_ref().is_some_and(|p| p.is_open(today));
     let period_text = match &d.period {
         Some(p) => lang.tf("std.period.range", &[("start", &date(lang, p.starts_on)), ("end", &date(lang, p.ends_on))]),
         None => String::new(),
@@ -147,15 +148,15 @@ pub(super) async fn show_page(
             forms.publication.set("implementation_date", &i.to_string());
         }
     }
-    let actions = available_actions(user.as_ref(), &d.std, today);
-    let can_edit = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state().metadata_editable();
-    let can_upload = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state().accepts_versions();
+    let actions = available_actions(user.as_ref(), &d, today);
+    let can_edit = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state.metadata_editable();
+    let can_upload = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state.accepts_versions();
     let can_publish_details =
-        user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state() == StandardState::SubmittedForApproval;
+        user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state == StandardState::SubmittedForApproval;
     let can_cast =
-        user.as_ref().is_some_and(|u| u.role.allows(Role::Reviewer)) && d.std.state() == StandardState::TechnicalReview;
+        user.as_ref().is_some_and(|u| u.role.allows(Role::Reviewer)) && d.std.state == StandardState::TechnicalReview;
     // Linked standards the viewer may not see (a revision still proposed) are left out.
-    let shown = |l: &&sdb::Link| sees(&ctx, l.state(), l.proposing_org_id, l.lead_org_id);
+    let shown = |l: &&sdb::Link| sees(&ctx, l.state, l.proposing_org_id, l.lead_org_id);
     let link = |l: Option<&sdb::Link>| l.filter(shown).map(|l| link_view(lang, l));
     let page = ShowPage {
         title: if lang == Lang::En { d.std.title_en.clone() } else { d.std.title_zh.clone() },
@@ -171,7 +172,7 @@ pub(super) async fn show_page(
             .events
             .iter()
             .map(|e| {
-                let w = events::wording(lang, &e.action, e.to_state.as_deref(), &e.note);
+                let w = events::wording(lang, &e.action, e.to_state, &e.note);
                 EventView {
                     at: lang.datetime(e.at),
                     at_iso: e.at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -186,7 +187,7 @@ pub(super) async fn show_page(
         period_text,
         text: d.text.as_ref().map(|v| TextView {
             n: v.n,
-            label: version_label(lang, &v.label),
+            label: version_label(lang, v.label),
             html: crate::web::markdown::render_with_headings(&v.body_md, |t| {
                 clauses::heading_number(t).map(|n| (format!("clause-{n}"), String::new()))
             }),
@@ -222,10 +223,10 @@ pub struct ShowQuery {
 pub async fn show(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     q: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     let user = viewer(&ctx);
     let mut forms = ShowForms::default();
     let clause = clauses::normalise_ref(&q.clause.chars().take(100).collect::<String>());

@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::markdiff;
-use super::{check_visible, require_editor_of, std_error, version_label, MAX_ATTACHMENT, MAX_BODY};
+use super::{check_visible, person, require_editor_of, version_label, MAX_ATTACHMENT, MAX_BODY};
 use crate::auth::{require_role, CurrentUser};
 use crate::db::attachments::NewAttachment;
 use crate::db::standards::{self as sdb};
@@ -17,8 +17,9 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{beijing_today, Lang};
 use crate::web::diffview::{pieces, PieceView};
 use crate::web::files::{file_response, read_multipart, sniff_document, UploadLimits};
+use crate::web::flow::{respond, Id};
 use crate::web::forms::Form;
-use crate::web::{parse_id, redirect_with_flash, render, render_status, AppState, Ctx};
+use crate::web::{redirect_with_flash, render, render_status, AppState, Ctx};
 
 #[derive(Template)]
 #[template(path = "standards/version_form.html")]
@@ -42,7 +43,7 @@ async fn version_form_page(
     let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
     check_visible(&ctx, &s)?;
     require_editor_of(user, &s)?;
-    if !s.state().accepts_versions() {
+    if !s.state.accepts_versions() {
         return Err(AppError::Conflict("error.std.transition"));
     }
     let title = if ctx.lang == Lang::En { s.title_en.clone() } else { s.title_zh.clone() };
@@ -56,9 +57,9 @@ pub async fn version_form(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     require_role(&user, Role::Editor)?;
     version_form_page(&state, ctx, &user, id, Form::new().with("label", "comment_draft"), StatusCode::OK).await
 }
@@ -67,11 +68,11 @@ pub async fn version_upload(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     req: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     require_role(&user, Role::Editor)?;
     let lang = ctx.lang;
     let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
@@ -101,11 +102,16 @@ pub async fn version_upload(
     let (Some(label), Some(body), Some(note), false) = (label, body, note, form.has_errors()) else {
         return version_form_page(&state, ctx, &user, id, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let actor = user.actor();
-    let n = state
-        .tx(move |c| sdb::add_version(c, actor, id, label.as_str(), &body, &note, &files).map_err(std_error))
-        .await?;
-    Ok(redirect_with_flash(&format!("/standards/{id}/versions/{n}"), "flash.std.version_added"))
+    let (actor, who) = (user.actor(), person(&user));
+    let outcome = state.act(move |c| sdb::add_version(c, actor, who, id, label, &body, &note, &files)).await?;
+    respond(
+        lang,
+        outcome,
+        form,
+        |n| redirect_with_flash(&format!("/standards/{id}/versions/{n}"), "flash.std.version_added"),
+        |form, status| async move { version_form_page(&state, ctx, &user, id, form, status).await },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -129,14 +135,9 @@ impl VersionPage {
     }
 }
 
-pub async fn version_show(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
+pub async fn version_show(state: web::Data<AppState>, ctx: Ctx, path: web::Path<(Id, i32)>) -> AppResult<HttpResponse> {
     let (id, n) = path.into_inner();
-    let id = parse_id(&id)?;
-    let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
+    let id = id.get();
     let (s, v, attachments, versions, period) = state
         .db(move |c| {
             let s = sdb::get(c, id)?.ok_or(AppError::NotFound)?;
@@ -149,7 +150,7 @@ pub async fn version_show(
     check_visible(&ctx, &s)?;
     let lang = ctx.lang;
     // While comments are taken, each clause offers a comment on it.
-    let open = s.state() == StandardState::PublicComment && period.is_some_and(|p| p.is_open(beijing_today()));
+    let open = s.state == StandardState::PublicComment && period.is_some_and(|p| p.is_open(beijing_today()));
     let invite = escape(lang.t("std.version.comment_clause"));
     let body_html = crate::web::markdown::render_with_headings(&v.body_md, |text| {
         let number = clauses::heading_number(text)?;
@@ -166,7 +167,7 @@ pub async fn version_show(
         id,
         title: if lang == Lang::En { s.title_en.clone() } else { s.title_zh.clone() },
         n: v.n,
-        label: version_label(lang, &v.label),
+        label: version_label(lang, v.label),
         created: lang.datetime(v.created_at),
         note: v.note.clone(),
         body_html,
@@ -184,12 +185,10 @@ fn escape(s: &str) -> String {
 pub async fn attachment(
     state: web::Data<AppState>,
     ctx: Ctx,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(Id, i32, Id)>,
 ) -> AppResult<HttpResponse> {
     let (id, n, aid) = path.into_inner();
-    let id = parse_id(&id)?;
-    let n: i32 = n.parse().map_err(|_| AppError::NotFound)?;
-    let aid = parse_id(&aid)?;
+    let (id, aid) = (id.get(), aid.get());
     let (s, file) = state
         .db(move |c| {
             let s = sdb::get(c, id)?.ok_or(AppError::NotFound)?;
@@ -243,10 +242,10 @@ impl ComparePage {
 pub async fn compare(
     state: web::Data<AppState>,
     ctx: Ctx,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     q: web::Query<CompareQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     let parse = |s: &Option<String>| -> AppResult<Option<i32>> {
         match s.as_deref().map(str::trim) {
             None | Some("") => Ok(None),

@@ -1,20 +1,22 @@
-//! Lifecycle moves, publication details and technical-review positions.
+//! Lifecycle moves, publication details and technical-review positions: each
+//! handler parses the form, takes one step in one transaction
+//! (`db::standards`, where the rules decide), and answers through `respond`.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::{require_role, CurrentUser};
-use crate::db::standards::{self as sdb, ActionInput, StdError};
-use crate::domain::standard::{CommentWindow, Publication, ReviewPosition, StandardAction};
+use crate::db::standards::{self as sdb, ActionInput, PublicationInput};
+use crate::domain::standard::{Refusal, ReviewOutcome, ReviewPosition, StandardAction};
 use crate::domain::{text, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::beijing_today;
+use crate::web::flow::{respond, Id, Outcome};
 use crate::web::forms::Form;
-use crate::web::{parse_id, redirect_with_flash, AppState, Ctx};
+use crate::web::{redirect_with_flash, AppState, Ctx};
 
 use super::show::{show_page, ShowForms};
-use super::{apply_field_errors, check_visible, require_editor_of, std_error};
+use super::{person, shown_version};
 
 #[derive(Deserialize, Default)]
 pub struct ActInput {
@@ -32,101 +34,61 @@ pub async fn act(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    path: web::Path<(String, String)>,
+    path: web::Path<(Id, String)>,
     input: web::Form<ActInput>,
 ) -> AppResult<HttpResponse> {
     let (id, action) = path.into_inner();
-    let id = parse_id(&id)?;
+    let id = id.get();
     let action =
         StandardAction::parse(&action).filter(|a| *a != StandardAction::Supersede).ok_or(AppError::NotFound)?;
+    // The role first (403): the rest is the lifecycle's to decide.
+    if let Some(role) = action.actor() {
+        require_role(&user, role)?;
+    }
     let lang = ctx.lang;
-    let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    check_visible(&ctx, &s)?;
-    // Role first (403), then organization for editors' actions.
-    match action.actor() {
-        Some(r) => require_role(&user, r)?,
-        None => return Err(AppError::Forbidden),
-    }
-    if action.actor() == Some(Role::Editor) {
-        require_editor_of(&user, &s)?;
-    }
-    let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.409"))?;
-    let today = beijing_today();
     let mut form = Form::new()
         .with("note", &input.note)
         .with("starts_on", &input.starts_on)
         .with("ends_on", &input.ends_on)
         .with("action", action.as_str());
-    let note = match text::bounded(&input.note, false, 5000) {
-        Ok(n) => n,
-        Err(k) => {
-            form.error(lang, "note", k);
-            String::new()
-        }
-    };
-    let window = if action == StandardAction::OpenComment {
-        match CommentWindow::new(s.kind(), &input.starts_on, &input.ends_on, today) {
-            Ok(w) => Some(w),
-            Err(errors) => {
-                apply_field_errors(lang, &mut form, &errors);
-                None
-            }
-        }
-    } else {
-        None
-    };
-    if form.has_errors() {
+    let Some(note) = form.check(lang, "note", text::bounded(&input.note, false, 5000)) else {
         let forms = ShowForms { action: form, ..ShowForms::default() };
-        return show_page(&state, ctx, Some(user), id, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let actor = user.actor();
-    let role = user.role;
-    let action_input = ActionInput { note, window };
-    let result = state
-        .tx(move |c| match sdb::act(c, actor, role, id, expected, action, &action_input, today) {
-            Ok(done) => Ok(Ok(done)),
-            Err(e @ (StdError::Invalid(_) | StdError::Undisposed(_))) => Ok(Err(e)),
-            Err(e) => Err(std_error(e)),
-        })
-        .await?;
-    match result {
-        Ok(done) => {
+        return show_page(&state, ctx, Some(user), id, forms, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let window = (action == StandardAction::OpenComment).then(|| (input.starts_on.clone(), input.ends_on.clone()));
+    let (actor, who, shown, today) = (user.actor(), person(&user), shown_version(&input.version), beijing_today());
+    let step = ActionInput { note, window };
+    let outcome = state.act(move |c| sdb::act(c, actor, who, id, shown, action, &step, today)).await?;
+    let undisposed = match &outcome {
+        Outcome::Refused(Refusal::Undisposed(seqs)) => seqs.clone(),
+        _ => Vec::new(),
+    };
+    respond(
+        lang,
+        outcome,
+        form,
+        |done| {
             let flash = match (action, done.review) {
-                (StandardAction::CloseReview, Some(crate::domain::standard::ReviewOutcome::Passed)) => {
-                    "flash.std.review_passed"
-                }
+                (StandardAction::CloseReview, Some(ReviewOutcome::Passed)) => "flash.std.review_passed",
                 (StandardAction::CloseReview, _) => "flash.std.review_failed",
                 (StandardAction::StartRevision, _) => "flash.std.revision_started",
                 _ => "flash.std.action_done",
             };
-            let target = match done.new_project {
-                Some(new_id) => format!("/standards/{new_id}"),
-                None => format!("/standards/{id}"),
-            };
-            Ok(redirect_with_flash(&target, flash))
-        }
-        Err(StdError::Undisposed(seqs)) => {
-            form.message = Some(lang.tf(
-                "error.std.undisposed",
-                &[("list", &seqs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join("、"))],
-            ));
-            let forms = ShowForms { action: form, undisposed: seqs, ..ShowForms::default() };
-            show_page(&state, ctx, Some(user), id, forms, StatusCode::CONFLICT).await
-        }
-        Err(StdError::Invalid(errors)) => {
-            apply_field_errors(lang, &mut form, &errors);
-            if let Some((_, k)) = errors.first() {
-                form.message = Some(lang.t(k).to_owned());
+            redirect_with_flash(&format!("/standards/{}", done.new_project.unwrap_or(id)), flash)
+        },
+        |mut form, status| async move {
+            if form.message.is_none() {
+                form.message = form.errors().first().map(|e| e.message.clone());
             }
-            let forms = ShowForms { action: form, ..ShowForms::default() };
-            show_page(&state, ctx, Some(user), id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(std_error(e)),
-    }
+            let forms = ShowForms { action: form, undisposed, ..ShowForms::default() };
+            show_page(&state, ctx, Some(user), id, forms, status).await
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
-pub struct PublicationInput {
+pub struct PublicationForm {
     #[serde(default)]
     version: String,
     #[serde(default)]
@@ -141,44 +103,33 @@ pub async fn publication(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
-    input: web::Form<PublicationInput>,
+    id: web::Path<Id>,
+    input: web::Form<PublicationForm>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let lang = ctx.lang;
-    let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
-    check_visible(&ctx, &s)?;
+    let id = id.get();
     require_role(&user, Role::Editor)?;
-    require_editor_of(&user, &s)?;
-    let expected: i32 = input.version.trim().parse().map_err(|_| AppError::Conflict("error.409"))?;
-    let mut form = Form::new()
+    let form = Form::new()
         .with("number", &input.number)
         .with("release_date", &input.release_date)
         .with("implementation_date", &input.implementation_date);
-    let p = match Publication::new(s.kind(), &input.number, &input.release_date, &input.implementation_date) {
-        Ok(p) => p,
-        Err(errors) => {
-            apply_field_errors(lang, &mut form, &errors);
-            let forms = ShowForms { publication: form, ..ShowForms::default() };
-            return show_page(&state, ctx, Some(user), id, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
+    let (actor, who, shown) = (user.actor(), person(&user), shown_version(&input.version));
+    let step = PublicationInput {
+        number: input.number.clone(),
+        release_date: input.release_date.clone(),
+        implementation_date: input.implementation_date.clone(),
     };
-    let actor = user.actor();
-    let result = state
-        .tx(move |c| match sdb::set_publication(c, actor, id, expected, &p) {
-            Ok(()) => Ok(Ok(())),
-            Err(StdError::Invalid(e)) => Ok(Err(e)),
-            Err(e) => Err(std_error(e)),
-        })
-        .await?;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(&format!("/standards/{id}"), "flash.std.publication_saved")),
-        Err(errors) => {
-            apply_field_errors(lang, &mut form, &errors);
+    let outcome = state.act(move |c| sdb::set_publication(c, actor, who, id, shown, &step)).await?;
+    respond(
+        ctx.lang,
+        outcome,
+        form,
+        |()| redirect_with_flash(&format!("/standards/{id}"), "flash.std.publication_saved"),
+        |form, status| async move {
             let forms = ShowForms { publication: form, ..ShowForms::default() };
-            show_page(&state, ctx, Some(user), id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+            show_page(&state, ctx, Some(user), id, forms, status).await
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -193,10 +144,10 @@ pub async fn position(
     state: web::Data<AppState>,
     ctx: Ctx,
     user: CurrentUser,
-    id: web::Path<String>,
+    id: web::Path<Id>,
     input: web::Form<PositionInput>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
+    let id = id.get();
     require_role(&user, Role::Reviewer)?;
     let lang = ctx.lang;
     let mut form = Form::new().with("position", &input.position).with("opinion", &input.opinion);
@@ -204,23 +155,19 @@ pub async fn position(
     let opinion = form.check(lang, "opinion", text::bounded(&input.opinion, false, 5000));
     let (Some(pos), Some(opinion)) = (pos, opinion) else {
         let forms = ShowForms { position: form, ..ShowForms::default() };
-        return show_page(&state, ctx, Some(user), id, forms, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return show_page(&state, ctx, Some(user), id, forms, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let actor = user.actor();
-    let reviewer = user.id;
-    let result = state
-        .tx(move |c| match sdb::cast_position(c, actor, reviewer, id, pos, &opinion) {
-            Ok(()) => Ok(Ok(())),
-            Err(StdError::Invalid(e)) => Ok(Err(e)),
-            Err(e) => Err(std_error(e)),
-        })
-        .await?;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(&format!("/standards/{id}"), "flash.std.position_cast")),
-        Err(errors) => {
-            apply_field_errors(lang, &mut form, &errors);
+    let (actor, who, reviewer) = (user.actor(), person(&user), user.id);
+    let outcome = state.act(move |c| sdb::cast_position(c, actor, who, reviewer, id, pos, &opinion)).await?;
+    respond(
+        lang,
+        outcome,
+        form,
+        |()| redirect_with_flash(&format!("/standards/{id}"), "flash.std.position_cast"),
+        |form, status| async move {
             let forms = ShowForms { position: form, ..ShowForms::default() };
-            show_page(&state, ctx, Some(user), id, forms, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
+            show_page(&state, ctx, Some(user), id, forms, status).await
+        },
+    )
+    .await
 }

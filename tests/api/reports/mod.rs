@@ -9,6 +9,7 @@ mod filing;
 mod lifecycle;
 mod periods;
 mod queue;
+mod races;
 mod uploads;
 mod visibility;
 mod words;
@@ -49,6 +50,22 @@ pub async fn open_report(filer: &TestApp, period: i64) -> i64 {
     loc.trim_start_matches("/reports/").trim_end_matches("/edit").parse().unwrap()
 }
 
+/// The edit form as the page `html` would send it: its token and version,
+/// the button, and the fields `fill` gives for every entry.
+pub fn report_form(
+    html: &str,
+    action: &str,
+    fill: impl Fn(usize, &str) -> Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    let version = field_value(html, "version").unwrap();
+    let mut form: Vec<(String, String)> =
+        vec![("csrf_token".into(), csrf_in(html)), ("version".into(), version), ("action".into(), action.into())];
+    for (i, e) in entry_ids(html).iter().enumerate() {
+        form.extend(fill(i, e));
+    }
+    form
+}
+
 /// Post the edit form with `fields` for every entry (built by `fill`), as save or submit.
 pub async fn post_report(
     filer: &TestApp,
@@ -57,13 +74,7 @@ pub async fn post_report(
     fill: impl Fn(usize, &str) -> Vec<(String, String)>,
 ) -> reqwest::Response {
     let (_, html) = filer.get_html(&format!("/reports/{rid}/edit")).await;
-    let version = field_value(&html, "version").unwrap();
-    let token = csrf_in(&html);
-    let mut form: Vec<(String, String)> =
-        vec![("csrf_token".into(), token), ("version".into(), version), ("action".into(), action.into())];
-    for (i, e) in entry_ids(&html).iter().enumerate() {
-        form.extend(fill(i, e));
-    }
+    let form = report_form(&html, action, fill);
     filer.client.post(filer.url(&format!("/reports/{rid}/save"))).form(&form).send().await.unwrap()
 }
 
@@ -114,7 +125,7 @@ pub fn org_id(app: &TestApp, name: &str) -> i64 {
 pub fn add_association(app: &TestApp) -> i64 {
     use selfreg::db::orgs::{insert, OrgData};
     let data = OrgData {
-        kind: "association",
+        kind: selfreg::domain::OrgKind::Association,
         name_zh: "另一行业协会".into(),
         name_en: "Another Association".into(),
         credit_code: "91310000MA1FL1MMXL".into(),
@@ -178,4 +189,26 @@ pub fn evidence_count(app: &TestApp, owner: &str) -> i64 {
     use diesel::prelude::*;
     use selfreg::db::schema::attachments::dsl::*;
     attachments.filter(owner_type.eq(owner)).count().get_result(&mut *app.conn()).unwrap()
+}
+
+/// The latest audit row.
+pub fn last_audit(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use selfreg::db::schema::audit_log::dsl::*;
+    audit_log.select(diesel::dsl::max(id)).first::<Option<i64>>(&mut *app.conn()).unwrap().unwrap_or(0)
+}
+
+/// The decisions recorded for a report since audit row `since` (a report id
+/// may come again after a report is removed).
+pub fn decisions(app: &TestApp, rid: i64, since: i64) -> i64 {
+    use diesel::prelude::*;
+    use selfreg::db::schema::audit_log::dsl::*;
+    audit_log
+        .filter(id.gt(since))
+        .filter(object_type.eq("report"))
+        .filter(object_id.eq(rid))
+        .filter(action.eq_any(vec!["accept", "return"]))
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap()
 }

@@ -413,3 +413,37 @@ async fn publishing_a_replacement_supersedes_the_old_standard_and_review_outcome
         "link from new to old"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_kind_in_the_database_is_an_error_never_a_group_standard() {
+    let app = spawn_app().await;
+    let editor = app.other_client();
+    editor.login("editor@example.org").await;
+    let reviewer = app.other_client();
+    reviewer.login("reviewer@example.org").await;
+    let sid = propose(&editor, "未知类别测试规范", "local").await;
+    assert_eq!(act(&reviewer, sid, "approve", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(act(&editor, sid, "start_drafting", &[]).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(upload(&editor, sid, "## 1 范围\n正文。\n", vec![]).await.status(), StatusCode::SEE_OTHER);
+    let (_, html) = editor.get_html(&format!("/standards/{sid}")).await;
+    let (version, token) = (field_value(&html, "version").unwrap(), csrf_in(&html));
+    {
+        use diesel::prelude::*;
+        use selfreg::db::schema::standards::dsl::*;
+        diesel::update(standards.find(sid)).set(kind.eq("national")).execute(&mut *app.conn()).unwrap();
+    }
+    app.data_changed();
+    // Five days would do for a group standard; a kind nobody knows is not read as one.
+    let (start, end) = (today().to_string(), (today() + chrono::Duration::days(4)).to_string());
+    let form = [("starts_on", start.as_str()), ("ends_on", &end), ("version", &version), ("csrf_token", &token)];
+    let r = editor
+        .client
+        .post(editor.url(&format!("/standards/{sid}/actions/open_comment")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_server_error(), "{}", r.status());
+    assert_eq!(state_of(&app, sid), "drafting", "no comment period opened");
+    assert_eq!(app.get(&format!("/standards/{sid}")).await.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}

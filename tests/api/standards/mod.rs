@@ -7,6 +7,7 @@ mod disposition;
 mod lifecycle;
 mod pages;
 mod publication;
+mod races;
 
 use reqwest::multipart::{Form as Multipart, Part};
 use reqwest::StatusCode;

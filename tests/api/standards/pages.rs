@@ -290,7 +290,7 @@ async fn the_list_pages_twenty_at_a_time() {
         let mut conn = app.conn();
         for i in 0..25 {
             let m = Metadata {
-                kind: "group",
+                kind: selfreg::domain::standard::StandardKind::Group,
                 title_zh: format!("分页测试标准{i:02}"),
                 title_en: format!("Paging test {i:02}"),
                 scope: String::new(),

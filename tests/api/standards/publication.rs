@@ -138,7 +138,7 @@ async fn action_buttons_follow_state_role_and_organization() {
     let expect_editor: [(i64, &[&str]); 6] = [
         (proposal, &[]),
         (drafting, &["open_comment"]),
-        (comment, &["submit_for_review", "return_to_drafting"]),
+        (comment, &["close_comment", "submit_for_review", "return_to_drafting"]),
         (review, &["close_review"]),
         (in_force, &["confirm_review", "start_revision", "withdraw"]),
         (upcoming, &[]),

@@ -7,8 +7,6 @@ use super::*;
 
 mod view;
 
-#[cfg(test)]
-pub(super) use view::STATUS_CODES;
 use view::*;
 
 /// The dashboard's menus and search as the URL gives them. Anything may be
@@ -69,9 +67,13 @@ pub(super) fn load_board(
                 (true, Some(id)) => rdb::period(conn, id)?.map(|p| p.pledge_id),
                 _ => None,
             };
-            of_period
-                .filter(|id| pledges.iter().any(|p| p.id == *id))
-                .or_else(|| pledges.iter().find(|p| p.kind == "initiative").or(pledges.first()).map(|p| p.id))
+            of_period.filter(|id| pledges.iter().any(|p| p.id == *id)).or_else(|| {
+                pledges
+                    .iter()
+                    .find(|p| p.kind == crate::domain::pledge::PledgeKind::Initiative)
+                    .or(pledges.first())
+                    .map(|p| p.id)
+            })
         }
     };
     let Some(pledge_id) = pledge_id else { return Ok(BoardView::empty(lang, &pledges, 0, &[], None)) };
@@ -211,8 +213,13 @@ pub async fn feed(state: web::Data<AppState>, ctx: Ctx, req: actix_web::HttpRequ
     let entries: Vec<super::super::feeds::Entry> = items
         .iter()
         .map(|i| {
-            let facts = crate::db::dashboard::report_facts("accepted", i.ever_returned, i.submitted_at, i.decided_at);
-            let d = derive(&i.signature_state, i.signature_since, (i.opens_on, i.due_on), Some(facts), at);
+            let facts = ReportFacts {
+                state: ReportState::Accepted,
+                ever_returned: i.ever_returned,
+                submitted_at: i.submitted_at,
+                decided_at: i.decided_at,
+            };
+            let d = derive(i.signature_state, i.signature_since, (i.opens_on, i.due_on), Some(facts), at);
             let s = standing_view(lang, d, implementation.get(&i.report_id));
             let (org, pledge, period) = if en {
                 (&i.org_name_en, &i.pledge_title_en, &i.period_label_en)

@@ -112,11 +112,14 @@ impl BoardView {
     }
 }
 
-pub(in crate::web::reports) const STATUS_CODES: [&str; 4] =
-    ["implemented", "in_progress", "not_started", "not_applicable"];
-
-fn status_index(s: &str) -> Option<usize> {
-    STATUS_CODES.iter().position(|c| *c == s)
+/// The column of a status in the totals (the order of `EntryStatus::ALL`).
+fn status_index(s: EntryStatus) -> usize {
+    match s {
+        EntryStatus::Implemented => 0,
+        EntryStatus::InProgress => 1,
+        EntryStatus::NotStarted => 2,
+        EntryStatus::NotApplicable => 3,
+    }
 }
 
 /// Whether the search `q` finds this signatory (Chinese or English name, any case).
@@ -131,7 +134,7 @@ fn one_per_organization(board: &Board, reports: &HashMap<i64, &crate::db::dashbo
     let mut chosen: Vec<Signatory> = Vec::new();
     for s in &board.signatories {
         let rank = |x: &Signatory| {
-            (reports.contains_key(&x.signature_id), x.state() != SignatureState::Withdrawn, x.state_changed_at)
+            (reports.contains_key(&x.signature_id), x.state != SignatureState::Withdrawn, x.state_changed_at)
         };
         match chosen.iter_mut().find(|c| c.org_id == s.org_id) {
             Some(c) if rank(s) > rank(c) => *c = s.clone(),
@@ -173,14 +176,14 @@ pub(super) fn build(
     for s in signatories.iter().filter(|s| st::bound(s.decided_at, period.due_on)) {
         v.total += 1;
         let report = reports.get(&s.signature_id);
-        let d = derive(&s.state, s.state_changed_at, (period.opens_on, period.due_on), report.map(|r| r.facts()), at);
+        let d = derive(s.state, s.state_changed_at, (period.opens_on, period.due_on), report.map(|r| r.facts()), at);
         *standing_counts.entry(d.standing).or_default() += 1;
         let excluded = board.excluded.get(&s.signature_id);
-        let accepted_report = report.filter(|r| r.state == ReportState::Accepted.as_str());
+        let accepted_report = report.filter(|r| r.state == ReportState::Accepted);
         // Implementation from the accepted report's entries (the cells).
         let implementation = accepted_report.map(|_| {
             Implementation::from_statuses(
-                board.commitments.iter().filter_map(|c| board.cells.get(&(s.signature_id, c.id)).map(String::as_str)),
+                board.commitments.iter().filter_map(|c| board.cells.get(&(s.signature_id, c.id)).copied()),
             )
         });
         if let Some(i) = &implementation {
@@ -199,13 +202,14 @@ pub(super) fn build(
                 if excluded.is_some_and(|e| e.contains(&c.id)) {
                     return Cell { code: "excluded", label: lang.t("rpt.cell.excluded").to_owned() };
                 }
-                match board.cells.get(&(s.signature_id, c.id)).and_then(|st| status_index(st)) {
-                    Some(k) => {
+                match board.cells.get(&(s.signature_id, c.id)).copied().flatten() {
+                    Some(status) => {
+                        let k = status_index(status);
                         v.column_totals[i][k] += 1;
                         v.status_totals[k] += 1;
                         Cell {
-                            code: STATUS_CODES[k],
-                            label: lang.t(&format!("rpt.status.{}", STATUS_CODES[k])).to_owned(),
+                            code: status.as_str(),
+                            label: lang.t(&format!("rpt.status.{}", status.as_str())).to_owned(),
                         }
                     }
                     None => Cell { code: "none", label: lang.t("rpt.cell.none").to_owned() },

@@ -1,143 +1,14 @@
-//! Commitment reports: their lifecycle and what a complete report needs (the
-//! derived standing of a signatory is in `super::standing`).
+//! What a report's entries hold and what a complete report needs: the
+//! entries as filed (raw text, as typed), and every problem of them at once,
+//! each under the field it is about.
 
-use super::Role;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReportState {
-    Draft,
-    Submitted,
-    Accepted,
-    Returned,
-}
-
-impl ReportState {
-    pub const ALL: [ReportState; 4] =
-        [ReportState::Draft, ReportState::Submitted, ReportState::Accepted, ReportState::Returned];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportState::Draft => "draft",
-            ReportState::Submitted => "submitted",
-            ReportState::Accepted => "accepted",
-            ReportState::Returned => "returned",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The filer may change the report (a returned report is back in the filer's hands).
-    pub fn editable(self) -> bool {
-        matches!(self, ReportState::Draft | ReportState::Returned)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReportAction {
-    /// Filer: save changes to a draft (or a returned report, which becomes a draft again).
-    Save,
-    /// Filer: submit a complete report.
-    Submit,
-    /// Reviewer: accept.
-    Accept,
-    /// Reviewer: return for rectification, with comments.
-    Return,
-}
-
-impl ReportAction {
-    pub const ALL: [ReportAction; 4] =
-        [ReportAction::Save, ReportAction::Submit, ReportAction::Accept, ReportAction::Return];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportAction::Save => "save",
-            ReportAction::Submit => "submit",
-            ReportAction::Accept => "accept",
-            ReportAction::Return => "return",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub fn actor(self) -> Role {
-        match self {
-            ReportAction::Save | ReportAction::Submit => Role::Filer,
-            ReportAction::Accept | ReportAction::Return => Role::Reviewer,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportTransitionError {
-    /// Not possible in this state (stale page, another tab, tampering).
-    NotAllowedInState,
-    WrongRole,
-}
-
-/// draft → submitted → accepted; submitted → returned → (save) draft → submitted …
-pub fn transition(state: ReportState, action: ReportAction, role: Role) -> Result<ReportState, ReportTransitionError> {
-    use ReportAction as A;
-    use ReportState as S;
-    let next = match (state, action) {
-        (S::Draft | S::Returned, A::Save) => S::Draft,
-        (S::Draft | S::Returned, A::Submit) => S::Submitted,
-        (S::Submitted, A::Accept) => S::Accepted,
-        (S::Submitted, A::Return) => S::Returned,
-        _ => return Err(ReportTransitionError::NotAllowedInState),
-    };
-    if !role.allows(action.actor()) {
-        return Err(ReportTransitionError::WrongRole);
-    }
-    Ok(next)
-}
-
-/// Status of one commitment in a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EntryStatus {
-    Implemented,
-    InProgress,
-    NotStarted,
-    NotApplicable,
-}
-
-impl EntryStatus {
-    pub const ALL: [EntryStatus; 4] =
-        [EntryStatus::Implemented, EntryStatus::InProgress, EntryStatus::NotStarted, EntryStatus::NotApplicable];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryStatus::Implemented => "implemented",
-            EntryStatus::InProgress => "in_progress",
-            EntryStatus::NotStarted => "not_started",
-            EntryStatus::NotApplicable => "not_applicable",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
-    }
-
-    /// Higher is better; a lower rank than the previous period is a regression.
-    pub fn rank(self) -> u8 {
-        match self {
-            EntryStatus::Implemented => 3,
-            EntryStatus::InProgress => 2,
-            EntryStatus::NotStarted => 1,
-            EntryStatus::NotApplicable => 0,
-        }
-    }
-}
-
-// The standing of a signatory for a period lives in `super::standing`.
-pub use super::standing::{due_instant, start_instant};
+use super::EntryStatus;
 
 /// One commitment's entry as filed (raw), for the completeness check.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EntryDraft {
+    /// The entry (its id) and its commitment's number, which the problems name.
+    pub entry_id: i64,
     pub commitment_number: String,
     pub status: String,
     pub not_applicable_reason: String,
@@ -165,6 +36,8 @@ pub enum EntryField {
 /// What is missing or wrong in one field of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The entry (its id) and its commitment's number.
+    pub entry: i64,
     pub number: String,
     pub field: EntryField,
     /// Catalog key of the message.
@@ -189,6 +62,20 @@ pub fn parse_value(s: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() < 1e15)
 }
 
+/// A status outside the list (only a tampered form sends one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownStatus;
+
+/// A status as typed: none chosen yet (`Ok(None)`), one of the list, or
+/// something else.
+pub fn entry_status(s: &str) -> Result<Option<EntryStatus>, UnknownStatus> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        EntryStatus::parse(s).map(Some).ok_or(UnknownStatus)
+    }
+}
+
 fn blank3(r: &(String, String, String)) -> bool {
     r.0.trim().is_empty() && r.1.trim().is_empty() && r.2.trim().is_empty()
 }
@@ -204,8 +91,9 @@ pub fn save_problems(entries: &[EntryDraft]) -> Vec<Problem> {
     use EntryField as F;
     let mut out = Vec::new();
     for e in entries {
-        let mut p = |field, key| out.push(Problem { number: e.commitment_number.clone(), field, key });
-        if !e.status.trim().is_empty() && EntryStatus::parse(&e.status).is_none() {
+        let mut p =
+            |field, key| out.push(Problem { entry: e.entry_id, number: e.commitment_number.clone(), field, key });
+        if entry_status(&e.status).is_err() {
             p(F::Status, "error.report.status");
         }
         if too_long(&e.not_applicable_reason, MAX_NA_REASON) {
@@ -244,7 +132,8 @@ pub fn submit_problems(entries: &[EntryDraft]) -> Vec<Problem> {
     use EntryField as F;
     let mut out = save_problems(entries);
     for e in entries {
-        let mut p = |field, key| out.push(Problem { number: e.commitment_number.clone(), field, key });
+        let mut p =
+            |field, key| out.push(Problem { entry: e.entry_id, number: e.commitment_number.clone(), field, key });
         match EntryStatus::parse(&e.status) {
             None if e.status.trim().is_empty() => p(F::Status, "error.report.status_missing"),
             None => {}
@@ -268,7 +157,7 @@ pub fn submit_problems(entries: &[EntryDraft]) -> Vec<Problem> {
         for (i, (url, _)) in e.links.iter().filter(|l| !(l.0.trim().is_empty() && l.1.trim().is_empty())).enumerate() {
             if url.trim().is_empty() {
                 p(F::LinkUrl(i), "error.report.link_missing");
-            } else if super::text::url(url).is_err() {
+            } else if crate::domain::text::url(url).is_err() {
                 p(F::LinkUrl(i), "error.report.link");
             }
         }
@@ -279,37 +168,10 @@ pub fn submit_problems(entries: &[EntryDraft]) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ReportAction as A;
-    use ReportState as S;
-
-    #[test]
-    fn every_state_and_action() {
-        let expected = |s: S, a: A| -> Option<S> {
-            Some(match (s, a) {
-                (S::Draft, A::Save) | (S::Returned, A::Save) => S::Draft,
-                (S::Draft, A::Submit) | (S::Returned, A::Submit) => S::Submitted,
-                (S::Submitted, A::Accept) => S::Accepted,
-                (S::Submitted, A::Return) => S::Returned,
-                _ => return None,
-            })
-        };
-        for s in S::ALL {
-            for a in A::ALL {
-                for r in Role::ALL {
-                    let got = transition(s, a, r);
-                    match expected(s, a) {
-                        None => assert_eq!(got, Err(ReportTransitionError::NotAllowedInState), "{s:?} {a:?} {r:?}"),
-                        Some(next) if r.allows(a.actor()) => assert_eq!(got, Ok(next), "{s:?} {a:?} {r:?}"),
-                        Some(_) => assert_eq!(got, Err(ReportTransitionError::WrongRole), "{s:?} {a:?} {r:?}"),
-                    }
-                }
-            }
-        }
-        assert!(S::Draft.editable() && S::Returned.editable() && !S::Submitted.editable() && !S::Accepted.editable());
-    }
 
     fn entry(n: &str, status: &str, measures: &str) -> EntryDraft {
         EntryDraft {
+            entry_id: n.len() as i64 * 100 + n.chars().next().map_or(0, |c| c as i64),
             commitment_number: n.into(),
             status: status.into(),
             measures: measures.into(),
@@ -328,7 +190,10 @@ mod tests {
         let entries =
             vec![entry("1", "", ""), entry("2", "in_progress", "  "), na, bad, entry("5", "implemented", "措施")];
         let p = submit_problems(&entries);
-        let has = |n: &str, field, key| p.contains(&Problem { number: n.into(), field, key });
+        let has = |n: &str, field, key| {
+            let e = entries.iter().find(|e| e.commitment_number == n).unwrap();
+            p.contains(&Problem { entry: e.entry_id, number: n.into(), field, key })
+        };
         assert!(has("1", F::Status, "error.report.status_missing"));
         assert!(has("2", F::Measures, "error.report.measures"));
         assert!(has("3", F::NaReason, "error.report.na_reason"));
