@@ -176,11 +176,6 @@ pub fn redirect(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
-/// A positive id from a URL segment; anything else is a 404.
-pub fn parse_id(s: &str) -> AppResult<i64> {
-    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or(AppError::NotFound)
-}
-
 /// The signed-in user of a page that anyone may see, if any.
 pub fn viewer(ctx: &Ctx) -> Option<crate::auth::CurrentUser> {
     ctx.user.as_ref().map(|s| s.user.clone())
