@@ -18,6 +18,7 @@ pub mod sessions;
 pub mod settings;
 pub mod standards;
 pub mod throttle;
+pub mod todo;
 pub mod users;
 
 use std::time::Duration;

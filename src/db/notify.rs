@@ -232,3 +232,28 @@ pub fn signature_moved(
     }
     Ok(recipients.len())
 }
+
+/// The commenter who asked for it ("处理后通知我") hears how their public
+/// comment was disposed, in the language they commented in.
+pub fn comment_disposed(
+    conn: &mut DbConn,
+    c: &super::standards::Comment,
+    (title_zh, title_en): (&str, &str),
+    disposition: &str,
+    reason: &str,
+    lang: &str,
+) -> QueryResult<()> {
+    use crate::i18n::Lang;
+    let key = format!("std.disposition.{disposition}");
+    let params = serde_json::json!({
+        "standard_zh": title_zh, "standard_en": title_en,
+        "seq": c.seq,
+        "disposition_zh": Lang::Zh.t(&key), "disposition_en": Lang::En.t(&key),
+        "link": format!("/standards/{}/comments/{}", c.standard_id, c.seq),
+        "note": reason,
+    });
+    let msg = Outgoing::new("comment_disposed", &c.email, None, language(lang)?, &params)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    outbox::enqueue(conn, &msg)?;
+    Ok(())
+}

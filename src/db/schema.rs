@@ -218,6 +218,7 @@ diesel::table! {
         disposed_at -> Nullable<Timestamp>,
         disposed_by -> Nullable<BigInt>,
         version -> Integer,
+        notify_lang -> Nullable<Text>,
     }
 }
 

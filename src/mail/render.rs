@@ -26,6 +26,7 @@ pub const KINDS: &[&str] = &[
     "signature_verified",
     "signature_declined",
     "signature_suspended",
+    "comment_disposed",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

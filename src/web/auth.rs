@@ -179,7 +179,8 @@ pub async fn login(
             Ok(())
         })
         .await?;
-    let target = safe_next(&input.next).unwrap_or("/");
+    // Staff land on what they have to do.
+    let target = safe_next(&input.next).unwrap_or("/todo");
     let mut res = super::redirect_with_flash(target, "flash.signed_in");
     let secure = state.settings.secure_cookies;
     res.add_cookie(&session::cookie(token, secure, state.settings.session_lifetime_hours))

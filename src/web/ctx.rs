@@ -119,19 +119,22 @@ impl RequestCtx {
     /// navigation: (path, catalog key). The public pages are in the first row.
     pub fn work_links(&self) -> &'static [(&'static str, &'static str)] {
         match self.role() {
-            Some(Role::Filer) => &[("/reporting", "nav.reporting")],
+            Some(Role::Filer) => &[("/todo", "nav.todo"), ("/reporting", "nav.reporting")],
             Some(Role::Editor) => &[
+                ("/todo", "nav.todo"),
                 ("/standards/new", "nav.standard_new"),
                 ("/pledges/new", "nav.pledge_new"),
                 ("/periods", "nav.periods"),
             ],
             Some(Role::Reviewer) => &[
+                ("/todo", "nav.todo"),
                 ("/review", "nav.review"),
                 ("/standards?status=proposed", "nav.standards_proposed"),
                 ("/standards?status=technical_review", "nav.standards_in_review"),
                 ("/standards?status=submitted_for_approval", "nav.standards_for_approval"),
             ],
             Some(Role::Admin) => &[
+                ("/todo", "nav.todo"),
                 ("/review", "nav.review"),
                 ("/admin/users", "nav.users"),
                 ("/admin/orgs", "nav.admin_orgs"),

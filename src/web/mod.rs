@@ -21,6 +21,7 @@ pub mod pledges;
 pub mod reports;
 pub mod security_log;
 pub mod standards;
+pub mod todo;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
@@ -261,6 +262,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/static/{version}/{name}", web::get().to(assets::serve))
         .route("/lang/{code}", web::get().to(auth::switch_language))
+        .route("/todo", web::get().to(todo::page))
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))

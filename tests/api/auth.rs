@@ -414,7 +414,7 @@ async fn next_accepts_only_local_paths() {
             )
             .await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(location(&r), "/", "next={bad}");
+        assert_eq!(location(&r), "/todo", "next={bad}: staff land on their to-do list");
     }
     let c = app.other_client();
     let r = c.get(&format!("/lang/en?next={}", "//evil.example")).await;

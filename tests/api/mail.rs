@@ -483,3 +483,61 @@ async fn the_applicant_hears_of_a_declined_application_with_the_reason_and_a_ver
     acted(&editor, again, "verify", "").await;
     assert_eq!(messages("signature_verified").len(), 1);
 }
+
+#[tokio::test]
+async fn a_commenter_who_asked_hears_of_the_disposition_and_one_who_did_not_is_left_alone() {
+    use crate::standards::{dispose, std_id};
+    let app = spawn_app().await;
+    let sid = std_id(&app, "品质电商直播间管理规范");
+    let page = format!("/standards/{sid}");
+    let comment = |email: &'static str, notify: bool| {
+        let mut form = vec![
+            ("version_n", "2"),
+            ("kind", "general"),
+            ("body", "建议明确主播资质核验的频次。"),
+            ("name", "某人"),
+            ("organization", "某单位"),
+            ("email", email),
+        ];
+        if notify {
+            form.push(("notify", "on"));
+        }
+        form
+    };
+    let (_, html) = app.get_html(&page).await;
+    assert!(html.contains("name=\"notify\"") && html.contains("处理后发邮件通知我"), "the form offers it");
+    let asked = app.other_client();
+    asked.get("/lang/en?next=/").await;
+    let r = asked.post_from(&page, &format!("{page}/comments"), &comment("asked@example.net", true)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.post_from(&page, &format!("{page}/comments"), &comment("quiet@example.net", false)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let seq_of = |email: &str| -> i32 {
+        use diesel::prelude::*;
+        use selfreg::db::schema::comments;
+        comments::table.filter(comments::email.eq(email)).select(comments::seq).first(&mut *app.conn()).unwrap()
+    };
+    let (asked_seq, quiet_seq) = (seq_of("asked@example.net"), seq_of("quiet@example.net"));
+
+    let editor = app.other_client();
+    editor.login("editor@example.org").await;
+    let r = dispose(&editor, sid, asked_seq, "partly_accepted", "频次改为每季度核验一次。").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = dispose(&editor, sid, quiet_seq, "noted", "").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let told = outbox::to_recipient(&mut app.conn(), "asked@example.net").unwrap();
+    assert_eq!(told.len(), 1, "the commenter who asked is told once");
+    assert_eq!(told[0].lang, "en", "in the language they commented in");
+    let words =
+        selfreg::mail::render::render(&told[0].kind, selfreg::i18n::Lang::En, &told[0].params, "https://r.example")
+            .unwrap();
+    assert!(
+        words.subject.contains("Partly accepted") || words.subject.to_lowercase().contains("partly"),
+        "{}",
+        words.subject
+    );
+    assert!(words.text.contains("频次改为每季度核验一次。"), "the reason travels: {}", words.text);
+    assert!(words.text.contains(&format!("https://r.example/standards/{sid}/comments/{asked_seq}")));
+    assert!(outbox::to_recipient(&mut app.conn(), "quiet@example.net").unwrap().is_empty(), "no opt-in, no mail");
+}

@@ -19,3 +19,4 @@ mod pledges;
 mod reports;
 mod security;
 mod standards;
+mod todo;

@@ -39,6 +39,8 @@ pub struct Comment {
     pub disposed_by: Option<i64>,
     /// Moved by every disposition: forms carry it, stale ones change nothing.
     pub version: i32,
+    /// The commenter asked to hear of the disposition, in this language.
+    pub notify_lang: Option<String>,
 }
 
 pub struct NewComment {
@@ -50,6 +52,8 @@ pub struct NewComment {
     pub name: String,
     pub organization: String,
     pub email: String,
+    /// "处理后通知我": the language to tell the commenter in.
+    pub notify_lang: Option<&'static str>,
 }
 
 /// Public comments allowed per client address per hour.
@@ -117,6 +121,7 @@ pub fn add_comment(
             comments::name.eq(&c.name),
             comments::organization.eq(&c.organization),
             comments::email.eq(&c.email),
+            comments::notify_lang.eq(c.notify_lang),
             comments::created_at.eq(now),
         ))
         .returning(comments::id)
@@ -193,6 +198,9 @@ pub fn dispose(
             Some(&(b.disposition.map(|d| d.as_str()), &b.disposition_reason)),
             Some(&(d.as_str(), reason)),
         )?;
+        if let Some(lang) = &b.notify_lang {
+            crate::db::notify::comment_disposed(conn, b, (&s.title_zh, &s.title_en), d.as_str(), reason, lang)?;
+        }
     }
     Ok(before.len())
 }

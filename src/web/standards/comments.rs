@@ -35,6 +35,9 @@ pub struct CommentInput {
     organization: String,
     #[serde(default)]
     email: String,
+    /// "处理后通知我" (a checkbox).
+    #[serde(default)]
+    notify: String,
     /// Honeypot: hidden from people; bots fill it in.
     #[serde(default)]
     website: String,
@@ -59,7 +62,8 @@ pub async fn comment_submit(
         .with("proposed_change", &input.proposed_change)
         .with("name", &input.name)
         .with("organization", &input.organization)
-        .with("email", &input.email);
+        .with("email", &input.email)
+        .with("notify", &input.notify);
     if !input.website.is_empty() {
         // A bot: answer as if accepted, store nothing (if it sees the standard at all).
         let s = state.db(move |c| sdb::get(c, id)?.ok_or(AppError::NotFound)).await?;
@@ -90,6 +94,7 @@ pub async fn comment_submit(
         name,
         organization: org,
         email: email.as_str().to_owned(),
+        notify_lang: (!input.notify.is_empty()).then_some(lang.code()),
     };
     let (client, today, who) = (ctx.client_ip.clone(), beijing_today(), user.as_ref().map(person));
     let outcome = state.act(move |conn| sdb::add_comment(conn, who, id, &c, &client, today)).await?;

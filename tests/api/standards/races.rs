@@ -278,6 +278,7 @@ fn add_comment(app: &TestApp, sid: i64, n: usize) -> i32 {
         name: "某人".into(),
         organization: "某单位".into(),
         email: "someone@example.net".into(),
+        notify_lang: None,
     };
     let mut conn = app.conn();
     selfreg::db::write(&mut conn, |c2| sdb::add_comment(c2, None, sid, &c, &format!("race-{n}"), today())).unwrap()
