@@ -45,7 +45,10 @@ fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
 
 fn days_left(lang: Lang, today: chrono::NaiveDate, due_on: chrono::NaiveDate) -> String {
     let n = (due_on - today).num_days();
-    let due = lang.plain_date(due_on);
+    // Due at the end of the day, Beijing time: "2026年12月06日 24:00（北京时间）".
+    let end =
+        (due_on + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8);
+    let due = lang.deadline(end);
     match n {
         n if n < 0 => lang.tf("todo.overdue", &[("due", &due), ("days", &(-n).to_string())]),
         0 => lang.tf("todo.due_today", &[("due", &due)]),

@@ -26,7 +26,7 @@ async fn a_report_moves_from_the_filers_list_to_the_reviewers_and_back() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("href=\"/todo\""), "the navigation has 待办");
     assert!(section(&html, "待填报的报告").contains("第三期（本期）"), "the open period is to be filed");
-    assert!(section(&html, "待填报的报告").contains("截止"), "with its due date");
+    assert!(section(&html, "待填报的报告").contains("24:00（北京时间）截止"), "with its deadline, Beijing time");
 
     let p3 = period_id(&app, "第三期（本期）");
     let rid = open_report(&filer, p3).await;
