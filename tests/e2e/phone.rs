@@ -75,7 +75,7 @@ async fn the_header_and_navigation_of_every_role_fit_a_phone() {
             ("admin@example.org", "/admin/audit"),
         ] {
             w.sign_in(email).await?;
-            for p in ["/", page] {
+            for p in ["/", "/todo", page] {
                 too_wide.extend(width_of(w, p).await?.map(|m| format!("{email} {m}")));
             }
             w.sign_out().await?;
