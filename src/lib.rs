@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod escape;
 pub mod i18n;
 #[cfg(test)]
 mod layers;

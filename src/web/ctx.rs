@@ -70,6 +70,32 @@ impl RequestCtx {
         self.lang == Lang::En
     }
 
+    /// Of a record's two language versions (`name_zh`, `name_en`), the reader's:
+    /// `{{ ctx.pick(org.name_zh, org.name_en) }}`.
+    pub fn pick<'a, T: ?Sized>(&self, zh: &'a T, en: &'a T) -> &'a T {
+        if self.is_en() {
+            en
+        } else {
+            zh
+        }
+    }
+
+    /// Of the two language versions, the one in the other language (shown
+    /// beside the reader's, e.g. an organization's other name).
+    pub fn pick_other<'a, T: ?Sized>(&self, zh: &'a T, en: &'a T) -> &'a T {
+        self.pick(en, zh)
+    }
+
+    /// The colon between a label and its text: "：" in Chinese, ": " in English.
+    pub fn colon(&self) -> &'static str {
+        self.pick("：", ": ")
+    }
+
+    /// The code of the language the switch in the header leads to.
+    pub fn other_lang_code(&self) -> &'static str {
+        self.pick(&Lang::En, &Lang::Zh).code()
+    }
+
     pub fn dt(&self, utc: &NaiveDateTime) -> String {
         self.lang.datetime(*utc)
     }
@@ -167,7 +193,7 @@ impl RequestCtx {
 
     /// Link that switches to the other language and comes back to this page.
     pub fn switch_lang_href(&self) -> String {
-        let other = if self.lang == Lang::Zh { "en" } else { "zh-CN" };
+        let other = self.other_lang_code();
         format!("/lang/{other}?next={}", crate::domain::text::urlencode(&self.path))
     }
 
