@@ -10,11 +10,13 @@ use rand::Rng;
 
 use super::{Generated, Orgs, CHUNK};
 use crate::config::GenData;
+use crate::db::codes::Code;
 use crate::db::schema::{
     comment_periods, comments, standard_codrafters, standard_events, standard_versions, standards,
 };
 use crate::db::{self, DbConn};
 use crate::domain::standard::StandardState as S;
+use crate::domain::standard::VersionLabel;
 
 const PREFIXES: [(&str, &str); 8] = [
     ("直播电商", "Live-stream e-commerce"),
@@ -260,7 +262,9 @@ pub(super) fn generate(
                 versions.push((
                     standard_versions::standard_id.eq(id),
                     standard_versions::n.eq(v),
-                    standard_versions::label.eq(if v == 1 { "working_draft" } else { "comment_draft" }),
+                    // Both drafts went out for comment (the comments are on the second); a typed
+                    // label, so the generator cannot write one the registry does not know.
+                    standard_versions::label.eq(Code(VersionLabel::CommentDraft)),
                     standard_versions::body_md.eq(body(&plan.title_zh, v)),
                     standard_versions::note.eq(""),
                     standard_versions::created_at.eq(day(plan.age / 2)),
