@@ -291,6 +291,18 @@ pub fn set_password_hash(conn: &mut DbConn, actor: Actor, id: i64, hash: &str, e
     Ok(())
 }
 
+/// A user changes their own password: every session of theirs ends except
+/// `keep` (the one they changed it from). Returns how many sessions ended.
+pub fn change_own_password(conn: &mut DbConn, actor: Actor, id: i64, hash: &str, keep: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(super::now())))
+        .execute(conn)?;
+    let ended = diesel::delete(sessions::table.filter(sessions::user_id.eq(id)).filter(sessions::id_hash.ne(keep)))
+        .execute(conn)?;
+    audit::record::<(), _>(conn, actor, Object::User, Some(id), Action::ChangePassword, None, Some(&ended))?;
+    Ok(ended)
+}
+
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

@@ -115,10 +115,11 @@ pub enum Action {
     // Mail.
     SendTest,
     Retry,
+    ChangePassword,
 }
 
 impl Action {
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -160,6 +161,7 @@ impl Action {
         Action::DevGenData,
         Action::SendTest,
         Action::Retry,
+        Action::ChangePassword,
     ];
 
     pub fn code(self) -> &'static str {
@@ -205,6 +207,7 @@ impl Action {
             Action::DevGenData => "dev_gen_data",
             Action::SendTest => "send_test",
             Action::Retry => "retry",
+            Action::ChangePassword => "change_password",
         }
     }
 

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per area, and what they share: application
 //! state, rendering, forms and redirects.
 
+pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
@@ -263,6 +264,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{version}/{name}", web::get().to(assets::serve))
         .route("/lang/{code}", web::get().to(auth::switch_language))
         .route("/todo", web::get().to(todo::page))
+        .route("/account", web::get().to(account::show))
+        .route("/account/password", web::post().to(account::change_password))
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
         .route("/logout", web::post().to(auth::logout))

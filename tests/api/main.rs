@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account;
 mod admin;
 mod auth;
 mod badinput;
