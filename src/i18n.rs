@@ -94,6 +94,14 @@ impl Lang {
         }
     }
 
+    /// Of a record's two language versions, the one in this language.
+    pub fn pick<'a, T: ?Sized>(self, zh: &'a T, en: &'a T) -> &'a T {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     /// The text of `key`; a missing key shows itself (and a unit test keeps the catalogs complete).
     pub fn t(self, key: &str) -> &str {
         self.catalog().get(key).copied().unwrap_or(key)

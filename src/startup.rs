@@ -25,7 +25,7 @@ pub struct Application {
     pool: DbPool,
     pub demo_loaded: bool,
     /// This instance's mail thread (reminders; delivery with `--smtp-url`).
-    mail: Option<crate::mail::sender::SenderHandle>,
+    mail: crate::mail::sender::SenderHandle,
 }
 
 /// The secret that signs anonymous CSRF tokens: from SELFREG_SECRET_KEY, or
@@ -115,7 +115,7 @@ impl Application {
             ),
             None => None,
         };
-        let mail = Some(crate::mail::sender::start(pool.clone(), mailer));
+        let mail = crate::mail::sender::start(pool.clone(), mailer);
 
         let port = local.port();
         let workers = opts.workers.map(usize::from).unwrap_or(cores);
@@ -169,10 +169,9 @@ impl Application {
     /// Serve until SIGTERM/SIGINT: stop accepting, finish in-flight requests, return.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        if let Some(sender) = self.mail {
-            // Stopping the sender waits for a delivery under way.
-            let _ = web::block(move || drop(sender)).await;
-        }
+        // Stopping the mail thread waits for a delivery under way.
+        let mail = self.mail;
+        let _ = web::block(move || drop(mail)).await;
         served
     }
 }

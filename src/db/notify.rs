@@ -155,14 +155,15 @@ pub fn reminders(conn: &mut DbConn, today: NaiveDate) -> QueryResult<usize> {
             .select((users::id, users::organization_id, users::email, users::lang))
             .load(conn)?;
         let days_left = (due_on - today).num_days();
+        let due_instant = crate::domain::standing::due_instant(due_on);
         for (user_id, org_id, email, lang) in filers {
             let Some((_, org_zh, org_en)) = orgs.iter().find(|o| o.0 == org_id) else { continue };
             let params = serde_json::json!({
                 "org_zh": org_zh, "org_en": org_en,
                 "pledge_zh": pledge_zh, "pledge_en": pledge_en,
                 "period_zh": period_zh, "period_en": period_en,
-                "due_zh": crate::i18n::Lang::Zh.plain_date(due_on),
-                "due_en": crate::i18n::Lang::En.plain_date(due_on),
+                "due_zh": crate::i18n::Lang::Zh.deadline(due_instant),
+                "due_en": crate::i18n::Lang::En.deadline(due_instant),
                 "days": days_left.max(0),
                 "link": "/reporting",
             });

@@ -73,11 +73,7 @@ impl RequestCtx {
     /// Of a record's two language versions (`name_zh`, `name_en`), the reader's:
     /// `{{ ctx.pick(org.name_zh, org.name_en) }}`.
     pub fn pick<'a, T: ?Sized>(&self, zh: &'a T, en: &'a T) -> &'a T {
-        if self.is_en() {
-            en
-        } else {
-            zh
-        }
+        self.lang.pick(zh, en)
     }
 
     /// Of the two language versions, the one in the other language (shown

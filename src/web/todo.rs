@@ -35,14 +35,6 @@ struct TodoPage {
     sections: Vec<Section>,
 }
 
-fn pick<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
-    if lang == Lang::En && !en.is_empty() {
-        en
-    } else {
-        zh
-    }
-}
-
 fn days_left(lang: Lang, today: chrono::NaiveDate, due_on: chrono::NaiveDate) -> String {
     let n = (due_on - today).num_days();
     // Due at the end of the day, Beijing time: "2026年12月06日 24:00（北京时间）".
@@ -61,7 +53,7 @@ fn filer_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Qu
     let own = todo::own_reports(c, org)?;
     let (returned, drafts): (Vec<_>, Vec<_>) = own.into_iter().partition(|r| r.state == "returned");
     let report_item = |r: &todo::OwnReport, with_comment: bool| Item {
-        text: format!("{}：{}", pick(lang, &r.pledge_zh, &r.pledge_en), pick(lang, &r.period_zh, &r.period_en)),
+        text: format!("{}：{}", lang.pick(&r.pledge_zh, &r.pledge_en), lang.pick(&r.period_zh, &r.period_en)),
         detail: if with_comment && !r.review_comment.is_empty() {
             lang.tf("todo.review_comment", &[("comment", &r.review_comment)])
         } else {
@@ -72,7 +64,7 @@ fn filer_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Qu
     let periods = todo::periods_to_file(c, org, today, SOON)?;
     let (open, coming): (Vec<_>, Vec<_>) = periods.into_iter().partition(|p| p.opens_on <= today);
     let period_item = |p: &todo::OpenPeriod, coming: bool| Item {
-        text: format!("{}：{}", pick(lang, &p.pledge_zh, &p.pledge_en), pick(lang, &p.period_zh, &p.period_en)),
+        text: format!("{}：{}", lang.pick(&p.pledge_zh, &p.pledge_en), lang.pick(&p.period_zh, &p.period_en)),
         detail: if coming {
             lang.tf("todo.opens_on", &[("date", &lang.plain_date(p.opens_on))])
         } else {
@@ -103,7 +95,7 @@ fn filer_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Qu
             items: declined
                 .iter()
                 .map(|s| Item {
-                    text: pick(lang, &s.pledge_zh, &s.pledge_en).to_owned(),
+                    text: lang.pick(&s.pledge_zh, &s.pledge_en).to_owned(),
                     detail: s.reason.clone(),
                     href: format!("/signatures/{}", s.signature_id),
                 })
@@ -127,7 +119,7 @@ fn editor_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Q
             items: comments
                 .iter()
                 .map(|(id, zh, en, n)| Item {
-                    text: pick(lang, zh, en).to_owned(),
+                    text: lang.pick(zh, en).to_owned(),
                     detail: lang.tf("todo.pending_comments", &[("n", &n.to_string())]),
                     href: format!("/standards/{id}/comments?pending=1"),
                 })
@@ -139,7 +131,7 @@ fn editor_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Q
             items: applications
                 .iter()
                 .map(|s| Item {
-                    text: format!("{}：{}", pick(lang, &s.org_zh, &s.org_en), pick(lang, &s.pledge_zh, &s.pledge_en)),
+                    text: format!("{}：{}", lang.pick(&s.org_zh, &s.org_en), lang.pick(&s.pledge_zh, &s.pledge_en)),
                     detail: lang.tf("todo.applied_at", &[("at", &lang.datetime(s.at))]),
                     href: format!("/signatures/{}", s.signature_id),
                 })
@@ -155,7 +147,7 @@ fn reviewer_sections(c: &mut crate::db::DbConn, lang: Lang, user: i64) -> diesel
     let approvals = todo::approvals(c)?;
     let now = crate::db::now();
     let standard = |(id, zh, en): &(i64, String, String)| Item {
-        text: pick(lang, zh, en).to_owned(),
+        text: lang.pick(zh, en).to_owned(),
         detail: String::new(),
         href: format!("/standards/{id}"),
     };
@@ -167,9 +159,9 @@ fn reviewer_sections(c: &mut crate::db::DbConn, lang: Lang, user: i64) -> diesel
                 .map(|r| Item {
                     text: format!(
                         "{}：{} {}",
-                        pick(lang, &r.org_zh, &r.org_en),
-                        pick(lang, &r.pledge_zh, &r.pledge_en),
-                        pick(lang, &r.period_zh, &r.period_en)
+                        lang.pick(&r.org_zh, &r.org_en),
+                        lang.pick(&r.pledge_zh, &r.pledge_en),
+                        lang.pick(&r.period_zh, &r.period_en)
                     ),
                     detail: r
                         .submitted_at

@@ -44,6 +44,32 @@ impl Proposals {
     }
 }
 
+/// The columns of a [`ListRow`] (a standard and its lead organization's names), in its order.
+type ListColumns = (
+    standards::id,
+    standards::kind,
+    standards::number,
+    standards::title_zh,
+    standards::title_en,
+    standards::state,
+    standards::implementation_date,
+    standards::updated_at,
+    organizations::name_zh,
+    organizations::name_en,
+);
+const LIST_COLUMNS: ListColumns = (
+    standards::id,
+    standards::kind,
+    standards::number,
+    standards::title_zh,
+    standards::title_en,
+    standards::state,
+    standards::implementation_date,
+    standards::updated_at,
+    organizations::name_zh,
+    organizations::name_en,
+);
+
 #[derive(Debug, Clone, Queryable)]
 pub struct ListRow {
     pub id: i64,
@@ -129,18 +155,7 @@ pub fn list(
     let rows = filtered!(standards::table
         .inner_join(organizations::table.on(organizations::id.eq(standards::lead_org_id)))
         .into_boxed())
-    .select((
-        standards::id,
-        standards::kind,
-        standards::number,
-        standards::title_zh,
-        standards::title_en,
-        standards::state,
-        standards::implementation_date,
-        standards::updated_at,
-        organizations::name_zh,
-        organizations::name_en,
-    ))
+    .select(LIST_COLUMNS)
     .order((standards::updated_at.desc(), standards::id.desc()))
     .limit(limit)
     .offset(offset)
@@ -175,22 +190,7 @@ pub fn of_org(conn: &mut DbConn, org_id: i64, today: NaiveDate) -> QueryResult<V
                 .or(standards::proposing_org_id.eq(org_id))
                 .or(standards::id.eq_any(co.clone())),
         )
-        .select((
-            (
-                standards::id,
-                standards::kind,
-                standards::number,
-                standards::title_zh,
-                standards::title_en,
-                standards::state,
-                standards::implementation_date,
-                standards::updated_at,
-                organizations::name_zh,
-                organizations::name_en,
-            ),
-            standards::lead_org_id,
-            standards::proposing_org_id,
-        ))
+        .select((LIST_COLUMNS, standards::lead_org_id, standards::proposing_org_id))
         .order(standards::updated_at.desc())
         .load(conn)?;
     let _ = today;
