@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::config::{self, Command, DevCommand, Options, OrgCommand, UserCommand};
+use crate::config::{self, AuditCommand, Command, DevCommand, Options, OrgCommand, UserCommand};
 use crate::db::{self, audit::Actor, orgs, users};
 use crate::domain::{text, CreditCode, Email, OrgKind, Password, Role};
 
@@ -20,6 +20,10 @@ pub fn main() -> ExitCode {
         Some(Command::Org(c)) => org(&cli.options, c),
         Some(Command::User(c)) => user(&cli.options, c),
         Some(Command::Dev(DevCommand::GenData(args))) => crate::demo::gen::run(&cli.options, &args),
+        Some(Command::Migrate) => crate::ops::migrate(&cli.options),
+        Some(Command::Backup { to }) => crate::ops::backup::run(&cli.options, &to),
+        Some(Command::Check) => crate::ops::check::run(&cli.options),
+        Some(Command::Audit(AuditCommand::Verify)) => crate::ops::audit_verify(&cli.options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

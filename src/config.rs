@@ -136,6 +136,25 @@ pub enum Command {
     /// Developer tools (benchmark data); not for production databases.
     #[command(subcommand, hide = true)]
     Dev(DevCommand),
+    /// Apply pending database migrations and exit (run as the schema owner; `serve` applies them too).
+    Migrate,
+    /// Copy the database to FILE (SQLite: a consistent copy while it serves, then checked; PostgreSQL: pg_dump).
+    Backup {
+        /// Where to write the copy (must not exist yet).
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Check the database: integrity, migrations, row counts, audit chain. Exit status 1 on any problem.
+    Check,
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit hash chain and name the first row that does not match.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,5 +12,6 @@ pub mod i18n;
 #[cfg(test)]
 mod layers;
 pub mod mail;
+pub mod ops;
 pub mod startup;
 pub mod web;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auditnames;
 pub mod codes;
 pub mod dashboard;
+pub mod migrations;
 pub mod notify;
 pub mod orgs;
 pub mod outbox;
@@ -27,7 +28,7 @@ use anyhow::Context;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
 /// One connection type, two backends.
 #[derive(diesel::MultiConnection)]
@@ -142,6 +143,14 @@ pub type PooledConn = PooledConnection<Manager>;
 
 /// Open the pool and apply pending migrations.
 pub fn connect(target: &DbTarget, max_size: u32) -> anyhow::Result<DbPool> {
+    let pool = open(target, max_size)?;
+    let mut conn = pool.get().context("cannot get a database connection")?;
+    migrate(&mut conn)?;
+    Ok(pool)
+}
+
+/// Open the pool without touching the schema (operator commands that only read it).
+pub fn open(target: &DbTarget, max_size: u32) -> anyhow::Result<DbPool> {
     let manager = Manager::new(target.clone());
     let pool = Pool::builder()
         .max_size(max_size)
@@ -152,29 +161,12 @@ pub fn connect(target: &DbTarget, max_size: u32) -> anyhow::Result<DbPool> {
         .test_on_check_out(target.is_postgres())
         .build(manager)
         .with_context(|| "cannot open the database (check --database-url / DATABASE_URL)")?;
-    let mut conn = pool.get().context("cannot get a database connection")?;
-    migrate(&mut conn)?;
     Ok(pool)
 }
 
-/// Apply the embedded migrations of the connection's backend.
+/// Apply the embedded migrations of the connection's backend (none pending: no DDL).
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
-    match conn {
-        DbConn::Sqlite(c) => {
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-        }
-        DbConn::Pg(c) => {
-            // Several instances may start at once: one migrates, the others wait.
-            c.batch_execute("SELECT pg_advisory_lock(73658411)")?;
-            let result = c
-                .run_pending_migrations(PG_MIGRATIONS)
-                .map(|_| ())
-                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
-            c.batch_execute("SELECT pg_advisory_unlock(73658411)")?;
-            result?;
-        }
-    }
-    Ok(())
+    migrations::apply(conn).map(|_| ())
 }
 
 /// Errors of database work, as handlers see them.

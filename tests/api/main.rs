@@ -12,6 +12,7 @@ mod concurrency;
 mod dashboard;
 mod html;
 mod mail;
+mod ops;
 mod outbox;
 mod pledge_forms;
 mod pledge_lists;
