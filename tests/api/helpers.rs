@@ -28,6 +28,8 @@ pub enum Cleanup {
     File(std::path::PathBuf),
     /// A PostgreSQL schema on the server at `url`.
     Schema { url: String, schema: String },
+    /// A PostgreSQL database on the server at `url` (restored backups).
+    Database { url: String, name: String },
 }
 
 impl Drop for Cleanup {
@@ -41,6 +43,11 @@ impl Drop for Cleanup {
             Cleanup::Schema { url, schema } => {
                 if let Ok(mut c) = diesel::PgConnection::establish(url) {
                     let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                }
+            }
+            Cleanup::Database { url, name } => {
+                if let Ok(mut c) = diesel::PgConnection::establish(url) {
+                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
