@@ -22,3 +22,4 @@ mod reports;
 mod security;
 mod standards;
 mod todo;
+mod upgrades;
