@@ -12,7 +12,10 @@ use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
 pub mod gate;
+pub mod orgs;
+pub mod pledges;
 pub mod problem;
+pub mod reports;
 pub mod respond;
 pub mod standards;
 pub mod types;
@@ -31,10 +34,26 @@ pub use problem::{ApiError, ApiResult, FieldError, Problem};
                        time); errors as RFC 9457 problem details.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
-    paths(openapi_json, standards::list, standards::show, standards::comments),
+    paths(
+        openapi_json,
+        standards::list,
+        standards::show,
+        standards::comments,
+        pledges::list,
+        pledges::show,
+        pledges::signatories,
+        reports::periods,
+        orgs::list,
+        orgs::show,
+        reports::dashboard,
+        reports::report
+    ),
     components(schemas(Problem, FieldError)),
     tags(
-        (name = "standards", description = "Group standards and their lifecycle"),
+        (name = "standards", description = "Group and local standards, their lifecycle and public comments"),
+        (name = "pledges", description = "Conventions and initiatives, their commitments and signatories"),
+        (name = "orgs", description = "Organizations: associations, platforms, MCNs, merchants"),
+        (name = "reports", description = "Reporting periods, the dashboard and accepted reports"),
         (name = "meta", description = "This document")
     )
 )]
@@ -65,6 +84,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(gate::gate))
             .route("/openapi.json", web::get().to(openapi_json))
             .configure(standards::routes)
+            .configure(pledges::routes)
+            .configure(reports::routes)
+            .configure(orgs::routes)
             .default_service(web::to(not_found)),
     );
 }

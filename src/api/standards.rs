@@ -34,7 +34,7 @@ pub struct ListQuery {
     /// `public_comment`, `technical_review`, `submitted_for_approval`, `withdrawn`, `superseded`, …
     #[serde(default)]
     pub status: String,
-    /// `group` (团体标准) or `code` (自律公约).
+    /// `group` (团体标准) or `local` (地方标准).
     #[serde(default)]
     pub kind: String,
     /// The year the project started.
@@ -63,7 +63,7 @@ pub struct Status {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StandardItem {
     pub id: i64,
-    /// `group` or `code`.
+    /// `group` (团体标准) or `local` (地方标准).
     pub kind: String,
     /// The number once published, e.g. `T/CLSE 001—2026`.
     pub number: Option<String>,
