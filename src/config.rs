@@ -74,6 +74,9 @@ pub struct Options {
 
     #[command(flatten)]
     pub mail: MailOptions,
+
+    #[command(flatten)]
+    pub api: ApiOptions,
 }
 
 /// Where mail goes (see `mail::config`). Without `--smtp-url` messages wait
@@ -284,5 +287,19 @@ mod tests {
         assert!(e.to_string().lines().next().unwrap().contains("--public-url"));
         let e = Cli::try_parse_from(["selfreg", "--session-idle-minutes", "0"]).unwrap_err();
         assert!(e.to_string().lines().next().unwrap().contains("--session-idle-minutes"));
+    }
+}
+
+/// The open data API (`/api/v1`, see `api`).
+#[derive(Debug, Clone, Args)]
+pub struct ApiOptions {
+    /// Requests a minute each client address may send to /api/v1 (then 429 with Retry-After).
+    #[arg(long, env = "SELFREG_API_RATE_LIMIT", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=100000), global = true)]
+    pub api_rate_limit: u32,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        ApiOptions { api_rate_limit: 120 }
     }
 }

@@ -105,6 +105,7 @@ impl Application {
                 public_url,
                 body_timeout: Duration::from_secs(opts.body_timeout_seconds.into()),
                 mail_enabled: mailer.is_some(),
+                api_rate_limit: opts.api.api_rate_limit,
             },
         });
 

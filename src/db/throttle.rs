@@ -59,3 +59,11 @@ pub fn clear(conn: &mut DbConn, scope: &str) -> QueryResult<usize> {
 pub fn purge(conn: &mut DbConn, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(throttle_events::table.filter(throttle_events::at.lt(before))).execute(conn)
 }
+
+/// Forget the events of `scope` older than `before` (the API's per-address counters, see `api::gate`).
+pub fn forget_before(conn: &mut DbConn, scope: &str, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        throttle_events::table.filter(throttle_events::scope.eq(scope)).filter(throttle_events::at.lt(before)),
+    )
+    .execute(conn)
+}

@@ -302,6 +302,10 @@ pub async fn session_and_csrf(
     let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| k.starts_with("flash."));
     let had_flash = req.cookie(FLASH_COOKIE).is_some();
     let signed_in = user.is_some();
+    // The API sets no cookie: its answers are the same for everyone and may be cached.
+    if req.path().starts_with("/api/") {
+        new_anon_cookie = None;
+    }
     let ctx = Ctx(Rc::new(RequestCtx {
         lang,
         user,

@@ -73,6 +73,8 @@ pub struct Settings {
     pub body_timeout: std::time::Duration,
     /// Mail is sent (`--smtp-url`); otherwise it waits in the outbox.
     pub mail_enabled: bool,
+    /// Requests a minute a client address may send to the API (`--api-rate-limit`).
+    pub api_rate_limit: u32,
 }
 
 /// Shared by every worker.
@@ -274,5 +276,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(standards::routes)
         .configure(pledges::routes)
         .configure(orgs::routes)
-        .configure(reports::routes);
+        .configure(reports::routes)
+        .configure(crate::api::routes);
 }

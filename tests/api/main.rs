@@ -13,6 +13,7 @@ mod dashboard;
 mod html;
 mod mail;
 mod ops;
+mod open_data;
 mod outbox;
 mod pledge_forms;
 mod pledge_lists;

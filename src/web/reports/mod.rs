@@ -40,6 +40,7 @@ mod view;
 
 use compare::*;
 use dashboard::*;
+pub use dashboard::{load_board, Bar, BoardQuery, BoardRow, BoardView, Cell};
 use filing::*;
 use form::*;
 pub use history::*;

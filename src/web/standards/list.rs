@@ -99,16 +99,7 @@ async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpRe
         .with("year", &q.year)
         .with("org", &q.org);
     let staff = is_staff(&ctx);
-    let status_codes: Vec<&'static str> = {
-        let mut v: Vec<&'static str> = vec!["in_force", "published"];
-        v.extend(
-            StandardState::ALL
-                .iter()
-                .filter(|s| **s != StandardState::Published && (staff || s.is_public()))
-                .map(|s| s.as_str()),
-        );
-        v
-    };
+    let status_codes = status_codes(staff);
     let proposals = Proposals::for_viewer(viewer(&ctx).map(|u| person(&u)));
     let mut filter = ListFilter { q: q.q.chars().take(100).collect(), proposals, ..ListFilter::default() };
     if !q.status.is_empty() {
@@ -121,11 +112,7 @@ async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpRe
         filter.kind = form.check(lang, "kind", StandardKind::parse(&q.kind));
     }
     if !q.year.is_empty() {
-        filter.year = form.check(
-            lang,
-            "year",
-            q.year.trim().parse::<i32>().ok().filter(|y| (1990..=2200).contains(y)).ok_or("error.std.filter"),
-        );
+        filter.year = form.check(lang, "year", parse_year(&q.year));
     }
     if !q.org.is_empty() {
         filter.org_id = form.check(lang, "org", q.org.trim().parse::<i64>().map_err(|_| "error.std.filter"));
@@ -176,8 +163,25 @@ async fn list_page(state: &AppState, ctx: Ctx, q: ListQuery) -> AppResult<HttpRe
     render_status(status, &ListPage { ctx, rows, pager, form, statuses: status_codes, years, org, can_propose })
 }
 
+/// The codes the status filter offers: staff also see the states of work in progress.
+pub fn status_codes(staff: bool) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = vec!["in_force", "published"];
+    v.extend(
+        StandardState::ALL
+            .iter()
+            .filter(|s| **s != StandardState::Published && (staff || s.is_public()))
+            .map(|s| s.as_str()),
+    );
+    v
+}
+
+/// The year filter: a year from 1990 to 2200.
+pub fn parse_year(s: &str) -> Result<i32, &'static str> {
+    s.trim().parse::<i32>().ok().filter(|y| (1990..=2200).contains(y)).ok_or("error.std.filter")
+}
+
 /// The standing a filter code names: `in_force`, `published` (upcoming) or a stored state.
-fn standing_of(code: &str) -> Option<Standing> {
+pub fn standing_of(code: &str) -> Option<Standing> {
     match code {
         "in_force" => Some(Standing::InForce),
         "published" => Some(Standing::Upcoming),

@@ -28,7 +28,8 @@ mod show;
 mod versions;
 mod workflow;
 
-pub use list::{list_row, Row};
+pub use events::{wording, Wording};
+pub use list::{list_row, parse_year, standing_of, status_codes, Row};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/standards", web::get().to(list::list))

@@ -7,7 +7,7 @@ use super::*;
 
 mod view;
 
-use view::*;
+pub use view::{Bar, BoardRow, BoardView, Cell};
 
 /// The dashboard's menus and search as the URL gives them. Anything may be
 /// missing, malformed or stale: the page still answers, showing what it can.
@@ -19,6 +19,11 @@ pub struct BoardQuery {
 }
 
 impl BoardQuery {
+    /// The pledge and period asked for (the API's parameters), no search.
+    pub fn new(pledge: &str, period: &str) -> Self {
+        BoardQuery { pledge: pledge.to_owned(), period: period.to_owned(), q: String::new() }
+    }
+
     /// The first value of each parameter; the rest of the query is ignored.
     fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         let first = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
@@ -46,12 +51,7 @@ fn current_period(periods: &[Period], at: NaiveDateTime) -> Option<&Period> {
 /// pledge falls back to the default pledge (the first initiative); a period
 /// that is unknown, malformed or of another pledge to the pledge's current
 /// period. A period alone chooses its own pledge.
-pub(super) fn load_board(
-    conn: &mut crate::db::DbConn,
-    q: &BoardQuery,
-    lang: Lang,
-    at: NaiveDateTime,
-) -> AppResult<BoardView> {
+pub fn load_board(conn: &mut crate::db::DbConn, q: &BoardQuery, lang: Lang, at: NaiveDateTime) -> AppResult<BoardView> {
     let pledges: Vec<Pledge> = rdb::public_pledges(conn)?;
     let asked_pledge = id_in(&q.pledge).filter(|id| pledges.iter().any(|p| p.id == *id));
     let asked_period = id_in(&q.period);
