@@ -42,6 +42,7 @@ diesel::table! {
         updated_at -> Timestamp,
         version -> Integer,
         lang -> Text,
+        last_login_at -> Nullable<Timestamp>,
     }
 }
 
@@ -52,6 +53,8 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
+        user_agent -> Text,
+        address -> Text,
     }
 }
 

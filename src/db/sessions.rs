@@ -35,8 +35,21 @@ pub struct SessionUser {
     pub org_name_en: String,
 }
 
-pub fn create(conn: &mut DbConn, id_hash: &str, user_id: i64, csrf_token: &str) -> QueryResult<()> {
+/// The longest user agent kept with a session (the rest is cut).
+pub const USER_AGENT_MAX: usize = 200;
+
+/// Where a session was started from: the browser's user agent and the client address.
+#[derive(Debug, Clone, Default)]
+pub struct Origin<'a> {
+    pub user_agent: &'a str,
+    pub address: &'a str,
+}
+
+/// Start a session; the user's last sign-in is now.
+pub fn create(conn: &mut DbConn, id_hash: &str, user_id: i64, csrf_token: &str, from: &Origin<'_>) -> QueryResult<()> {
     let now = super::now();
+    let user_agent: String = from.user_agent.chars().take(USER_AGENT_MAX).collect();
+    let address: String = from.address.chars().take(64).collect();
     diesel::insert_into(sessions::table)
         .values((
             sessions::id_hash.eq(id_hash),
@@ -44,9 +57,46 @@ pub fn create(conn: &mut DbConn, id_hash: &str, user_id: i64, csrf_token: &str) 
             sessions::csrf_token.eq(csrf_token),
             sessions::created_at.eq(now),
             sessions::last_seen_at.eq(now),
+            sessions::user_agent.eq(user_agent),
+            sessions::address.eq(address),
         ))
         .execute(conn)?;
+    diesel::update(users::table.find(user_id)).set(users::last_login_at.eq(now)).execute(conn)?;
     Ok(())
+}
+
+/// One of a user's sessions, for their list on /account.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub user_agent: String,
+    pub address: String,
+}
+
+/// The live sessions of `user_id`, the most recently used first.
+pub fn of_user(
+    conn: &mut DbConn,
+    user_id: i64,
+    now: NaiveDateTime,
+    idle: Duration,
+    lifetime: Duration,
+) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::last_seen_at.gt(now - idle))
+        .filter(sessions::created_at.gt(now - lifetime))
+        .order((sessions::last_seen_at.desc(), sessions::created_at.desc()))
+        .limit(100)
+        .select((
+            sessions::id_hash,
+            sessions::created_at,
+            sessions::last_seen_at,
+            sessions::user_agent,
+            sessions::address,
+        ))
+        .load(conn)
 }
 
 /// The live session with this hash: not idle longer than `idle`, not older than

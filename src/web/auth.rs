@@ -159,6 +159,7 @@ pub async fn login(
     let actor = audit::Actor::user(user.id, user.organization_id).from_address(&ctx.client_ip);
     let user_id = user.id;
     let lang = ctx.lang.code();
+    let (user_agent, address) = (ctx.user_agent.clone(), ctx.client_ip.clone());
     state
         .tx(move |c| {
             let now = db::now();
@@ -171,7 +172,8 @@ pub async fn login(
             if let Some(old) = old_session {
                 sessions::delete(c, &old)?;
             }
-            sessions::create(c, &token_hash, user_id, &csrf)?;
+            let from = sessions::Origin { user_agent: &user_agent, address: &address };
+            sessions::create(c, &token_hash, user_id, &csrf, &from)?;
             sessions::purge_expired(c, now, idle, lifetime)?;
             db::throttle::purge(c, now - Duration::days(1))?;
             security_log::purge(c, now)?;

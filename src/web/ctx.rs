@@ -28,6 +28,8 @@ pub struct RequestCtx {
     pub user_agent: String,
     /// The demo accounts to list on the login page (empty unless in demo mode).
     pub demo_accounts: &'static [&'static str],
+    /// How many items the signed-in user's 待办 holds (0 for the public).
+    pub todo_count: i64,
 }
 
 /// Shared handle on the request context (cheap to clone); what page structs hold.
@@ -250,5 +252,6 @@ pub fn current(req: &HttpRequest) -> Ctx {
         client_ip: String::new(),
         user_agent: String::new(),
         demo_accounts: &[],
+        todo_count: 0,
     }))
 }

@@ -208,11 +208,17 @@ pub async fn session_and_csrf(
     // The signed-in user, if the cookie names a live session.
     let session_cookie = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
     let mut clear_session_cookie = false;
+    // Pages (not assets) of signed-in users show their 待办 count in the navigation.
+    let with_todo = !req.path().starts_with("/static/") && req.path() != "/healthz";
+    let mut todo_count = 0;
     let user = match session_cookie {
         Some(token) if token.len() == 64 => {
             let hash = crate::auth::sha256_hex(&token);
-            match state.load_session(hash).await {
-                Ok(Some(u)) => Some(SignedIn::new(u, &address)),
+            match state.load_session(hash, with_todo).await {
+                Ok(Some((u, n))) => {
+                    todo_count = n;
+                    Some(SignedIn::new(u, &address))
+                }
                 Ok(None) => {
                     clear_session_cookie = true;
                     None
@@ -316,6 +322,7 @@ pub async fn session_and_csrf(
         client_ip: address,
         user_agent: user_agent(&req),
         demo_accounts: state.settings.demo_accounts,
+        todo_count,
     }));
     if let Some(u) = &ctx.user {
         req.extensions_mut().insert(u.clone());

@@ -143,17 +143,24 @@ impl AppState {
     }
 
     /// The live session with this hash; records activity at most once a minute.
-    pub async fn load_session(&self, hash: String) -> AppResult<Option<SessionUser>> {
+    /// The session's user and, `with_todo`, how many items their 待办 holds
+    /// (one more query, for the navigation's badge; 0 otherwise).
+    pub async fn load_session(&self, hash: String, with_todo: bool) -> AppResult<Option<(SessionUser, i64)>> {
         let (idle, lifetime) = (self.settings.session_idle, self.settings.session_lifetime);
         self.db(move |conn| {
             let now = db::now();
-            let found = db::sessions::lookup(conn, &hash, now, idle, lifetime)?;
-            if let Some(s) = &found {
-                if now - s.last_seen_at > Duration::minutes(1) {
-                    db::sessions::touch(conn, &hash, now)?;
-                }
+            let Some(s) = db::sessions::lookup(conn, &hash, now, idle, lifetime)? else {
+                return Ok(None);
+            };
+            if now - s.last_seen_at > Duration::minutes(1) {
+                db::sessions::touch(conn, &hash, now)?;
             }
-            Ok(found)
+            let todo = if with_todo {
+                db::todo::count(conn, s.role, s.org_id, s.user_id, crate::i18n::beijing_today(), now)?
+            } else {
+                0
+            };
+            Ok(Some((s, todo)))
         })
         .await
     }

@@ -12,9 +12,6 @@ use crate::error::AppResult;
 use crate::i18n::{beijing_today, Lang};
 use crate::web::{render_status, AppState, Ctx};
 
-/// Periods that open within this many days are listed as coming.
-const SOON: i64 = 14;
-
 pub struct Item {
     pub text: String,
     pub detail: String,
@@ -61,7 +58,7 @@ fn filer_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Qu
         },
         href: format!("/reports/{}/edit", r.report_id),
     };
-    let periods = todo::periods_to_file(c, org, today, SOON)?;
+    let periods = todo::periods_to_file(c, org, today, todo::SOON)?;
     let (open, coming): (Vec<_>, Vec<_>) = periods.into_iter().partition(|p| p.opens_on <= today);
     let period_item = |p: &todo::OpenPeriod, coming: bool| Item {
         text: format!("{}：{}", lang.pick(&p.pledge_zh, &p.pledge_en), lang.pick(&p.period_zh, &p.period_en)),
@@ -72,7 +69,7 @@ fn filer_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Qu
         },
         href: "/reporting".to_owned(),
     };
-    let since = crate::db::now() - chrono::Duration::days(90);
+    let since = crate::db::now() - chrono::Duration::days(todo::DECLINED_DAYS);
     let declined = todo::declined_applications(c, org, since)?;
     Ok(vec![
         Section {
@@ -113,7 +110,25 @@ fn filer_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Qu
 fn editor_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::QueryResult<Vec<Section>> {
     let comments = todo::comments_to_dispose(c, org)?;
     let applications = todo::applications_to_verify(c, org)?;
+    let today = beijing_today();
+    let waiting = todo::standards_waiting(c, org, today)?;
+    let without_period = todo::pledges_without_period(c, org, today)?;
     Ok(vec![
+        Section {
+            title: lang.t("todo.next_steps").to_owned(),
+            items: waiting
+                .iter()
+                .map(|s| Item {
+                    text: lang.pick(&s.title_zh, &s.title_en).to_owned(),
+                    detail: lang.t(&format!("todo.step.{}", s.step.code())).to_owned(),
+                    href: match s.step {
+                        todo::NextStep::UploadDraft => format!("/standards/{}/versions/new", s.id),
+                        _ => format!("/standards/{}", s.id),
+                    },
+                })
+                .collect(),
+            all: None,
+        },
         Section {
             title: lang.t("todo.comments").to_owned(),
             items: comments
@@ -138,7 +153,63 @@ fn editor_sections(c: &mut crate::db::DbConn, lang: Lang, org: i64) -> diesel::Q
                 .collect(),
             all: None,
         },
+        Section {
+            title: lang.t("todo.no_period").to_owned(),
+            items: without_period
+                .iter()
+                .map(|(id, zh, en)| Item {
+                    text: lang.pick(zh, en).to_owned(),
+                    detail: lang.t("todo.no_period_detail").to_owned(),
+                    href: format!("/pledges/{id}/periods"),
+                })
+                .collect(),
+            all: None,
+        },
     ])
+}
+
+fn admin_sections(c: &mut crate::db::DbConn, lang: Lang) -> diesel::QueryResult<Vec<Section>> {
+    let now = crate::db::now();
+    let locked = todo::locked_accounts(c, now)?;
+    let never = todo::never_signed_in(c)?;
+    Ok(vec![
+        Section {
+            title: lang.t("todo.locked").to_owned(),
+            items: locked
+                .iter()
+                .map(|l| {
+                    let until = l.detail.as_deref().and_then(lock_until);
+                    Item {
+                        text: l.email.clone().unwrap_or_default(),
+                        detail: match until {
+                            Some(u) if u > now => lang.tf("todo.locked_until", &[("time", &lang.datetime(u))]),
+                            _ => lang.tf("todo.locked_at", &[("time", &lang.datetime(l.at))]),
+                        },
+                        href: "/admin/security?kind=lockout".into(),
+                    }
+                })
+                .collect(),
+            all: Some(("/admin/security?kind=lockout".into(), lang.t("nav.security").to_owned())),
+        },
+        Section {
+            title: lang.t("todo.never_signed_in").to_owned(),
+            items: never
+                .iter()
+                .map(|(id, email, name, created)| Item {
+                    text: format!("{name} <{email}>"),
+                    detail: lang.tf("todo.account_created", &[("at", &lang.datetime(*created))]),
+                    href: format!("/admin/users/{id}"),
+                })
+                .collect(),
+            all: None,
+        },
+    ])
+}
+
+/// When a lock-out ends, from the security log's detail `{rule}@{until, UTC}`.
+fn lock_until(detail: &str) -> Option<chrono::NaiveDateTime> {
+    let (_, until) = detail.split_once('@')?;
+    chrono::NaiveDateTime::parse_from_str(until, "%Y-%m-%dT%H:%M:%S").ok()
 }
 
 fn reviewer_sections(c: &mut crate::db::DbConn, lang: Lang, user: i64) -> diesel::QueryResult<Vec<Section>> {
@@ -181,35 +252,43 @@ fn reviewer_sections(c: &mut crate::db::DbConn, lang: Lang, user: i64) -> diesel
     ])
 }
 
+/// The sections of `role`'s to-do page: a fixed number of queries whatever the data.
+pub fn sections(
+    c: &mut crate::db::DbConn,
+    lang: Lang,
+    role: Role,
+    org: i64,
+    id: i64,
+) -> diesel::QueryResult<Vec<Section>> {
+    Ok(match role {
+        Role::Filer => filer_sections(c, lang, org)?,
+        Role::Editor => editor_sections(c, lang, org)?,
+        Role::Reviewer => reviewer_sections(c, lang, id)?,
+        Role::Admin => {
+            let failed = todo::failed_mail(c)?;
+            let mut s = vec![Section {
+                title: lang.t("todo.failed_mail").to_owned(),
+                items: if failed > 0 {
+                    vec![Item {
+                        text: lang.tf("todo.failed_mail_n", &[("n", &failed.to_string())]),
+                        detail: String::new(),
+                        href: "/admin/outbox?state=failed".into(),
+                    }]
+                } else {
+                    vec![]
+                },
+                all: None,
+            }];
+            s.extend(admin_sections(c, lang)?);
+            s.extend(reviewer_sections(c, lang, id)?);
+            s
+        }
+    })
+}
+
 pub async fn page(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
     let lang = ctx.lang;
     let (role, org, id) = (user.role, user.org_id, user.id);
-    let sections = state
-        .db(move |c| {
-            Ok(match role {
-                Role::Filer => filer_sections(c, lang, org)?,
-                Role::Editor => editor_sections(c, lang, org)?,
-                Role::Reviewer => reviewer_sections(c, lang, id)?,
-                Role::Admin => {
-                    let failed = todo::failed_mail(c)?;
-                    let mut s = vec![Section {
-                        title: lang.t("todo.failed_mail").to_owned(),
-                        items: if failed > 0 {
-                            vec![Item {
-                                text: lang.tf("todo.failed_mail_n", &[("n", &failed.to_string())]),
-                                detail: String::new(),
-                                href: "/admin/outbox?state=failed".into(),
-                            }]
-                        } else {
-                            vec![]
-                        },
-                        all: None,
-                    }];
-                    s.extend(reviewer_sections(c, lang, id)?);
-                    s
-                }
-            })
-        })
-        .await?;
+    let sections = state.db(move |c| Ok(sections(c, lang, role, org, id)?)).await?;
     render_status(StatusCode::OK, &TodoPage { ctx, sections })
 }

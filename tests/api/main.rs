@@ -24,3 +24,4 @@ mod security;
 mod standards;
 mod todo;
 mod upgrades;
+mod todo_acct;
