@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod middleware;
 pub mod orgs;
 pub mod pagecache;
+pub mod password;
 pub mod pledges;
 pub mod reports;
 pub mod security_log;
@@ -274,5 +275,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(standards::routes)
         .configure(pledges::routes)
         .configure(orgs::routes)
-        .configure(reports::routes);
+        .configure(reports::routes)
+        .configure(password::routes);
 }

@@ -13,6 +13,7 @@ mod dashboard;
 mod html;
 mod mail;
 mod outbox;
+mod password;
 mod pledge_forms;
 mod pledge_lists;
 mod pledge_races;
