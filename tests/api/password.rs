@@ -220,6 +220,7 @@ async fn an_invitation_mail_leads_to_a_password_and_a_sign_in() {
     assert!(list.contains("已邀请，未设置密码"), "the list says who has not set a password");
     let (_, page) = admin.get_html(&format!("/admin/users/{id}")).await;
     assert!(page.contains(&format!("action=\"/admin/users/{id}/invite\"")));
+    assert!(!page.contains(&format!("action=\"/admin/users/{id}/password\"")), "no password typed for them");
     for guess in ["", "!invited", DEMO_PASSWORD] {
         let r = app.other_client().login_as("xiaoming@example.org", guess).await;
         assert_ne!(r.status(), StatusCode::SEE_OTHER, "no password signs in before the invitation is used");
@@ -293,4 +294,24 @@ async fn links_that_were_never_made_are_404_pages_in_words() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
         assert!(page.contains("这个链接无效"), "{path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_link_used_twice_at_once_sets_one_password() {
+    let app = spawn_app().await;
+    // Three rounds: three links to one mailbox within the window.
+    for round in 0..3 {
+        ask_reset(&app.other_client(), "filer@example.org").await;
+        let link = mailed_link(&app, "filer@example.org", "password_reset");
+        let mut posts = Vec::new();
+        for n in 0..2 {
+            let c = app.other_client();
+            posts.push(c.prepare(&link, &link, &[("password", &format!("晨光-核验-台账-{round}-{n}"))]).await);
+        }
+        let answers = at_once(posts).await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|(s, _)| *s).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 1, "round {round}: {statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::NOT_FOUND), "{statuses:?}");
+    }
+    assert_eq!(app.count("audit_log WHERE action = 'reset_by_mail'"), 3);
 }
