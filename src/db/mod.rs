@@ -20,6 +20,7 @@ pub mod settings;
 pub mod standards;
 pub mod throttle;
 pub mod todo;
+pub mod tokens;
 pub mod users;
 
 use std::time::Duration;

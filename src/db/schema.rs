@@ -391,6 +391,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    user_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        password_marker -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -449,6 +462,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_indicators,
     report_links,
     report_revisions,
+    user_tokens,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::period_id, report_entries::status);

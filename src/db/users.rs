@@ -307,6 +307,27 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
+/// The password hash of an invited user who has not set a password yet: no
+/// password matches it (it is not a hash), so nobody can sign in as them.
+pub const INVITED_HASH: &str = "!invited";
+
+impl User {
+    /// Invited, and no password set yet.
+    pub fn invited(&self) -> bool {
+        self.password_hash == INVITED_HASH
+    }
+}
+
+/// The user, locked for this transaction on PostgreSQL (a link is used or sent).
+pub fn lock_for_link(conn: &mut DbConn, id: i64) -> QueryResult<Option<User>> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(c)?;
+    }
+    get(conn, id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,10 +116,14 @@ pub enum Action {
     SendTest,
     Retry,
     ChangePassword,
+    // Forgotten passwords and invitations.
+    ResetByMail,
+    Invite,
+    AcceptInvitation,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 45] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -162,6 +166,9 @@ impl Action {
         Action::SendTest,
         Action::Retry,
         Action::ChangePassword,
+        Action::ResetByMail,
+        Action::Invite,
+        Action::AcceptInvitation,
     ];
 
     pub fn code(self) -> &'static str {
@@ -208,6 +215,9 @@ impl Action {
             Action::SendTest => "send_test",
             Action::Retry => "retry",
             Action::ChangePassword => "change_password",
+            Action::ResetByMail => "reset_by_mail",
+            Action::Invite => "invite",
+            Action::AcceptInvitation => "accept_invitation",
         }
     }
 

@@ -27,6 +27,8 @@ pub const KINDS: &[&str] = &[
     "signature_declined",
     "signature_suspended",
     "comment_disposed",
+    "password_reset",
+    "invitation",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

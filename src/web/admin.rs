@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}", web::get().to(users::edit))
         .route("/admin/users/{id}", web::post().to(users::update))
         .route("/admin/users/{id}/password", web::post().to(users::password))
+        .route("/admin/users/{id}/invite", web::post().to(users::invite))
         .route("/admin/orgs", web::get().to(orgs::list))
         .route("/admin/orgs", web::post().to(orgs::create))
         .route("/admin/orgs/new", web::get().to(orgs::new))

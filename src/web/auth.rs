@@ -121,11 +121,12 @@ pub async fn login(
         return locked_page(ctx, &input, until);
     }
 
-    let stored = user.as_ref().filter(|u| u.active).map(|u| u.password_hash.clone());
+    // An invited user has no password yet: verified like an unknown account, never matched.
+    let stored = user.as_ref().filter(|u| u.active && !u.invited()).map(|u| u.password_hash.clone());
     let lane = if trusted { Lane::Trusted } else { Lane::Untrusted };
     let verified = state.hasher.verify(lane, stored, input.password.clone()).await?;
     let user = match user {
-        Some(u) if verified.ok && u.active => u,
+        Some(u) if verified.ok && u.active && !u.invited() => u,
         other => {
             let failed =
                 event(Some(if trusted { "trusted".into() } else { "untrusted".into() }), other.as_ref().map(|u| u.id));

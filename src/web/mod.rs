@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod middleware;
 pub mod orgs;
 pub mod pagecache;
+pub mod password;
 pub mod pledges;
 pub mod reports;
 pub mod security_log;
@@ -284,5 +285,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(pledges::routes)
         .configure(orgs::routes)
         .configure(reports::routes)
-        .configure(crate::api::routes);
+        .configure(crate::api::routes)
+        .configure(password::routes);
 }

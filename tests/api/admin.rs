@@ -65,30 +65,34 @@ async fn admin_creates_and_edits_users_with_messages_for_bad_input() {
     let (_, form) = app.get_html("/admin/users/new").await;
     assert!(form.contains("示例平台28"));
     let org = org_named(&app, "示例平台03");
-    let bad = UserForm { display_name: "", role: "superuser", password: "short", ..UserForm::new("not-an-email", org) };
+    let bad = UserForm { display_name: "", role: "superuser", ..UserForm::new("not-an-email", org) };
     let r = app.create_user(&bad).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
-    for msg in ["电子邮箱格式不正确", "此项为必填项", "请选择有效的角色", "密码至少需要 10 个字符"]
-    {
+    for msg in ["电子邮箱格式不正确", "此项为必填项", "请选择有效的角色"] {
         assert!(html.contains(msg), "{msg}");
     }
     assert_eq!(field_value(&html, "email").as_deref(), Some("not-an-email"));
+    assert_eq!(app.count("outbox WHERE kind = 'invitation'"), 0, "nobody is invited by a refused form");
 
-    let filer3 = UserForm {
-        display_name: "示例平台03 合规专员",
-        password: "filer3-password",
-        ..UserForm::new("Filer3@Example.org", org)
-    };
+    // No password typed by the admin: the new user is invited to set one.
+    let filer3 = UserForm { display_name: "示例平台03 合规专员", ..UserForm::new("Filer3@Example.org", org) };
     let r = app.create_user(&filer3).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // E-mail is unique regardless of case.
     let r = app.create_user(&UserForm { email: "FILER3@example.org", ..filer3 }).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("该电子邮箱已被注册"));
+    assert_eq!(app.count("outbox WHERE kind = 'invitation'"), 1, "one invitation, to the one account made");
 
+    // The invitation's link sets the password; then they sign in with it.
     let c = app.other_client();
     let r = c.login_as("filer3@example.org", "filer3-password").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "no password before the invitation is used");
+    let link = crate::password::mailed_link(&app, "filer3@example.org", "invitation");
+    let r = c.post_from(&link, &link, &[("password", "filer3-晨光-核验-台账")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c.login_as("filer3@example.org", "filer3-晨光-核验-台账").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 

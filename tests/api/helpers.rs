@@ -320,34 +320,27 @@ pub fn org_named(app: &TestApp, name: &str) -> i64 {
     selfreg::db::orgs::search(&mut app.conn(), name, 1, 0).unwrap().0.first().expect("the organization exists").id
 }
 
-/// The administrator's "new user" form, filled with a valid account of the
-/// organization `organization_id`: a test changes what it is about.
+/// The administrator's "new user" form (an invitation: no password), filled
+/// with a valid account of the organization `organization_id`: a test changes
+/// what it is about.
 pub struct UserForm<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub organization_id: String,
     pub role: &'a str,
-    pub password: &'a str,
 }
 
 impl<'a> UserForm<'a> {
     pub fn new(email: &'a str, organization_id: i64) -> Self {
-        UserForm {
-            email,
-            display_name: "测试用户",
-            organization_id: organization_id.to_string(),
-            role: "filer",
-            password: "a-long-enough-password",
-        }
+        UserForm { email, display_name: "测试用户", organization_id: organization_id.to_string(), role: "filer" }
     }
 
-    pub fn fields(&self) -> [(&str, &str); 5] {
+    pub fn fields(&self) -> [(&str, &str); 4] {
         [
             ("email", self.email),
             ("display_name", self.display_name),
             ("organization_id", &self.organization_id),
             ("role", self.role),
-            ("password", self.password),
         ]
     }
 }

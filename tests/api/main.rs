@@ -15,6 +15,7 @@ mod mail;
 mod ops;
 mod open_data;
 mod outbox;
+mod password;
 mod pledge_forms;
 mod pledge_lists;
 mod pledge_races;

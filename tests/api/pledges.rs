@@ -308,13 +308,16 @@ async fn filers_act_only_for_their_own_organization() {
                 ("display_name", "另一协会编辑"),
                 ("organization_id", &other),
                 ("role", "editor"),
-                ("password", "editor2-password"),
             ],
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    crate::password::accept_invitation(&app, "editor2@example.org", "tidal granite orchard 9").await;
     let editor2 = app.other_client();
-    assert_eq!(editor2.login_as("editor2@example.org", "editor2-password").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        editor2.login_as("editor2@example.org", "tidal granite orchard 9").await.status(),
+        StatusCode::SEE_OTHER
+    );
     let r = editor2.post_from("/", &format!("/signatures/{sig}/suspend"), &[("version", "2"), ("reason", "x")]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let pending03 = scalar(&app, "SELECT MAX(id) AS n FROM signatures WHERE state = 'applied'");

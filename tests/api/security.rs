@@ -462,36 +462,31 @@ async fn guessable_passwords_are_refused_with_the_reason_and_audit_rows_carry_th
     admin.login("admin@example.org").await;
     let org =
         sql_text(&app, "SELECT CAST(id AS TEXT) AS v FROM organizations WHERE kind = 'platform' LIMIT 1").unwrap();
-    let fields = |pw: &'static str| {
-        vec![
-            ("email", "filer9@example.org".to_owned()),
-            ("display_name", "Filer 9".to_owned()),
-            ("organization_id", org.clone()),
-            ("role", "filer".to_owned()),
-            ("active", "on".to_owned()),
-            ("password", pw.to_owned()),
-        ]
-    };
-    let post = |pw: &'static str| {
-        let f = fields(pw);
-        let admin = &admin;
-        async move {
-            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            admin.post_from("/admin/users/new", "/admin/users", &f).await
-        }
-    };
+    // The admin types no password: the new user is invited and chooses one (below).
+    let fields = [
+        ("email", "filer9@example.org"),
+        ("display_name", "Filer 9"),
+        ("organization_id", org.as_str()),
+        ("role", "filer"),
+        ("active", "on"),
+    ];
     let users = app.count("users");
-    let r = post("password123").await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().await.unwrap().contains("这是一个常见密码"));
-    let r = post("qwertyuiop").await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.count("users"), users);
-    let r = post("tidal granite orchard 9").await;
+    let r = admin.post_from("/admin/users/new", "/admin/users", &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("users"), users + 1);
     let address =
         sql_text(&app, "SELECT source_address AS v FROM audit_log WHERE object_type = 'user' ORDER BY id DESC LIMIT 1");
     assert_eq!(address.as_deref(), Some("10.212.0.7"), "the admin's address on the audit row");
+
+    // The invitee's choice passes the same rule.
+    let link = crate::password::mailed_link(&app, "filer9@example.org", "invitation");
+    let guest = app.other_client();
+    for pw in ["password123", "qwertyuiop"] {
+        let r = guest.post_from(&link, &link, &[("password", pw)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("这是一个常见密码"));
+    }
+    assert_eq!(app.get(&link).await.status(), StatusCode::OK, "the link still works after refusals");
 
     // A reset through the admin form: the same rule, in English too.
     let id = sql_text(&app, "SELECT CAST(id AS TEXT) AS v FROM users WHERE email = 'filer9@example.org'").unwrap();

@@ -1,5 +1,6 @@
-//! `/admin/users`: the list, and creating, editing (or disabling) a user and
-//! resetting their password.
+//! `/admin/users`: the list, and creating (by invitation: the new user sets
+//! their own password through a link sent by mail), editing (or disabling) a
+//! user, sending an invitation again and resetting their password.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -9,7 +10,9 @@ use serde::Deserialize;
 use super::{admin, PageQuery, PER_PAGE};
 use crate::auth::CurrentUser;
 use crate::db::orgs::{self, Org};
+use crate::db::tokens::{self, InviteRefusal};
 use crate::db::users::{self, NewUser, User, UserEdit, UserListItem, UserRefusal};
+use crate::db::Fail;
 use crate::domain::{text, Email, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Lang;
@@ -48,6 +51,8 @@ struct UserFormPage {
     /// None when creating.
     user_id: Option<i64>,
     email: String,
+    /// Invited, no password set yet: the page offers to send the invitation again.
+    invited: bool,
 }
 
 impl UserError for UserRefusal {
@@ -80,8 +85,6 @@ pub struct UserInput {
     organization_id: String,
     #[serde(default)]
     role: String,
-    #[serde(default)]
-    password: String,
     #[serde(default)]
     active: Option<String>,
     /// The version of the user the edit form showed.
@@ -134,8 +137,16 @@ async fn form_page(
     email: String,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let orgs = state.db(|c| Ok(orgs::all(c)?)).await?;
-    render_status(status, &UserFormPage { ctx, form, orgs, roles: Role::ALL, user_id, email })
+    let (orgs, invited) = state
+        .db(move |c| {
+            let invited = match user_id {
+                Some(id) => users::get(c, id)?.is_some_and(|u| u.invited()),
+                None => false,
+            };
+            Ok((orgs::all(c)?, invited))
+        })
+        .await?;
+    render_status(status, &UserFormPage { ctx, form, orgs, roles: Role::ALL, user_id, email, invited })
 }
 
 /// The user to edit, or 404.
@@ -160,12 +171,11 @@ pub async fn create(
     let mut form = input.form();
     let email = form.check(lang, "email", Email::parse(&input.email));
     let edit = input.edit(lang, &mut form);
-    let password = form.check(lang, "password", Password::new(&input.password));
-    let (Some(email), Some(edit), Some(password)) = (email, edit, password) else {
+    let (Some(email), Some(edit)) = (email, edit) else {
         return form_page(&state, ctx, form, None, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let hash = state.hasher.hash(password.expose().to_owned()).await?;
     let actor = user.actor();
+    let token = crate::auth::random_hex(32);
     let outcome = state
         .act(move |c| {
             let new = NewUser {
@@ -173,16 +183,21 @@ pub async fn create(
                 display_name: &edit.display_name,
                 organization_id: edit.organization_id,
                 role: edit.role,
-                password_hash: &hash,
+                password_hash: users::INVITED_HASH,
             };
-            users::insert(c, actor, &new)
+            // The account and its invitation (token, message, audit) in one transaction.
+            let id = users::insert(c, actor, &new)?;
+            tokens::invite(c, actor, id, &token).map_err(|e| match e {
+                Fail::Refused(_) => Fail::Refused(UserRefusal::NotFound),
+                Fail::Db(e) => Fail::Db(e),
+            })
         })
         .await?;
     respond(
         lang,
         outcome,
         form,
-        |_| redirect_with_flash("/admin/users", "flash.user_created"),
+        |_| redirect_with_flash("/admin/users", "flash.user_invited"),
         |form, status| form_page(&state, ctx, form, None, String::new(), status),
     )
     .await
@@ -261,6 +276,45 @@ pub async fn password(
         outcome,
         form,
         |()| redirect_with_flash(&format!("/admin/users/{id}"), "flash.password_reset"),
+        |form, status| form_page(&state, ctx, form, Some(id), existing.email, status),
+    )
+    .await
+}
+
+impl UserError for InviteRefusal {
+    fn kind(&self) -> RefusalKind {
+        match self {
+            InviteRefusal::NotFound => RefusalKind::NotFound,
+            InviteRefusal::PasswordSet => RefusalKind::Stale,
+        }
+    }
+
+    fn place(&self, lang: Lang, form: &mut Form) {
+        if let InviteRefusal::PasswordSet = self {
+            form.message = Some(lang.t("error.user.not_invited").to_owned());
+        }
+    }
+}
+
+/// Send an invited user's invitation again: a new link, the old one dies.
+pub async fn invite(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> AppResult<HttpResponse> {
+    admin(&user)?;
+    let (id, lang) = (id.get(), ctx.lang);
+    let existing = stored(&state, id).await?;
+    let form = stored_form(&existing);
+    let actor = user.actor();
+    let token = crate::auth::random_hex(32);
+    let outcome = state.act(move |c| tokens::invite(c, actor, id, &token)).await?;
+    respond(
+        lang,
+        outcome,
+        form,
+        |()| redirect_with_flash(&format!("/admin/users/{id}"), "flash.invitation_sent"),
         |form, status| form_page(&state, ctx, form, Some(id), existing.email, status),
     )
     .await
