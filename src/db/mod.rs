@@ -20,6 +20,7 @@ pub mod standards;
 pub mod throttle;
 pub mod todo;
 pub mod users;
+pub mod watches;
 
 use std::time::Duration;
 

@@ -23,6 +23,7 @@ pub mod reports;
 pub mod security_log;
 pub mod standards;
 pub mod todo;
+pub mod watch;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
@@ -274,5 +275,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(standards::routes)
         .configure(pledges::routes)
         .configure(orgs::routes)
-        .configure(reports::routes);
+        .configure(reports::routes)
+        .configure(watch::routes);
 }

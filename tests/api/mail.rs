@@ -15,14 +15,14 @@ use serde_json::Value;
 use crate::helpers::*;
 
 /// The SMTP server of one test; stopped when dropped.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     port: u16,
     dir: PathBuf,
 }
 
 impl SmtpSink {
-    fn start() -> SmtpSink {
+    pub(crate) fn start() -> SmtpSink {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let dir = std::env::temp_dir().join(format!("selfreg-smtp-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -43,17 +43,17 @@ impl SmtpSink {
         SmtpSink { child, port, dir }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// The messages to `recipient` (the demo data's own reminders may arrive too).
-    fn to(&self, recipient: &str) -> Vec<Value> {
+    pub(crate) fn to(&self, recipient: &str) -> Vec<Value> {
         self.messages().into_iter().filter(|m| m["rcpt_tos"][0] == recipient).collect()
     }
 
     /// Wait (at most 20 s) until the server holds `n` messages to `recipient`.
-    async fn wait_to(&self, recipient: &str, n: usize) -> Vec<Value> {
+    pub(crate) async fn wait_to(&self, recipient: &str, n: usize) -> Vec<Value> {
         let start = Instant::now();
         loop {
             let got = self.to(recipient);
@@ -64,7 +64,7 @@ impl SmtpSink {
         }
     }
 
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.dir)
             .unwrap()
             .filter_map(|e| e.ok())
@@ -79,7 +79,7 @@ impl SmtpSink {
     }
 
     /// Wait (at most 20 s) until the server holds `n` messages.
-    async fn wait_for(&self, n: usize) -> Vec<Value> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Value> {
         let start = Instant::now();
         loop {
             let got = self.messages();
@@ -99,13 +99,13 @@ impl Drop for SmtpSink {
     }
 }
 
-fn with_mail(mut opts: selfreg::config::Options, smtp_url: &str) -> selfreg::config::Options {
+pub(crate) fn with_mail(mut opts: selfreg::config::Options, smtp_url: &str) -> selfreg::config::Options {
     opts.mail.smtp_url = Some(selfreg::mail::config::parse_smtp_url(smtp_url).unwrap());
     opts.mail.mail_from = Some(selfreg::mail::config::parse_mail_from("直播电商登记 <registry@example.org>").unwrap());
     opts
 }
 
-async fn spawn_mailing(smtp_url: &str) -> TestApp {
+pub(crate) async fn spawn_mailing(smtp_url: &str) -> TestApp {
     let (target, cleanup) = fresh_database();
     spawn_with(with_mail(options(target), smtp_url), cleanup).await
 }

@@ -21,3 +21,4 @@ mod reports;
 mod security;
 mod standards;
 mod todo;
+mod watch;
