@@ -282,3 +282,36 @@ pub fn tell_followers(
     }
     Ok(written)
 }
+
+/// Tell the followers of each pledge whose reporting period opened in the
+/// last three days (Beijing `today`): once per period and follower, however
+/// often this runs (the mail thread runs it with the reminders). Returns how
+/// many messages were written.
+pub fn periods_opened(conn: &mut DbConn, today: chrono::NaiveDate) -> QueryResult<usize> {
+    use super::schema::reporting_periods as rp;
+    let periods: Vec<(i64, i64, String, String, chrono::NaiveDate)> = rp::table
+        .filter(rp::opens_on.between(today - chrono::Duration::days(3), today))
+        .order(rp::id)
+        .select((rp::id, rp::pledge_id, rp::label_zh, rp::label_en, rp::due_on))
+        .load(conn)?;
+    let mut written = 0;
+    for (period_id, pledge_id, label_zh, label_en, due_on) in periods {
+        let Some((title_zh, title_en)) = titles(conn, Followed::Pledge, pledge_id)? else { continue };
+        let due = crate::domain::standing::due_instant(due_on);
+        let params = serde_json::json!({
+            "title_zh": title_zh, "title_en": title_en,
+            "period_zh": label_zh, "period_en": label_en,
+            "due_zh": crate::i18n::Lang::Zh.deadline(due), "due_en": crate::i18n::Lang::En.deadline(due),
+            "link": format!("/pledges/{pledge_id}"),
+        });
+        written += tell_followers(
+            conn,
+            Followed::Pledge,
+            pledge_id,
+            "period_opened",
+            &params,
+            &format!("period_opened:period:{period_id}"),
+        )?;
+    }
+    Ok(written)
+}

@@ -29,6 +29,7 @@ pub const KINDS: &[&str] = &[
     "comment_disposed",
     "comment_period_opened",
     "subscription_confirm",
+    "period_opened",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

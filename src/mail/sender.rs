@@ -137,11 +137,14 @@ pub struct SenderHandle {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Write the reminders due today (Beijing).
+/// Write the reminders due today (Beijing), and tell the followers of a
+/// pledge that one of its reporting periods opened.
 pub fn write_reminders(pool: &DbPool) -> anyhow::Result<usize> {
     let mut conn = db::get(pool)?;
     let today = crate::i18n::beijing_today();
-    Ok(db::write(&mut conn, |c| db::notify::reminders(c, today))?)
+    let reminders = db::write(&mut conn, |c| db::notify::reminders(c, today))?;
+    let opened = db::write(&mut conn, |c| db::watches::periods_opened(c, today))?;
+    Ok(reminders + opened)
 }
 
 /// Start the mail thread: it writes the day's reminders (at start and every

@@ -278,3 +278,59 @@ async fn a_draft_cannot_be_followed_by_those_who_cannot_see_it() {
     assert_eq!(app.count("watches"), 0);
     assert_eq!(app.count("outbox WHERE kind = 'subscription_confirm'"), 0);
 }
+
+#[tokio::test]
+async fn a_pledge_watcher_hears_once_that_a_reporting_period_opened() {
+    use selfreg::db::schema::{pledges, reporting_periods};
+    let app = spawn_app().await;
+    let pledge: i64 =
+        pledges::table.filter(pledges::state.eq("open")).select(pledges::id).first(&mut *app.conn()).unwrap();
+    let page = format!("/pledges/{pledge}");
+    // The reviewer signs in reading English: their mail comes in English.
+    let reviewer = app.other_client();
+    reviewer.get("/lang/en?next=/").await;
+    reviewer.login("reviewer@example.org").await;
+    let (_, html) = reviewer.get_html(&page).await;
+    assert!(html.contains(&format!("action=\"{page}/watch\"")), "a watch button on the pledge's page");
+    assert_eq!(reviewer.post_from(&page, &format!("{page}/watch"), &[]).await.status(), StatusCode::SEE_OTHER);
+    // Someone who never confirmed hears nothing.
+    let r = app.post_from(&page, &format!("{page}/subscribe"), &[("follow_email", "pending@example.net")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let today = selfreg::i18n::beijing_today();
+    diesel::insert_into(reporting_periods::table)
+        .values((
+            reporting_periods::pledge_id.eq(pledge),
+            reporting_periods::label_zh.eq("关注测试期"),
+            reporting_periods::label_en.eq("Watch test period"),
+            reporting_periods::covers_from.eq(today - chrono::Duration::days(90)),
+            reporting_periods::covers_to.eq(today - chrono::Duration::days(1)),
+            reporting_periods::opens_on.eq(today),
+            reporting_periods::due_on.eq(today + chrono::Duration::days(30)),
+            reporting_periods::created_at.eq(selfreg::db::now()),
+            reporting_periods::version.eq(1),
+        ))
+        .execute(&mut *app.conn())
+        .unwrap();
+    selfreg::mail::sender::write_reminders(&app.pool).unwrap();
+    selfreg::mail::sender::write_reminders(&app.pool).unwrap();
+    let told: Vec<outbox::Message> = outbox::to_recipient(&mut app.conn(), "reviewer@example.org")
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == "period_opened")
+        .collect();
+    assert_eq!(told.len(), 1, "once, however often the job runs");
+    assert_eq!(told[0].lang, "en");
+    let words =
+        selfreg::mail::render::render(&told[0].kind, selfreg::i18n::Lang::En, &told[0].params, "https://r.example")
+            .unwrap();
+    assert!(words.subject.contains("Watch test period"), "{}", words.subject);
+    assert!(words.text.contains(&format!("https://r.example{page}")), "{}", words.text);
+    assert!(words.unsubscribe.as_deref().is_some_and(|u| u.starts_with("https://r.example/unsubscribe/")));
+    assert_eq!(kinds_to(&app, "pending@example.net"), vec!["subscription_confirm"]);
+
+    // Stop watching from the page: the next period tells them nothing.
+    assert_eq!(reviewer.post_from(&page, &format!("{page}/unwatch"), &[]).await.status(), StatusCode::SEE_OTHER);
+    let (_, account) = reviewer.get_html("/account").await;
+    assert!(!account.contains(&format!("href=\"{page}\"")), "no longer on /account");
+}
