@@ -14,6 +14,16 @@ pub const ANON_COOKIE: &str = "selfreg_csrf";
 /// every state-changing request of the site is a form of the site.
 pub const EXEMPT: &[&str] = &[];
 
+/// Path prefixes whose POSTs skip the token and cross-site checks: the
+/// one-click unsubscribe (RFC 8058) that mail clients send from elsewhere,
+/// where the random token in the address is itself the capability.
+pub const EXEMPT_PREFIXES: &[&str] = &["/unsubscribe/"];
+
+/// Whether an unsafe request to `path` skips the CSRF checks.
+pub fn exempt(path: &str) -> bool {
+    EXEMPT.contains(&path) || EXEMPT_PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
 /// Uploads (multipart forms) carry the token as the FIRST part of the body,
 /// never in the URL. On these paths only, the middleware leaves the check to
 /// the handler's upload reader, which verifies the first part before it reads

@@ -22,6 +22,7 @@ pub mod throttle;
 pub mod todo;
 pub mod tokens;
 pub mod users;
+pub mod watches;
 
 use std::time::Duration;
 

@@ -404,6 +404,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    watches (id) {
+        id -> BigInt,
+        object_type -> Text,
+        object_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        email -> Nullable<Text>,
+        lang -> Text,
+        token -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -432,6 +446,7 @@ diesel::joinable!(report_entries -> pledge_commitments (commitment_id));
 diesel::joinable!(report_indicators -> report_entries (entry_id));
 diesel::joinable!(report_links -> report_entries (entry_id));
 diesel::joinable!(report_revisions -> reports (report_id));
+diesel::joinable!(watches -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
@@ -463,6 +478,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_links,
     report_revisions,
     user_tokens,
+    watches,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::period_id, report_entries::status);

@@ -29,6 +29,9 @@ pub const KINDS: &[&str] = &[
     "comment_disposed",
     "password_reset",
     "invitation",
+    "comment_period_opened",
+    "subscription_confirm",
+    "period_opened",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,9 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The one-click unsubscribe address (absolute) of a message to a
+    /// follower: the sender puts it in the `List-Unsubscribe` header.
+    pub unsubscribe: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +67,8 @@ struct HtmlBody<'a> {
     link: Option<&'a str>,
     action: &'a str,
     footer: &'a str,
+    unsubscribe: Option<&'a str>,
+    unsubscribe_label: &'a str,
 }
 
 #[derive(Template)]
@@ -72,6 +80,8 @@ struct TextBody<'a> {
     link: Option<&'a str>,
     action: &'a str,
     footer: &'a str,
+    unsubscribe: Option<&'a str>,
+    unsubscribe_label: &'a str,
 }
 
 fn value_text(v: &Value) -> Option<String> {
@@ -119,11 +129,14 @@ pub fn render(kind: &str, lang: Lang, params: &str, public_url: &str) -> Result<
         Ok(other) => return Err(RenderError::Params(other.to_string())),
         Err(e) => return Err(RenderError::Params(e.to_string())),
     };
-    let link = match params.get("link").and_then(Value::as_str) {
-        None => None,
-        Some(p) if p.starts_with('/') && !p.starts_with("//") => Some(format!("{public_url}{p}")),
-        Some(p) => return Err(RenderError::Link(p.to_owned())),
+    let absolute = |name: &str| match params.get(name).and_then(Value::as_str) {
+        None => Ok(None),
+        Some(p) if p.starts_with('/') && !p.starts_with("//") => Ok(Some(format!("{public_url}{p}"))),
+        Some(p) => Err(RenderError::Link(p.to_owned())),
     };
+    let link = absolute("link")?;
+    let unsubscribe = absolute("unsubscribe")?;
+    let unsubscribe_label = lang.t("mail.unsubscribe");
     let t = |part: &str| fill(lang, lang.t(&format!("mail.{kind}.{part}")), &params);
     let bar = if lang == Lang::En { " | " } else { "｜" };
     let subject = format!("{}{bar}{}", t("subject"), lang.t("site.name"));
@@ -141,6 +154,8 @@ pub fn render(kind: &str, lang: Lang, params: &str, public_url: &str) -> Result<
         link: link.as_deref(),
         action: &action,
         footer,
+        unsubscribe: unsubscribe.as_deref(),
+        unsubscribe_label,
     }
     .render()?;
     let text = TextBody {
@@ -150,9 +165,11 @@ pub fn render(kind: &str, lang: Lang, params: &str, public_url: &str) -> Result<
         link: link.as_deref(),
         action: &action,
         footer,
+        unsubscribe: unsubscribe.as_deref(),
+        unsubscribe_label,
     }
     .render()?;
-    Ok(Rendered { subject, text, html })
+    Ok(Rendered { subject, text, html, unsubscribe })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{SmtpTransport, Transport};
@@ -83,11 +84,17 @@ impl Mailer {
             Ok(to) => to,
             Err(e) => return Delivery::Failed(format!("invalid recipient: {e}")),
         };
-        let email = lettre::Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(words.subject)
-            .multipart(MultiPart::alternative_plain_html(words.text, words.html));
+        let mut email = lettre::Message::builder().from(self.from.clone()).to(to).subject(words.subject);
+        if let Some(url) = &words.unsubscribe {
+            // RFC 8058 one-click unsubscribe: the mail client POSTs to the address.
+            email = email
+                .raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>")))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let email = email.multipart(MultiPart::alternative_plain_html(words.text, words.html));
         let email = match email {
             Ok(e) => e,
             Err(e) => return Delivery::Failed(format!("cannot build the message: {e}")),
@@ -130,11 +137,14 @@ pub struct SenderHandle {
     thread: Option<JoinHandle<()>>,
 }
 
-/// Write the reminders due today (Beijing).
+/// Write the reminders due today (Beijing), and tell the followers of a
+/// pledge that one of its reporting periods opened.
 pub fn write_reminders(pool: &DbPool) -> anyhow::Result<usize> {
     let mut conn = db::get(pool)?;
     let today = crate::i18n::beijing_today();
-    Ok(db::write(&mut conn, |c| db::notify::reminders(c, today))?)
+    let reminders = db::write(&mut conn, |c| db::notify::reminders(c, today))?;
+    let opened = db::write(&mut conn, |c| db::watches::periods_opened(c, today))?;
+    Ok(reminders + opened)
 }
 
 /// Start the mail thread: it writes the day's reminders (at start and every

@@ -24,6 +24,7 @@ struct AccountPage {
     email: String,
     display_name: String,
     form: Form,
+    watching: Vec<crate::web::watch::WatchedView>,
 }
 
 async fn page(
@@ -35,7 +36,8 @@ async fn page(
 ) -> AppResult<HttpResponse> {
     let id = user.id;
     let u = state.db(move |c| Ok(users::get(c, id)?)).await?.ok_or(AppError::NotFound)?;
-    render_status(status, &AccountPage { ctx, email: u.email, display_name: u.display_name, form })
+    let watching = crate::web::watch::watched(state, ctx.lang, id).await?;
+    render_status(status, &AccountPage { ctx, email: u.email, display_name: u.display_name, form, watching })
 }
 
 pub async fn show(state: web::Data<AppState>, ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {

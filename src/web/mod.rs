@@ -24,6 +24,7 @@ pub mod reports;
 pub mod security_log;
 pub mod standards;
 pub mod todo;
+pub mod watch;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
@@ -286,5 +287,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(orgs::routes)
         .configure(reports::routes)
         .configure(crate::api::routes)
-        .configure(password::routes);
+        .configure(password::routes)
+        .configure(watch::routes);
 }

@@ -99,7 +99,7 @@ impl Drop for SmtpSink {
     }
 }
 
-fn with_mail(mut opts: selfreg::config::Options, smtp_url: &str) -> selfreg::config::Options {
+pub(crate) fn with_mail(mut opts: selfreg::config::Options, smtp_url: &str) -> selfreg::config::Options {
     opts.mail.smtp_url = Some(selfreg::mail::config::parse_smtp_url(smtp_url).unwrap());
     opts.mail.mail_from = Some(selfreg::mail::config::parse_mail_from("直播电商登记 <registry@example.org>").unwrap());
     opts

@@ -26,3 +26,4 @@ mod standards;
 mod todo;
 mod upgrades;
 mod todo_acct;
+mod watch;

@@ -112,14 +112,16 @@ pub fn act(
     match m.effect {
         Effect::None => {}
         Effect::OpenPeriod(w) => {
-            diesel::insert_into(comment_periods::table)
+            let period_id: i64 = diesel::insert_into(comment_periods::table)
                 .values((
                     comment_periods::standard_id.eq(id),
                     comment_periods::starts_on.eq(w.starts_on),
                     comment_periods::ends_on.eq(w.ends_on),
                     comment_periods::opened_at.eq(now),
                 ))
-                .execute(conn)?;
+                .returning(comment_periods::id)
+                .get_result(conn)?;
+            tell_followers_period_opened(conn, &s, period_id, w.starts_on, w.ends_on)?;
             let period = format!("{} ~ {}", w.starts_on, w.ends_on);
             note = if note.is_empty() { period } else { format!("{period} · {note}") };
         }
@@ -162,6 +164,32 @@ pub fn act(
         Some(&m.to.as_str()),
     )?;
     Ok(ActionDone { to: m.to, review: m.review, new_project })
+}
+
+/// Those who follow the standard hear that its public comment period opened
+/// (in the move's transaction, once per period).
+fn tell_followers_period_opened(
+    conn: &mut DbConn,
+    s: &Standard,
+    period_id: i64,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+) -> QueryResult<usize> {
+    use crate::i18n::Lang;
+    let params = serde_json::json!({
+        "title_zh": s.title_zh, "title_en": s.title_en,
+        "start_zh": Lang::Zh.plain_date(starts_on), "start_en": Lang::En.plain_date(starts_on),
+        "end_zh": Lang::Zh.plain_date(ends_on), "end_en": Lang::En.plain_date(ends_on),
+        "link": format!("/standards/{}#comment", s.id),
+    });
+    crate::db::watches::tell_followers(
+        conn,
+        crate::domain::watch::Followed::Standard,
+        s.id,
+        "comment_period_opened",
+        &params,
+        &format!("comment_period_opened:period:{period_id}"),
+    )
 }
 
 /// The registry supersedes the standard a newly published one replaces (if

@@ -90,7 +90,7 @@ fn require_manager(user: &CurrentUser, pledge: &Pledge) -> AppResult<()> {
 }
 
 /// A draft is seen only by those who run it: to anyone else it does not exist.
-fn require_visible(user: Option<&CurrentUser>, pledge: &Pledge) -> AppResult<()> {
+pub(crate) fn require_visible(user: Option<&CurrentUser>, pledge: &Pledge) -> AppResult<()> {
     if rules::sees_pledge(user.map(acting), pledge.state, pledge.organization_id) {
         Ok(())
     } else {

@@ -115,6 +115,7 @@ struct ShowPage {
     own: Vec<SignatoryView>,
     can_apply: bool,
     is_filer: bool,
+    follow: crate::web::watch::FollowView,
 }
 
 pub async fn show(
@@ -181,6 +182,8 @@ async fn show_page(
         .take(SIGNATORIES_PER_PAGE as usize)
         .map(|s| signatory_view(lang, &d.pledge, &d.commitments, s))
         .collect();
+    let follow =
+        crate::web::watch::follow_view(state, user.as_ref(), crate::domain::watch::Followed::Pledge, id).await?;
     let own = d.own.iter().map(|s| signatory_view(lang, &d.pledge, &d.commitments, s)).collect();
     let page = ShowPage {
         text_html,
@@ -200,6 +203,7 @@ async fn show_page(
         own,
         can_apply,
         is_filer,
+        follow,
         pledge: d.pledge,
         issuer: d.issuer,
         ctx,

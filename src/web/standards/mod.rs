@@ -91,7 +91,7 @@ fn sees(ctx: &Ctx, state: StandardState, proposing_org: i64, lead_org: i64) -> b
 }
 
 /// Anything the viewer may not see answers 404, as if it did not exist.
-fn check_visible(ctx: &Ctx, s: &sdb::Standard) -> AppResult<()> {
+pub(crate) fn check_visible(ctx: &Ctx, s: &sdb::Standard) -> AppResult<()> {
     if sees(ctx, s.state, s.proposing_org_id, s.lead_org_id) {
         Ok(())
     } else {

@@ -73,6 +73,7 @@ struct ShowPage {
     publication_form: Form,
     position_form: Form,
     undisposed: Vec<i32>,
+    follow: crate::web::watch::FollowView,
 }
 
 /// Every action the domain offers this user on `s` now: its state, the
@@ -149,6 +150,8 @@ pub(super) async fn show_page(
         }
     }
     let actions = available_actions(user.as_ref(), &d, today);
+    let follow =
+        crate::web::watch::follow_view(state, user.as_ref(), crate::domain::watch::Followed::Standard, id).await?;
     let can_edit = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state.metadata_editable();
     let can_upload = user.as_ref().is_some_and(|u| may_edit(u, &d.std)) && d.std.state.accepts_versions();
     let can_publish_details =
@@ -204,6 +207,7 @@ pub(super) async fn show_page(
         publication_form: std::mem::take(&mut forms.publication),
         position_form: std::mem::take(&mut forms.position),
         undisposed: std::mem::take(&mut forms.undisposed),
+        follow,
         d,
         ctx,
     };
