@@ -11,6 +11,7 @@ pub mod escape;
 pub mod i18n;
 #[cfg(test)]
 mod layers;
+pub mod logs;
 pub mod mail;
 pub mod startup;
 pub mod web;

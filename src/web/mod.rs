@@ -15,6 +15,7 @@ pub mod flow;
 pub mod forms;
 pub mod home;
 pub mod markdown;
+pub mod metrics;
 pub mod middleware;
 pub mod orgs;
 pub mod pagecache;
@@ -73,6 +74,8 @@ pub struct Settings {
     pub body_timeout: std::time::Duration,
     /// Mail is sent (`--smtp-url`); otherwise it waits in the outbox.
     pub mail_enabled: bool,
+    /// `--metrics-token`: /metrics answers whoever presents it (else loopback only).
+    pub metrics_token: Option<String>,
 }
 
 /// Shared by every worker.
@@ -100,7 +103,9 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let counter = db::querycount::capture();
+        let span = tracing::Span::current();
         web::block(move || {
+            let _request = span.enter();
             db::querycount::attribute(counter, || {
                 let mut conn = db::get(&pool)?;
                 f(&mut conn)
@@ -117,7 +122,9 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let counter = db::querycount::capture();
+        let span = tracing::Span::current();
         let out = web::block(move || {
+            let _request = span.enter();
             db::querycount::attribute(counter, || {
                 let mut conn = db::get(&pool)?;
                 db::write(&mut conn, f)
@@ -274,5 +281,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(standards::routes)
         .configure(pledges::routes)
         .configure(orgs::routes)
-        .configure(reports::routes);
+        .configure(reports::routes)
+        .configure(metrics::routes);
 }

@@ -83,6 +83,7 @@ pub fn options(target: DbTarget) -> Options {
         db_pool_size: 4,
         workers: Some(1),
         mail: Default::default(),
+        obs: Default::default(),
     }
 }
 

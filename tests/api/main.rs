@@ -12,6 +12,7 @@ mod concurrency;
 mod dashboard;
 mod html;
 mod mail;
+mod observe;
 mod outbox;
 mod pledge_forms;
 mod pledge_lists;
