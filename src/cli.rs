@@ -11,10 +11,7 @@ use crate::domain::{text, CreditCode, Email, OrgKind, Password, Role};
 
 pub fn main() -> ExitCode {
     let cli = config::parse();
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,actix_web::middleware::logger=warn,actix_server=warn"),
-    )
-    .init();
+    crate::logs::init(cli.options.obs.log_format);
     let result = match cli.command {
         None | Some(Command::Serve) => serve(cli.options),
         Some(Command::Org(c)) => org(&cli.options, c),

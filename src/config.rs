@@ -77,6 +77,21 @@ pub struct Options {
 
     #[command(flatten)]
     pub api: ApiOptions,
+
+    #[command(flatten)]
+    pub obs: ObsOptions,
+}
+
+/// Logs and metrics (see `logs` and `web::metrics`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ObsOptions {
+    /// Log lines as readable text or as JSON objects (for log shippers). RUST_LOG filters them.
+    #[arg(long, env = "SELFREG_LOG_FORMAT", value_enum, default_value_t = crate::logs::LogFormat::Text, global = true)]
+    pub log_format: crate::logs::LogFormat,
+
+    /// Serve /metrics to anyone presenting `Authorization: Bearer TOKEN` (without it: to loopback only).
+    #[arg(long, env = "SELFREG_METRICS_TOKEN", value_name = "TOKEN", global = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// Where mail goes (see `mail::config`). Without `--smtp-url` messages wait

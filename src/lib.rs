@@ -12,6 +12,7 @@ pub mod escape;
 pub mod i18n;
 #[cfg(test)]
 mod layers;
+pub mod logs;
 pub mod mail;
 pub mod ops;
 pub mod startup;

@@ -79,6 +79,7 @@ impl Application {
             (Some(url), Some(from)) => Some((url.clone(), from.clone())),
         };
 
+        site::metrics::install();
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let hasher = web::block(move || Hasher::new(cores, Duration::from_secs(2))).await?;
         let listener =
@@ -106,6 +107,7 @@ impl Application {
                 body_timeout: Duration::from_secs(opts.body_timeout_seconds.into()),
                 mail_enabled: mailer.is_some(),
                 api_rate_limit: opts.api.api_rate_limit,
+                metrics_token: opts.obs.metrics_token.clone(),
             },
         });
 
@@ -141,6 +143,7 @@ impl Application {
                 .default_service(web::to(site::not_found))
                 .wrap(from_fn(middleware::session_and_csrf))
                 .wrap(from_fn(middleware::error_pages))
+                .wrap(from_fn(site::metrics::record))
                 .wrap(headers)
                 .wrap(actix_web::middleware::Logger::default())
                 .wrap(Condition::new(db::querycount::enabled(), from_fn(middleware::count_queries)))

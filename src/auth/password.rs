@@ -72,20 +72,53 @@ pub enum Lane {
 /// time, all work at most `permits + 1`, so one hash is always free for trusted work.
 #[derive(Clone)]
 pub struct Hasher {
+    /// Hashes waiting for a permit (for /metrics).
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    capacity: usize,
     all: Arc<Semaphore>,
     untrusted: Arc<Semaphore>,
     wait: Duration,
     dummy_hash: Arc<str>,
 }
 
-fn saturated() -> AppError {
+fn saturated(lane: Lane) -> AppError {
+    let lane = match lane {
+        Lane::Untrusted => "untrusted",
+        Lane::Trusted => "trusted",
+    };
+    metrics::counter!("selfreg_hasher_refusals_total", "lane" => lane).increment(1);
     AppError::Unavailable("password hashing is saturated".into())
+}
+
+/// What the hasher is doing now.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    pub running: usize,
+    pub waiting: usize,
+}
+
+/// Counts a hash as waiting while it lives.
+struct Waiting(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Waiting {
+    fn new(n: &Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Waiting(n.clone())
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Hasher {
     pub fn new(permits: usize, wait: Duration) -> Self {
         let permits = permits.max(1);
         Hasher {
+            waiting: Default::default(),
+            capacity: permits + 1,
             all: Arc::new(Semaphore::new(permits + 1)),
             untrusted: Arc::new(Semaphore::new(permits)),
             wait,
@@ -93,14 +126,23 @@ impl Hasher {
         }
     }
 
+    /// Hashes running and waiting now.
+    pub fn load(&self) -> Load {
+        Load {
+            running: self.capacity.saturating_sub(self.all.available_permits()),
+            waiting: self.waiting.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
     async fn run<T: Send + 'static>(&self, lane: Lane, f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+        let waiting = Waiting::new(&self.waiting);
         let deadline = tokio::time::Instant::now() + self.wait;
         let share = match lane {
             Lane::Untrusted => Some(
                 tokio::time::timeout_at(deadline, self.untrusted.clone().acquire_owned())
                     .await
-                    .map_err(|_| saturated())?
-                    .map_err(|_| saturated())?,
+                    .map_err(|_| saturated(lane))?
+                    .map_err(|_| saturated(lane))?,
             ),
             Lane::Trusted => None,
         };
@@ -108,8 +150,9 @@ impl Hasher {
         let deadline = if lane == Lane::Trusted { deadline + self.wait } else { deadline };
         let permit = tokio::time::timeout_at(deadline, self.all.clone().acquire_owned())
             .await
-            .map_err(|_| saturated())?
-            .map_err(|_| saturated())?;
+            .map_err(|_| saturated(lane))?
+            .map_err(|_| saturated(lane))?;
+        drop(waiting);
         let out = actix_web::web::block(move || {
             let _permits = (permit, share);
             f()

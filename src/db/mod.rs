@@ -212,7 +212,17 @@ fn is_transient_message(m: &str) -> bool {
 
 /// Check out a connection (blocking: call only from a blocking thread).
 pub fn get(pool: &DbPool) -> Result<PooledConn, DbError> {
-    pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
+    // Counted for /metrics: check-outs that found no idle connection, their wait and give-ups.
+    let start = std::time::Instant::now();
+    if pool.state().idle_connections == 0 {
+        metrics::counter!("selfreg_db_pool_waits_total").increment(1);
+    }
+    let conn = pool.get().map_err(|e| {
+        metrics::counter!("selfreg_db_pool_timeouts_total").increment(1);
+        DbError::Unavailable(e.to_string())
+    });
+    metrics::histogram!("selfreg_db_pool_wait_seconds").record(start.elapsed().as_secs_f64());
+    conn
 }
 
 /// A multi-row INSERT. The multi-backend connection cannot build one, so it

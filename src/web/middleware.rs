@@ -71,6 +71,16 @@ pub async fn error_pages(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let request_id = crate::auth::random_hex(6);
     req.extensions_mut().insert(RequestId(request_id.clone()));
+    // Every log line of the request (through the `log` bridge too) carries its id.
+    let span = tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.path());
+    tracing::Instrument::instrument(error_page(req, next, request_id), span).await
+}
+
+async fn error_page(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    request_id: String,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let method = req.method().clone();
     let path = req.path().to_owned();
     let res = match next.call(req).await {

@@ -15,6 +15,7 @@ pub mod flow;
 pub mod forms;
 pub mod home;
 pub mod markdown;
+pub mod metrics;
 pub mod middleware;
 pub mod orgs;
 pub mod pagecache;
@@ -77,6 +78,8 @@ pub struct Settings {
     pub mail_enabled: bool,
     /// Requests a minute a client address may send to the API (`--api-rate-limit`).
     pub api_rate_limit: u32,
+    /// `--metrics-token`: /metrics answers whoever presents it (else loopback only).
+    pub metrics_token: Option<String>,
 }
 
 /// Shared by every worker.
@@ -104,7 +107,9 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let counter = db::querycount::capture();
+        let span = tracing::Span::current();
         web::block(move || {
+            let _request = span.enter();
             db::querycount::attribute(counter, || {
                 let mut conn = db::get(&pool)?;
                 f(&mut conn)
@@ -121,7 +126,9 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let counter = db::querycount::capture();
+        let span = tracing::Span::current();
         let out = web::block(move || {
+            let _request = span.enter();
             db::querycount::attribute(counter, || {
                 let mut conn = db::get(&pool)?;
                 db::write(&mut conn, f)
@@ -288,5 +295,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(reports::routes)
         .configure(crate::api::routes)
         .configure(password::routes)
-        .configure(watch::routes);
+        .configure(watch::routes)
+        .configure(metrics::routes);
 }

@@ -210,6 +210,8 @@ impl PageCache {
         let key = (path.clone(), ctx.lang.code());
         let now = minute();
         let kept = self.pages.lock().ok().and_then(|mut m| m.hit(&key, &stamp, now));
+        metrics::counter!("selfreg_kept_pages_total", "result" => if kept.is_some() { "hit" } else { "miss" })
+            .increment(1);
         if let Some(page) = kept {
             return Ok(Err(html(page.with_token(&ctx.csrf_token))));
         }

@@ -91,6 +91,7 @@ pub fn options(target: DbTarget) -> Options {
         workers: Some(1),
         mail: Default::default(),
         api: Default::default(),
+        obs: Default::default(),
     }
 }
 

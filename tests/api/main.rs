@@ -14,6 +14,7 @@ mod html;
 mod mail;
 mod ops;
 mod open_data;
+mod observe;
 mod outbox;
 mod password;
 mod pledge_forms;
