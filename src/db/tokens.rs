@@ -236,6 +236,32 @@ pub fn redeem(
     Ok(locked)
 }
 
+/// The kinds of message whose link holds a token (a secret).
+pub const SECRET_KINDS: [&str; 2] = ["password_reset", "invitation"];
+
+/// Once message `id` is sent, take its link out of the outbox if it holds a
+/// token (the mail has it; nobody reading the outbox or the database may).
+pub fn forget_sent_link(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    use super::schema::outbox as messages;
+    let row: Option<String> = messages::table
+        .filter(messages::id.eq(id))
+        .filter(messages::state.eq(outbox::STATE_SENT))
+        .filter(messages::kind.eq_any(SECRET_KINDS))
+        .select(messages::params)
+        .first(conn)
+        .optional()?;
+    let Some(params) = row else {
+        return Ok(());
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_str(&params).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("link");
+    }
+    diesel::update(messages::table.find(id)).set(messages::params.eq(value.to_string())).execute(conn)?;
+    Ok(())
+}
+
 /// Set the expiry of the link made of `token` (tests: an expired link).
 pub fn set_expiry(conn: &mut DbConn, token: &str, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(user_tokens::table.filter(user_tokens::token_hash.eq(hash(token))))

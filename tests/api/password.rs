@@ -124,6 +124,17 @@ async fn a_reset_link_from_the_mail_sets_a_new_password_once_and_ends_every_sess
     let token = link.rsplit('/').next().unwrap();
     assert_eq!(token.len(), 64, "256 random bits");
     assert_eq!(app.count(&format!("user_tokens WHERE token_hash = '{token}'")), 0, "the token is not stored as such");
+    // Once sent, the outbox no longer holds the link either.
+    let mut held = 1;
+    for _ in 0..200 {
+        held = app.count(&format!("outbox WHERE params LIKE '%{token}%'"));
+        if held == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(held, 0, "the sent message's link is forgotten");
+    assert_eq!(app.count("outbox WHERE kind = 'password_reset' AND state = 'sent'"), 1);
 
     let (status, page) = asker.get_html(&link).await;
     assert_eq!(status, StatusCode::OK);
