@@ -326,3 +326,18 @@ async fn one_link_used_twice_at_once_sets_one_password() {
     }
     assert_eq!(app.count("audit_log WHERE action = 'reset_by_mail'"), 3);
 }
+
+#[tokio::test]
+async fn a_reset_link_dies_when_an_admin_resets_the_password() {
+    let app = spawn_app().await;
+    ask_reset(&app, "filer@example.org").await;
+    let link = mailed_link(&app, "filer@example.org", "password_reset");
+    let admin = app.signed_in_as("admin@example.org").await;
+    let r = admin.reset_password(user_id(&app, "filer@example.org"), NEW).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&link).await.status(), StatusCode::GONE);
+    let r = app.post_from("/password/forgot", &link, &[("password", "另一个-全新的-密码-2027")]).await;
+    assert_eq!(r.status(), StatusCode::GONE);
+    let r = app.other_client().login_as("filer@example.org", NEW).await;
+    assert_eq!(location(&r), "/todo", "the admin's password stands");
+}
