@@ -156,12 +156,14 @@ pub fn claim(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Message>> {
     })
 }
 
-/// The server took the message.
+/// The server took the message. A message whose link is a secret (a reset
+/// or invitation link, see [`super::tokens::SECRET_KINDS`]) loses its link:
+/// the token is kept no longer than it takes to deliver it.
 pub fn mark_sent(conn: &mut DbConn, id: i64) -> QueryResult<()> {
     diesel::update(outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(STATE_PENDING)))
         .set((outbox::state.eq(STATE_SENT), outbox::sent_at.eq(super::now()), outbox::last_error.eq(None::<String>)))
         .execute(conn)?;
-    Ok(())
+    super::tokens::forget_sent_link(conn, id)
 }
 
 /// A temporary failure: try again after the backoff, or give up after

@@ -76,8 +76,8 @@ pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Store a new link for `user` (the user's older links of this purpose die).
-fn issue(conn: &mut DbConn, user: &User, purpose: Purpose, token: &str, created_by: Option<i64>) -> QueryResult<()> {
+/// Store a new link for `user` by its token's `digest` (the user's older links of this purpose die).
+fn issue(conn: &mut DbConn, user: &User, purpose: Purpose, digest: &str, created_by: Option<i64>) -> QueryResult<()> {
     let now = super::now();
     diesel::delete(
         user_tokens::table.filter(user_tokens::user_id.eq(user.id)).filter(user_tokens::purpose.eq(purpose.code())),
@@ -87,7 +87,7 @@ fn issue(conn: &mut DbConn, user: &User, purpose: Purpose, token: &str, created_
         .values((
             user_tokens::user_id.eq(user.id),
             user_tokens::purpose.eq(purpose.code()),
-            user_tokens::token_hash.eq(hash(token)),
+            user_tokens::token_hash.eq(digest),
             user_tokens::password_marker.eq(marker(&user.password_hash)),
             user_tokens::created_by.eq(created_by),
             user_tokens::created_at.eq(now),
@@ -117,10 +117,12 @@ struct ResetParams<'a> {
 /// transaction; for anyone else nothing. Returns whether a message was
 /// written (never shown to the asker).
 pub fn request_reset(conn: &mut DbConn, email: &str, token: &str) -> QueryResult<bool> {
+    // The digest first, for known and unknown addresses alike.
+    let digest = hash(token);
     let Some(user) = accounts::by_email(conn, email)?.filter(|u| u.active) else {
         return Ok(false);
     };
-    issue(conn, &user, Purpose::PasswordReset, token, None)?;
+    issue(conn, &user, Purpose::PasswordReset, &digest, None)?;
     let params = ResetParams { name: &user.display_name, email: &user.email, link: Purpose::PasswordReset.link(token) };
     let msg = Outgoing::new(Purpose::PasswordReset.code(), &user.email, Some(user.id), language(conn, &user)?, &params)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
@@ -157,7 +159,7 @@ pub fn invite(conn: &mut DbConn, actor: Actor, user_id: i64, token: &str) -> Res
     if !user.invited() || !user.active {
         return Err(Fail::Refused(InviteRefusal::PasswordSet));
     }
-    issue(conn, &user, Purpose::Invitation, token, actor.user_id)?;
+    issue(conn, &user, Purpose::Invitation, &hash(token), actor.user_id)?;
     let inviter = match actor.user_id {
         Some(id) => accounts::get(conn, id)?.map(|u| u.display_name).unwrap_or_default(),
         None => String::new(),
@@ -234,6 +236,32 @@ pub fn redeem(
     };
     audit::record::<(), _>(conn, actor, Object::User, Some(user.id), action, None, Some(&ended))?;
     Ok(locked)
+}
+
+/// The kinds of message whose link holds a token (a secret).
+pub const SECRET_KINDS: [&str; 2] = ["password_reset", "invitation"];
+
+/// Once message `id` is sent, take its link out of the outbox if it holds a
+/// token (the mail has it; nobody reading the outbox or the database may).
+pub fn forget_sent_link(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    use super::schema::outbox as messages;
+    let row: Option<String> = messages::table
+        .filter(messages::id.eq(id))
+        .filter(messages::state.eq(outbox::STATE_SENT))
+        .filter(messages::kind.eq_any(SECRET_KINDS))
+        .select(messages::params)
+        .first(conn)
+        .optional()?;
+    let Some(params) = row else {
+        return Ok(());
+    };
+    let mut value: serde_json::Value =
+        serde_json::from_str(&params).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("link");
+    }
+    diesel::update(messages::table.find(id)).set(messages::params.eq(value.to_string())).execute(conn)?;
+    Ok(())
 }
 
 /// Set the expiry of the link made of `token` (tests: an expired link).

@@ -140,7 +140,7 @@ async fn form_page(
     let (orgs, invited) = state
         .db(move |c| {
             let invited = match user_id {
-                Some(id) => users::get(c, id)?.is_some_and(|u| u.invited()),
+                Some(id) => users::get(c, id)?.is_some_and(|u| u.invited() && u.active),
                 None => false,
             };
             Ok((orgs::all(c)?, invited))
