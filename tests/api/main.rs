@@ -12,6 +12,7 @@ mod concurrency;
 mod dashboard;
 mod html;
 mod mail;
+mod mail_crash;
 mod outbox;
 mod pledge_forms;
 mod pledge_lists;
