@@ -117,6 +117,18 @@ pub fn to_recipient(conn: &mut DbConn, recipient: &str) -> QueryResult<Vec<Messa
 /// while sending, another one takes the message up after this.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(2);
 
+/// The lease in force: [`LEASE`], except in debug builds where
+/// `SELFREG_MAIL_LEASE_SECS` may shorten it (the test that kills a sender
+/// mid-delivery waits the lease out). Release builds never read it.
+pub fn lease() -> chrono::Duration {
+    if cfg!(debug_assertions) {
+        if let Some(secs) = std::env::var("SELFREG_MAIL_LEASE_SECS").ok().and_then(|v| v.parse::<i64>().ok()) {
+            return chrono::Duration::seconds(secs.clamp(1, 3600));
+        }
+    }
+    LEASE
+}
+
 /// After this many failed attempts a message is marked failed.
 pub const MAX_ATTEMPTS: i32 = 10;
 
@@ -150,7 +162,7 @@ pub fn claim(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Message>> {
             return Ok(Vec::new());
         }
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-            .set((outbox::next_attempt_at.eq(now + LEASE), outbox::attempts.eq(outbox::attempts + 1)))
+            .set((outbox::next_attempt_at.eq(now + lease()), outbox::attempts.eq(outbox::attempts + 1)))
             .execute(c)?;
         outbox::table.filter(outbox::id.eq_any(&ids)).order(outbox::id).select(Message::as_select()).load(c)
     })

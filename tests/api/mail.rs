@@ -64,6 +64,11 @@ impl SmtpSink {
         }
     }
 
+    /// Whether the server holds a message to a `stall…` address without answering.
+    pub(crate) fn stalled(&self) -> bool {
+        self.dir.join("stalled.mark").exists()
+    }
+
     pub(crate) fn messages(&self) -> Vec<Value> {
         let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.dir)
             .unwrap()
@@ -111,13 +116,13 @@ pub(crate) async fn spawn_mailing(smtp_url: &str) -> TestApp {
 }
 
 /// A message written straight to the outbox, as a change would.
-fn enqueue(app: &TestApp, to: &str, name: &str) -> i64 {
+pub(crate) fn enqueue(app: &TestApp, to: &str, name: &str) -> i64 {
     let msg = Outgoing::new("test", to, None, "zh-CN", &serde_json::json!({ "name": name, "link": "/admin/outbox" }))
         .unwrap();
     selfreg::db::write(&mut app.conn(), |c| outbox::enqueue(c, &msg)).unwrap().unwrap()
 }
 
-fn stored(app: &TestApp, id: i64) -> outbox::Message {
+pub(crate) fn stored(app: &TestApp, id: i64) -> outbox::Message {
     outbox::get(&mut app.conn(), id).unwrap().unwrap()
 }
 

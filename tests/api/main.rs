@@ -15,6 +15,7 @@ mod mail;
 mod ops;
 mod open_data;
 mod observe;
+mod mail_crash;
 mod outbox;
 mod password;
 mod pledge_forms;

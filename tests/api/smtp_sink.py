@@ -5,9 +5,12 @@ Listens on 127.0.0.1:PORT, prints "ready" when it accepts connections, and
 writes each message it accepts to OUT/<n>.json: the envelope, the decoded
 subject, the plain-text and HTML bodies and the headers. A recipient whose
 address starts with "reject" is refused with 550 (a permanent failure), one
-starting with "later" with 451 (a temporary one). Stops when its standard
+starting with "later" with 451 (a temporary one). The first message to an
+address starting with "stall" is held without an answer (OUT/stalled.mark
+says so) until its sender goes away; the next one is accepted. Stops when its standard
 input closes (the test that started it ended).
 """
+import asyncio
 import email
 import email.policy
 import json
@@ -21,6 +24,7 @@ class Sink:
     def __init__(self, out):
         self.out = out
         self.n = 0
+        self.stalled = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("reject"):
@@ -31,6 +35,13 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        stall = [a for a in envelope.rcpt_tos if a.startswith("stall") and a not in self.stalled]
+        if stall:
+            self.stalled.update(stall)
+            with open(os.path.join(self.out, "stalled.mark"), "w") as f:
+                f.write(" ".join(stall))
+            await asyncio.sleep(600)
+            return "451 4.3.0 held too long"
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         plain = msg.get_body(preferencelist=("plain",))
         html = msg.get_body(preferencelist=("html",))

@@ -111,7 +111,7 @@ pub struct World {
 }
 
 impl World {
-    async fn start(name: &'static str) -> anyhow::Result<World> {
+    async fn start(name: &'static str, env: &[(String, String)]) -> anyhow::Result<World> {
         let scratch = std::env::temp_dir().join(format!("selfreg-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&scratch);
         std::fs::create_dir_all(&scratch)?;
@@ -126,6 +126,7 @@ impl World {
             .arg(scratch.join("selfreg.db"))
             .env_remove("SELFREG_NO_DEMO")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -315,12 +316,21 @@ pub async fn scenario<F>(name: &'static str, body: F)
 where
     F: for<'a> AsyncFnOnce(&'a World) -> anyhow::Result<()>,
 {
+    scenario_with(name, Vec::new(), body).await
+}
+
+/// [`scenario`] with the server started with these environment variables
+/// (e.g. `SELFREG_SMTP_URL` for a test's own SMTP server).
+pub async fn scenario_with<F>(name: &'static str, env: Vec<(String, String)>, body: F)
+where
+    F: for<'a> AsyncFnOnce(&'a World) -> anyhow::Result<()>,
+{
     if !enabled() {
         eprintln!("e2e test {name} skipped: set SELFREG_E2E=1 to run the browser tests");
         return;
     }
     let _turn = ONE_AT_A_TIME.lock().await;
-    let world = match World::start(name).await {
+    let world = match World::start(name, &env).await {
         Ok(w) => w,
         Err(e) => panic!("e2e {name}: cannot set up: {e:#}"),
     };

@@ -11,6 +11,7 @@
 #[macro_use]
 mod harness;
 mod dashboard;
+mod mail;
 mod pledges;
 mod reports;
 mod security;
