@@ -116,10 +116,15 @@ pub enum Action {
     SendTest,
     Retry,
     ChangePassword,
+    // Own account (/account).
+    UpdateAccount,
+    ChangeEmail,
+    EndSession,
+    EndOtherSessions,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 46] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -162,6 +167,10 @@ impl Action {
         Action::SendTest,
         Action::Retry,
         Action::ChangePassword,
+        Action::UpdateAccount,
+        Action::ChangeEmail,
+        Action::EndSession,
+        Action::EndOtherSessions,
     ];
 
     pub fn code(self) -> &'static str {
@@ -208,6 +217,10 @@ impl Action {
             Action::SendTest => "send_test",
             Action::Retry => "retry",
             Action::ChangePassword => "change_password",
+            Action::UpdateAccount => "update_account",
+            Action::ChangeEmail => "change_email",
+            Action::EndSession => "end_session",
+            Action::EndOtherSessions => "end_other_sessions",
         }
     }
 
