@@ -96,6 +96,9 @@ async fn page_typed(
     shown.message = form.message.clone();
     let this = ctx.user.as_ref().map(|u| u.session_hash.as_str()).unwrap_or("");
     let lang = ctx.lang;
+    // This device first, then the most recently used.
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.id_hash != this);
     let sessions = rows
         .iter()
         .map(|r| SessionView {
