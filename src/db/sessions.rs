@@ -65,40 +65,6 @@ pub fn create(conn: &mut DbConn, id_hash: &str, user_id: i64, csrf_token: &str, 
     Ok(())
 }
 
-/// One of a user's sessions, for their list on /account.
-#[derive(Debug, Clone, Queryable)]
-pub struct SessionRow {
-    pub id_hash: String,
-    pub created_at: NaiveDateTime,
-    pub last_seen_at: NaiveDateTime,
-    pub user_agent: String,
-    pub address: String,
-}
-
-/// The live sessions of `user_id`, the most recently used first.
-pub fn of_user(
-    conn: &mut DbConn,
-    user_id: i64,
-    now: NaiveDateTime,
-    idle: Duration,
-    lifetime: Duration,
-) -> QueryResult<Vec<SessionRow>> {
-    sessions::table
-        .filter(sessions::user_id.eq(user_id))
-        .filter(sessions::last_seen_at.gt(now - idle))
-        .filter(sessions::created_at.gt(now - lifetime))
-        .order((sessions::last_seen_at.desc(), sessions::created_at.desc()))
-        .limit(100)
-        .select((
-            sessions::id_hash,
-            sessions::created_at,
-            sessions::last_seen_at,
-            sessions::user_agent,
-            sessions::address,
-        ))
-        .load(conn)
-}
-
 /// The live session with this hash: not idle longer than `idle`, not older than
 /// `lifetime`, of an active user. One query.
 pub fn lookup(

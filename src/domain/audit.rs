@@ -120,10 +120,15 @@ pub enum Action {
     ResetByMail,
     Invite,
     AcceptInvitation,
+    // Own account (/account).
+    UpdateAccount,
+    ChangeEmail,
+    EndSession,
+    EndOtherSessions,
 }
 
 impl Action {
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 49] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -169,6 +174,10 @@ impl Action {
         Action::ResetByMail,
         Action::Invite,
         Action::AcceptInvitation,
+        Action::UpdateAccount,
+        Action::ChangeEmail,
+        Action::EndSession,
+        Action::EndOtherSessions,
     ];
 
     pub fn code(self) -> &'static str {
@@ -218,6 +227,10 @@ impl Action {
             Action::ResetByMail => "reset_by_mail",
             Action::Invite => "invite",
             Action::AcceptInvitation => "accept_invitation",
+            Action::UpdateAccount => "update_account",
+            Action::ChangeEmail => "change_email",
+            Action::EndSession => "end_session",
+            Action::EndOtherSessions => "end_other_sessions",
         }
     }
 

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod account;
+mod account_acct;
 mod admin;
 mod auth;
 mod badinput;
