@@ -99,7 +99,8 @@ pub struct DashboardQuery {
 /// A signatory's standing for the period, in both dimensions.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StandingItem {
-    /// Filing standing: `accepted`, `submitted`, `returned`, `overdue`, `not_due`, …
+    /// Filing standing: `accepted_on_time`, `accepted_late`, `submitted`, `returned`, `not_due`, `due_soon`,
+    /// `overdue`, `non_communicating`, `suspended`, `withdrawn`.
     pub code: String,
     pub label: Names,
     /// Why, with the dates it turns on.
