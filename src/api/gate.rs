@@ -64,7 +64,7 @@ pub async fn gate(
     if req.method() == Method::OPTIONS {
         // A CORS preflight: reads from any origin, without credentials.
         let mut res = HttpResponse::NoContent()
-            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, OPTIONS"))
             .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "If-None-Match, Accept-Language"))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
             .finish();
@@ -97,7 +97,7 @@ pub async fn gate(
             }
         }
         if status == StatusCode::METHOD_NOT_ALLOWED && !new.headers().contains_key(header::ALLOW) {
-            new.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, OPTIONS"));
+            new.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, OPTIONS"));
         }
         res = ServiceResponse::new(req, new);
     }

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod orgs;
 pub mod pledges;
 pub mod problem;
+pub mod reference;
 pub mod reports;
 pub mod respond;
 pub mod standards;
@@ -79,7 +80,7 @@ pub async fn openapi_json(req: actix_web::HttpRequest) -> ApiResult<HttpResponse
 
 /// The routes under `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+    cfg.route("/api", web::get().to(reference::page)).service(
         web::scope("/api/v1")
             .wrap(from_fn(gate::gate))
             .route("/openapi.json", web::get().to(openapi_json))

@@ -144,7 +144,7 @@ pub async fn list(
     path = "/api/v1/orgs/{id}",
     tag = "orgs",
     operation_id = "getOrg",
-    params(("id" = i64, Path, description = "The organization's id", minimum = 1)),
+    params(("id" = i64, Path, description = "The organization's id", minimum = 1, example = 1)),
     responses(
         (status = 200, description = "The organization", body = OrgDetail),
         (status = 304, description = "Not modified (If-None-Match)"),

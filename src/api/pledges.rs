@@ -236,7 +236,7 @@ pub async fn list(
     path = "/api/v1/pledges/{id}",
     tag = "pledges",
     operation_id = "getPledge",
-    params(("id" = i64, Path, description = "The pledge's id", minimum = 1)),
+    params(("id" = i64, Path, description = "The pledge's id", minimum = 1, example = 1)),
     responses(
         (status = 200, description = "The pledge", body = PledgeDetail),
         (status = 304, description = "Not modified (If-None-Match)"),
@@ -280,7 +280,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>, id: web::Path<Id
     path = "/api/v1/pledges/{id}/signatories",
     tag = "pledges",
     operation_id = "listSignatories",
-    params(("id" = i64, Path, description = "The pledge's id", minimum = 1), SignatoryQuery, PageQuery),
+    params(("id" = i64, Path, description = "The pledge's id", minimum = 1, example = 1), SignatoryQuery, PageQuery),
     responses(
         (status = 200, description = "One page of signatories", body = respond::Page<SignatoryItem>),
         (status = 304, description = "Not modified (If-None-Match)"),

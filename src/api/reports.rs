@@ -68,7 +68,7 @@ pub struct PeriodList {
     path = "/api/v1/pledges/{id}/periods",
     tag = "reports",
     operation_id = "listPeriods",
-    params(("id" = i64, Path, description = "The pledge's id", minimum = 1)),
+    params(("id" = i64, Path, description = "The pledge's id", minimum = 1, example = 1)),
     responses(
         (status = 200, description = "The pledge's periods", body = PeriodList),
         (status = 304, description = "Not modified (If-None-Match)"),
@@ -87,7 +87,7 @@ pub async fn periods(req: HttpRequest, state: web::Data<AppState>, id: web::Path
 #[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
     /// The pledge (default: the first initiative, as on `/dashboard`).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, example = 2)]
     #[serde(default)]
     pub pledge: String,
     /// The period (default: the latest whose deadline has passed, else the latest).
@@ -99,7 +99,8 @@ pub struct DashboardQuery {
 /// A signatory's standing for the period, in both dimensions.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StandingItem {
-    /// Filing standing: `accepted`, `submitted`, `returned`, `overdue`, `not_due`, …
+    /// Filing standing: `accepted_on_time`, `accepted_late`, `submitted`, `returned`, `not_due`, `due_soon`,
+    /// `overdue`, `non_communicating`, `suspended`, `withdrawn`.
     pub code: String,
     pub label: Names,
     /// Why, with the dates it turns on.
@@ -375,7 +376,7 @@ pub struct ReportDetail {
     path = "/api/v1/reports/{id}",
     tag = "reports",
     operation_id = "getReport",
-    params(("id" = i64, Path, description = "The report's id", minimum = 1)),
+    params(("id" = i64, Path, description = "The report's id", minimum = 1, example = 1)),
     responses(
         (status = 200, description = "The report", body = ReportDetail),
         (status = 304, description = "Not modified (If-None-Match)"),

@@ -60,7 +60,7 @@ fn json_with<T: Serialize>(req: &HttpRequest, value: &T, link: Option<&str>) -> 
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items on the page, 1 to 100 (default 20).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
     #[serde(default)]
     pub limit: String,
     /// Where to go on: the `cursor` of the previous page's `next` link (opaque).

@@ -32,6 +32,7 @@ pub struct ListQuery {
     pub q: String,
     /// `in_force`, `published` (released, not yet in force), or a public state:
     /// `public_comment`, `technical_review`, `submitted_for_approval`, `withdrawn`, `superseded`, …
+    #[param(example = "in_force")]
     #[serde(default)]
     pub status: String,
     /// `group` (团体标准) or `local` (地方标准).
@@ -299,7 +300,7 @@ async fn visible_detail(state: &AppState, id: i64) -> ApiResult<sdb::Detail> {
     path = "/api/v1/standards/{id}",
     tag = "standards",
     operation_id = "getStandard",
-    params(("id" = i64, Path, description = "The standard's id", minimum = 1)),
+    params(("id" = i64, Path, description = "The standard's id", minimum = 1, example = 1)),
     responses(
         (status = 200, description = "The standard", body = StandardDetail),
         (status = 304, description = "Not modified (If-None-Match)"),
@@ -390,7 +391,7 @@ pub async fn show(req: HttpRequest, state: web::Data<AppState>, id: web::Path<Id
     path = "/api/v1/standards/{id}/comments",
     tag = "standards",
     operation_id = "listStandardComments",
-    params(("id" = i64, Path, description = "The standard's id", minimum = 1)),
+    params(("id" = i64, Path, description = "The standard's id", minimum = 1, example = 1)),
     responses(
         (status = 200, description = "The disposition table", body = CommentTable),
         (status = 304, description = "Not modified (If-None-Match)"),

@@ -71,3 +71,21 @@ async fn too_many_requests_from_one_address_get_429_with_retry_after() {
     assert!(app.count("throttle_events") >= 3);
     assert_eq!(api(&app.other_client(), "/api/v1/orgs?limit=1").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_rate_limit_is_shared_by_every_instance_on_the_database() {
+    let (target, cleanup) = fresh_database();
+    let mut opts = options(target.clone());
+    opts.api.api_rate_limit = 3;
+    let app = spawn_with(opts.clone(), cleanup).await;
+    let second = spawn_with(opts, None).await;
+    let path = "/api/v1/pledges?limit=1";
+    // The same client (one address) spreads its requests over both instances.
+    for base in [&app.addr, &second.addr, &app.addr] {
+        let r = app.client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = app.client.get(format!("{}{path}", second.addr)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "the second instance counts the first one's requests");
+    assert!(r.headers().get("retry-after").is_some());
+}

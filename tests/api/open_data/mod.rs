@@ -7,6 +7,7 @@
 //! (`tests/api/open_data/check_schema.py`).
 
 mod cache;
+mod page;
 mod reads;
 
 use reqwest::header::HeaderMap;

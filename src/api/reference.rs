@@ -1,0 +1,172 @@
+//! `/api`: the API's reference page in the reader's language, generated from
+//! the OpenAPI document (`super::document`) so that it lists exactly the
+//! operations there are, each with its parameters, answers and a `curl`
+//! example. Operation titles and parameter descriptions come from the
+//! catalogs (`locales/*/api.txt`; a test checks every one has text).
+
+use actix_web::HttpResponse;
+use askama::Template;
+use serde_json::Value;
+
+use crate::error::AppResult;
+use crate::i18n::Lang;
+use crate::web::{render, AppState, Ctx};
+
+pub struct ParamView {
+    pub name: String,
+    pub location: &'static str,
+    pub required: bool,
+    pub kind: String,
+    pub description: String,
+}
+
+pub struct OpView {
+    pub id: String,
+    pub method: &'static str,
+    pub path: String,
+    pub title: String,
+    pub params: Vec<ParamView>,
+    /// (status, what it means)
+    pub statuses: Vec<(String, String)>,
+    pub curl: String,
+}
+
+pub struct TagView {
+    pub title: String,
+    pub ops: Vec<OpView>,
+}
+
+#[derive(Template)]
+#[template(path = "api.html")]
+struct ReferencePage {
+    ctx: Ctx,
+    base: String,
+    rate_limit: u32,
+    tags: Vec<TagView>,
+}
+
+/// A parameter's description: for this operation, else for every operation.
+fn param_key(lang: Lang, op: &str, name: &str) -> Option<String> {
+    [format!("api.param.{op}.{name}"), format!("api.param.{name}")]
+        .into_iter()
+        .find_map(|k| Some(lang.t(&k)).filter(|t| *t != k).map(str::to_owned))
+}
+
+/// The type a parameter's schema names (`integer`, `string`).
+fn kind_of(schema: &Value) -> String {
+    match &schema["type"] {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("").to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn example_of(p: &Value) -> Option<String> {
+    let e = p.get("example").or_else(|| p["schema"].get("example"))?;
+    Some(match e {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+/// Every GET operation of the document, grouped by its tag in the document's order.
+pub fn operations(lang: Lang, doc: &Value, base: &str) -> Vec<TagView> {
+    let tags: Vec<String> = doc["tags"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|t| t["name"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let mut out: Vec<TagView> =
+        tags.iter().map(|t| TagView { title: lang.t(&format!("api.tag.{t}")).to_owned(), ops: Vec::new() }).collect();
+    let Some(paths) = doc["paths"].as_object() else { return out };
+    for (path, item) in paths {
+        let Some(op) = item.get("get") else { continue };
+        let id = op["operationId"].as_str().unwrap_or("").to_owned();
+        let mut url_path = path.clone();
+        let mut query = Vec::new();
+        let params: Vec<ParamView> = op["parameters"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| {
+                        let name = p["name"].as_str().unwrap_or("").to_owned();
+                        let location = if p["in"] == "path" { "path" } else { "query" };
+                        match (location, example_of(p)) {
+                            ("path", e) => {
+                                url_path = url_path.replace(&format!("{{{name}}}"), &e.unwrap_or("1".into()))
+                            }
+                            (_, Some(e)) => query.push(format!("{name}={e}")),
+                            _ => {}
+                        }
+                        ParamView {
+                            description: param_key(lang, &id, &name)
+                                .unwrap_or_else(|| p["description"].as_str().unwrap_or("").to_owned()),
+                            required: p["required"].as_bool().unwrap_or(false),
+                            kind: kind_of(&p["schema"]),
+                            location,
+                            name,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let statuses = op["responses"]
+            .as_object()
+            .map(|r| r.keys().map(|code| (code.clone(), lang.t(&format!("api.status.{code}")).to_owned())).collect())
+            .unwrap_or_default();
+        let url = if query.is_empty() {
+            format!("{base}{url_path}")
+        } else {
+            format!("{base}{url_path}?{}", query.join("&"))
+        };
+        let view = OpView {
+            title: lang.t(&format!("api.op.{id}")).to_owned(),
+            curl: format!("curl -s '{url}'"),
+            method: "GET",
+            path: path.clone(),
+            params,
+            statuses,
+            id,
+        };
+        let tag = op["tags"][0].as_str().unwrap_or("");
+        match tags.iter().position(|t| t == tag) {
+            Some(i) => out[i].ops.push(view),
+            None => out.push(TagView { title: tag.to_owned(), ops: vec![view] }),
+        }
+    }
+    out.retain(|t| !t.ops.is_empty());
+    out
+}
+
+pub async fn page(state: actix_web::web::Data<AppState>, ctx: Ctx) -> AppResult<HttpResponse> {
+    let doc = serde_json::to_value(super::document()).map_err(|e| crate::error::AppError::Internal(e.into()))?;
+    let base = state.settings.public_url.clone();
+    let tags = operations(ctx.lang, &doc, &base);
+    render(&ReferencePage { ctx, base, rate_limit: state.settings.api_rate_limit, tags })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation, tag, parameter and status of the document has its words in both catalogs.
+    #[test]
+    fn every_operation_and_parameter_has_text_in_both_languages() {
+        let doc = serde_json::to_value(crate::api::document()).unwrap();
+        for lang in [Lang::Zh, Lang::En] {
+            let tags = operations(lang, &doc, "");
+            assert!(tags.iter().map(|t| t.ops.len()).sum::<usize>() >= 12);
+            for t in &tags {
+                assert!(!t.title.starts_with("api."), "{:?}: {}", lang, t.title);
+                for op in &t.ops {
+                    assert!(!op.title.starts_with("api."), "{lang:?}: {}", op.title);
+                    for p in &op.params {
+                        assert!(param_key(lang, &op.id, &p.name).is_some(), "{lang:?}: {} {}", op.id, p.name);
+                    }
+                    for (code, text) in &op.statuses {
+                        assert!(!text.starts_with("api."), "{lang:?}: status {code}");
+                    }
+                }
+            }
+        }
+    }
+}
