@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod audit_chain;
 pub mod auditnames;
 pub mod codes;
 pub mod dashboard;

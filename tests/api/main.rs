@@ -5,6 +5,7 @@ mod helpers;
 
 mod account;
 mod admin;
+mod audit_chain;
 mod auth;
 mod badinput;
 mod cli;
