@@ -26,6 +26,8 @@ pub struct Application {
     pub demo_loaded: bool,
     /// This instance's mail thread (reminders; delivery with `--smtp-url`).
     mail: crate::mail::sender::SenderHandle,
+    /// This instance's audit sealer (chains the audit log, see db::audit_chain).
+    sealer: crate::ops::sealer::SealerHandle,
 }
 
 /// The secret that signs anonymous CSRF tokens: from SELFREG_SECRET_KEY, or
@@ -119,6 +121,7 @@ impl Application {
             None => None,
         };
         let mail = crate::mail::sender::start(pool.clone(), mailer);
+        let sealer = crate::ops::sealer::start(pool.clone());
 
         let port = local.port();
         let workers = opts.workers.map(usize::from).unwrap_or(cores);
@@ -155,7 +158,7 @@ impl Application {
         .shutdown_timeout(30)
         .listen(listener)?
         .run();
-        Ok(Application { port, server, pool, demo_loaded, mail })
+        Ok(Application { port, server, pool, demo_loaded, mail, sealer })
     }
 
     pub fn port(&self) -> u16 {
@@ -174,8 +177,8 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         // Stopping the mail thread waits for a delivery under way.
-        let mail = self.mail;
-        let _ = web::block(move || drop(mail)).await;
+        let (mail, sealer) = (self.mail, self.sealer);
+        let _ = web::block(move || drop((mail, sealer))).await;
         served
     }
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod attachments;
 pub mod audit;
+pub mod audit_chain;
 pub mod auditnames;
 pub mod codes;
 pub mod dashboard;

@@ -482,3 +482,29 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::period_id, report_entries::status);
+
+// Operations: the tamper-evident audit chain (see db::audit_chain).
+diesel::table! {
+    audit_chain (audit_id) {
+        audit_id -> BigInt,
+        prev_hash -> Text,
+        row_hash -> Text,
+        sealed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_verifications (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        by_user_id -> Nullable<BigInt>,
+        ok -> Bool,
+        rows_checked -> BigInt,
+        head_id -> Nullable<BigInt>,
+        head_hash -> Nullable<Text>,
+        problem -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(audit_chain -> audit_log (audit_id));
+diesel::allow_tables_to_appear_in_same_query!(audit_log, audit_chain);

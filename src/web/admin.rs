@@ -4,6 +4,7 @@
 //! → one [`AppState::act`] → [`crate::web::flow::respond`].
 
 mod audit;
+mod audit_chain;
 pub mod auditview;
 mod orgs;
 mod outbox;
@@ -36,7 +37,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/outbox", web::get().to(outbox::list))
         .route("/admin/outbox/test", web::post().to(outbox::send_test))
         .route("/admin/outbox/{id}", web::get().to(outbox::show))
-        .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry));
+        .route("/admin/outbox/{id}/retry", web::post().to(outbox::retry))
+        .route("/admin/audit/verify", web::post().to(audit_chain::verify_now));
 }
 
 pub(crate) fn admin(user: &CurrentUser) -> AppResult<()> {

@@ -6,6 +6,7 @@ mod helpers;
 mod account;
 mod account_acct;
 mod admin;
+mod audit_chain;
 mod auth;
 mod badinput;
 mod cli;

@@ -9,6 +9,7 @@ use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
+use super::audit_chain::ChainInfo;
 use super::auditview::{self, Line, Part};
 use super::{admin, PER_PAGE};
 use crate::auth::CurrentUser;
@@ -65,6 +66,7 @@ struct AuditPage {
     object_types: Vec<(String, String)>,
     actions: Vec<(String, String)>,
     csv_href: String,
+    chain: ChainInfo,
 }
 
 /// A Beijing calendar day as its first instant in UTC.
@@ -149,8 +151,9 @@ pub async fn list(
         Object::ALL.iter().map(|o| (o.code().to_owned(), auditview::type_label(lang, o.code()))).collect();
     object_types.sort_by(|a, b| a.1.cmp(&b.1));
     let actions = Action::ALL.iter().map(|a| (a.code().to_owned(), auditview::action_label(lang, a.code()))).collect();
+    let chain = state.db(ChainInfo::load).await?;
     let status = if form.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    render_status(status, &AuditPage { ctx, lines, pager, form, object_types, actions, csv_href })
+    render_status(status, &AuditPage { ctx, lines, pager, form, object_types, actions, csv_href, chain })
 }
 
 pub async fn export_csv(
