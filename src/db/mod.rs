@@ -164,6 +164,11 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
             c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
         }
         DbConn::Pg(c) => {
+            // Nothing pending: no DDL at all, so the app may run as a role without DDL rights
+            // (migrations then by the owner). Superseded by the ops branch's `migrations::apply`.
+            if pg_up_to_date(c)? {
+                return Ok(());
+            }
             // Several instances may start at once: one migrates, the others wait.
             c.batch_execute("SELECT pg_advisory_lock(73658411)")?;
             let result = c
@@ -175,6 +180,34 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether every embedded migration is recorded as applied (read without creating anything).
+fn pg_up_to_date(c: &mut diesel::PgConnection) -> anyhow::Result<bool> {
+    use diesel::migration::MigrationSource;
+    #[derive(QueryableByName)]
+    struct V {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    #[derive(QueryableByName)]
+    struct T {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        present: bool,
+    }
+    let t: T =
+        diesel::sql_query("SELECT to_regclass('__diesel_schema_migrations') IS NOT NULL AS present").get_result(c)?;
+    if !t.present {
+        return Ok(false);
+    }
+    let applied: std::collections::HashSet<String> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load::<V>(c)?
+            .into_iter()
+            .map(|v| v.version)
+            .collect();
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(embedded.iter().all(|m| applied.contains(&m.name().version().to_string())))
 }
 
 /// Errors of database work, as handlers see them.
