@@ -309,6 +309,8 @@ macro_rules! lockouts {
             .filter(security_log::kind.eq(super::security_log::Kind::Lockout.code()))
             .filter(security_log::at.ge(since))
             .filter(security_log::email.is_not_null())
+            // Accounts that exist (guesses at unknown addresses lock nobody out).
+            .filter(security_log::user_id.is_not_null())
     }};
 }
 

@@ -234,7 +234,12 @@ async fn an_admin_sees_locked_accounts_and_users_who_never_signed_in() {
         let r = guesser.login_as("filer@example.org", "wrong-password").await;
         assert_ne!(r.status(), StatusCode::SEE_OTHER);
     }
+    let other = app.other_client();
+    for _ in 0..5 {
+        other.login_as("nobody@example.org", "wrong-password").await;
+    }
     let (_, html) = admin.get_html("/todo").await;
+    assert!(!html.contains("nobody@example.org"), "no account, nothing locked");
     assert!(!section(&html, "从未登录的用户").contains("filer2@example.org"));
     let locked = section(&html, "被锁定登录的账号");
     assert!(locked.contains("filer@example.org") && locked.contains("锁定至"), "{locked}");
