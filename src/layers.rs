@@ -74,3 +74,12 @@ fn the_check_finds_what_it_looks_for() {
     assert!(!offending("layers.rs", &["crate::web"]).is_empty());
     assert!(offending("layers.rs", &[concat!("no such ", "import anywhere")]).is_empty());
 }
+
+#[test]
+fn only_start_up_and_the_command_line_reach_the_operator_commands() {
+    for rel in ["web", "auth", "db", "domain", "error.rs", "mail"] {
+        assert_none(rel, &["crate::ops"]);
+    }
+    // The operator commands work on the database, never through the web layer.
+    assert_none("ops", &["crate::web", "crate::auth", "crate::demo"]);
+}

@@ -50,7 +50,14 @@ fn sqlite(opts: &Options, partial: &Path) -> anyhow::Result<()> {
     let report = super::check::inspect(&mut copy);
     drop(copy);
     report.print();
-    anyhow::ensure!(report.is_ok(), "the copy failed its check ({}); not kept", report.problems.join(" | "));
+    anyhow::ensure!(!report.damaged, "the copy is damaged ({}); not kept", report.problems.join(" | "));
+    if !report.is_ok() {
+        // A faithful copy of a database with problems is still worth keeping (evidence, say).
+        eprintln!(
+            "warning: the copy is faithful, but the database has problems (see `selfreg check`): {}",
+            report.problems.join(" | ")
+        );
+    }
     Ok(())
 }
 

@@ -14,6 +14,8 @@ use crate::db::{self, DbConn};
 pub struct Report {
     pub lines: Vec<(String, String)>,
     pub problems: Vec<String>,
+    /// False when the database itself is damaged (not only out of date or tampered with).
+    pub damaged: bool,
 }
 
 impl Report {
@@ -23,6 +25,7 @@ impl Report {
 
     fn problem(&mut self, what: &str, text: impl Into<String>) {
         let text = text.into();
+        self.damaged |= what == "integrity";
         self.problems.push(format!("{what}: {text}"));
         self.line(what, format!("PROBLEM: {text}"));
     }

@@ -36,6 +36,15 @@ async fn verify_names_the_first_row_altered_in_the_database() {
     let out = run(&app.target, &["check"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("audit chain    PROBLEM: row #7 does not match"), "{}", text(&out));
+    if let DbTarget::Sqlite(_) = app.target {
+        // The backup of a tampered database is kept (it is the evidence), with a warning.
+        let file = std::env::temp_dir().join(format!("selfreg-evidence-{}.db", selfreg::auth::random_hex(4)));
+        let out = run(&app.target, &["backup", "--to", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(text(&out).contains("warning: the copy is faithful"), "{}", text(&out));
+        assert!(file.exists());
+        let _ = std::fs::remove_file(&file);
+    }
 }
 
 #[tokio::test]
