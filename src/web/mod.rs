@@ -276,6 +276,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(standards::routes)
         .configure(pledges::routes)
         .configure(orgs::routes)
-        .configure(reports::routes)
-        .configure(crate::api::routes);
+        .configure(reports::routes);
 }
