@@ -70,6 +70,14 @@ fn only_start_up_and_the_command_line_know_the_demo_data() {
 }
 
 #[test]
+fn only_start_up_knows_the_api() {
+    // The API (src/api) sits beside web and uses it; nothing below or beside it uses the API.
+    for rel in ["web", "auth", "db", "domain", "error.rs", "mail", "demo"] {
+        assert_none(rel, &["crate::api"]);
+    }
+}
+
+#[test]
 fn the_check_finds_what_it_looks_for() {
     assert!(!offending("layers.rs", &["crate::web"]).is_empty());
     assert!(offending("layers.rs", &[concat!("no such ", "import anywhere")]).is_empty());

@@ -143,6 +143,7 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(4 * 1024 * 1024))
                 .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
                 .configure(site::routes)
+                .configure(crate::api::routes)
                 .default_service(web::to(site::not_found))
                 .wrap(from_fn(middleware::session_and_csrf))
                 .wrap(from_fn(middleware::error_pages))

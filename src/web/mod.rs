@@ -297,7 +297,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(pledges::routes)
         .configure(orgs::routes)
         .configure(reports::routes)
-        .configure(crate::api::routes)
         .configure(password::routes)
         .configure(watch::routes)
         .configure(metrics::routes);
