@@ -1,5 +1,6 @@
 //! selfreg — the standards and self-regulation registry for live-stream e-commerce.
 
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,7 @@
 //! Database access: one connection type over SQLite and PostgreSQL, a bounded
 //! pool, embedded migrations, and helpers that run queries off the async executor.
 
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod auditnames;

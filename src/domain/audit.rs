@@ -24,10 +24,12 @@ pub enum Object {
     Dataset,
     /// A message in the outbox.
     Message,
+    /// An API token of a user.
+    ApiToken,
 }
 
 impl Object {
-    pub const ALL: [Object; 12] = [
+    pub const ALL: [Object; 13] = [
         Object::Standard,
         Object::StandardVersion,
         Object::Comment,
@@ -40,6 +42,7 @@ impl Object {
         Object::Session,
         Object::Dataset,
         Object::Message,
+        Object::ApiToken,
     ];
 
     pub fn code(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Object {
             Object::Session => "session",
             Object::Dataset => "dataset",
             Object::Message => "message",
+            Object::ApiToken => "api_token",
         }
     }
 
@@ -116,10 +120,12 @@ pub enum Action {
     SendTest,
     Retry,
     ChangePassword,
+    // API tokens.
+    Revoke,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 43] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -162,6 +168,7 @@ impl Action {
         Action::SendTest,
         Action::Retry,
         Action::ChangePassword,
+        Action::Revoke,
     ];
 
     pub fn code(self) -> &'static str {
@@ -208,6 +215,7 @@ impl Action {
             Action::SendTest => "send_test",
             Action::Retry => "retry",
             Action::ChangePassword => "change_password",
+            Action::Revoke => "revoke",
         }
     }
 

@@ -14,6 +14,7 @@ pub mod role;
 pub mod standard;
 pub mod standing;
 pub mod text;
+pub mod token;
 
 pub use credit_code::CreditCode;
 pub use email::Email;

@@ -86,6 +86,16 @@ pub async fn error_pages(
     if status.as_u16() < 400 || is_html || res.response().extensions().get::<KeepBody>().is_some() {
         return Ok(res);
     }
+    if crate::api::is_api_path(&path) {
+        // The API's errors are problem+json, whatever answered them.
+        let (req, old) = res.into_parts();
+        let lang = super::ctx::current(&req).lang;
+        let mut new = crate::api::problem::Problem::of_status(lang, status).response();
+        for v in old.headers().get_all(header::RETRY_AFTER) {
+            new.headers_mut().append(header::RETRY_AFTER, v.clone());
+        }
+        return Ok(ServiceResponse::new(req, new));
+    }
     let info = res.response().extensions().get::<ErrorInfo>().cloned().unwrap_or_else(|| default_info(status));
     if status.is_server_error() {
         let cause = res.response().error().map(|e| format!("{e}")).unwrap_or_default();
@@ -205,8 +215,10 @@ pub async fn session_and_csrf(
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let address = client_ip(&req, state.settings.trust_proxy);
 
-    // The signed-in user, if the cookie names a live session.
-    let session_cookie = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
+    // The signed-in user, if the cookie names a live session. The API never
+    // reads it: Bearer tokens only, so no CSRF token either (`crate::api`).
+    let api = crate::api::is_api_path(req.path());
+    let session_cookie = if api { None } else { req.cookie(session::COOKIE).map(|c| c.value().to_owned()) };
     let mut clear_session_cookie = false;
     let user = match session_cookie {
         Some(token) if token.len() == 64 => {
@@ -250,7 +262,7 @@ pub async fn session_and_csrf(
         let hosts = own_hosts(&req, &state.settings.public_url, state.settings.trust_proxy);
         let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (fetch_site, origin) = (header("sec-fetch-site"), header("origin"));
-        if hosts.iter().all(|h| csrf::cross_site(fetch_site.as_deref(), origin.as_deref(), h)) {
+        if !api && hosts.iter().all(|h| csrf::cross_site(fetch_site.as_deref(), origin.as_deref(), h)) {
             let event = refused_event(&req, user.as_ref(), address, "cross_site");
             security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("cross-site request")));
@@ -289,7 +301,9 @@ pub async fn session_and_csrf(
         // A new anonymous cookie cannot match any token yet.
         let expected = if new_anon_cookie.is_none() { csrf_token.as_str() } else { "" };
         let upload = content_type.starts_with("multipart/form-data") && csrf::checked_in_first_part(req.path());
-        if given.is_none() && upload {
+        if api {
+            // Authorized by a Bearer token in the handler, never by the session.
+        } else if given.is_none() && upload {
             // The upload reader checks the body's first part before anything else.
             req.extensions_mut().insert(csrf::Deferred(expected.to_owned()));
         } else if !given.as_deref().is_some_and(|g| csrf::tokens_match(expected, g)) {

@@ -23,6 +23,7 @@ pub mod reports;
 pub mod security_log;
 pub mod standards;
 pub mod todo;
+pub mod tokens;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
@@ -51,6 +52,10 @@ pub fn body_limit_for(path: &str) -> usize {
     }
     // A whole report: measures of every commitment, indicators and links.
     if path.starts_with("/reports/") && (path.ends_with("/save") || path.ends_with("/decision")) {
+        return 2 * 1024 * 1024;
+    }
+    // A whole report as JSON (machine filing, `crate::api::filing`).
+    if crate::api::is_api_path(path) {
         return 2 * 1024 * 1024;
     }
     FORM_LIMIT
@@ -274,5 +279,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(standards::routes)
         .configure(pledges::routes)
         .configure(orgs::routes)
-        .configure(reports::routes);
+        .configure(reports::routes)
+        .configure(tokens::routes)
+        .configure(crate::api::routes);
 }

@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod dashboard;
 mod html;
+mod machine;
 mod mail;
 mod outbox;
 mod pledge_forms;
