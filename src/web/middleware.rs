@@ -243,6 +243,8 @@ pub async fn session_and_csrf(
     let mut new_anon_cookie = None;
     let csrf_token = match &user {
         Some(u) => u.csrf_token.clone(),
+        // API clients get no form token (nor its cookie): the API needs none.
+        None if api => String::new(),
         None => {
             let value = match req.cookie(csrf::ANON_COOKIE) {
                 Some(c) if c.value().len() == 32 && c.value().bytes().all(|b| b.is_ascii_hexdigit()) => {

@@ -96,6 +96,10 @@ pub async fn create(
     let lang = ctx.lang;
     let field = |k: &str| input.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
     let mut form = Form::new().with("token_name", field("token_name")).with("token_expires", field("token_expires"));
+    let name = field("token_name").trim().to_owned();
+    if let Some(key) = check_name(&name) {
+        form.error(lang, "token_name", key);
+    }
     let mut scopes = Vec::new();
     for (_, v) in input.iter().filter(|(k, _)| k == "token_scope") {
         match Scope::parse(v) {
@@ -109,10 +113,6 @@ pub async fn create(
     }
     if scopes.is_empty() {
         form.error(lang, "token_scope", "error.token.scope");
-    }
-    let name = field("token_name").trim().to_owned();
-    if let Some(key) = check_name(&name) {
-        form.error(lang, "token_name", key);
     }
     let days = match field("token_expires") {
         "" => None,
