@@ -321,7 +321,21 @@ where
                     status: answer.status.as_u16().into(),
                     body: answer.body.to_string(),
                 };
-                api_tokens::keep_answer(c, token, key, &kept)?;
+                match api_tokens::keep_answer(c, token, key, &kept) {
+                    Ok(()) => {}
+                    // The same key's first request committed meanwhile (PostgreSQL waits
+                    // for it at the key's row): this one is undone; its retry gets that answer.
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => {
+                        let p = Problem::new(lang, StatusCode::CONFLICT, "idempotency-key-in-use")
+                            .detail(lang.t("api.error.key_in_use"))
+                            .header("retry-after", "1".into());
+                        return refused(p);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
             Ok((answer, false))
         })

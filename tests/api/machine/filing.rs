@@ -248,3 +248,26 @@ async fn another_organizations_report_is_404() {
         assert_ne!(theirs["id"], mine["id"]);
     }
 }
+
+#[tokio::test]
+async fn the_same_key_sent_twice_at_once_writes_once() {
+    let app = spawn_app().await;
+    let (api, period) = filer_api(&app).await;
+    let path = format!("/api/v1/periods/{period}/report");
+    let reports = app.count("reports");
+    let body = json!({ "entries": [] });
+    let key = [("idempotency-key", "same-time")];
+    let (a, b) = tokio::join!(api.put_json(&path, &body, &key), api.put_json(&path, &body, &key));
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    // Either the second waited and got the first answer again, or it was undone and asked to retry.
+    assert!(
+        statuses == [StatusCode::CREATED, StatusCode::CREATED]
+            || statuses == [StatusCode::CREATED, StatusCode::CONFLICT],
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("reports"), reports + 1);
+    assert_eq!(app.count("audit_log WHERE object_type = 'report' AND action = 'save'"), 1, "saved once");
+    let r = api.put_json(&path, &body, &key).await;
+    assert_eq!(r.status(), StatusCode::CREATED, "a retry gets the first answer");
+}
