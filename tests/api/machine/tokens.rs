@@ -158,3 +158,23 @@ async fn operators_make_a_token_from_the_command_line() {
     let (status, v) = api.get("/api/v1/me/periods").await;
     assert_eq!(status, StatusCode::OK, "{v}");
 }
+
+#[tokio::test]
+async fn an_expired_token_or_a_disabled_user_is_401() {
+    use diesel::prelude::*;
+    use selfreg::db::schema::{api_tokens, users};
+    let app = spawn_app().await;
+    let api = Api::new(&app, token_for(&app, "filer@example.org", &["reports:read"], "old"));
+    assert_eq!(api.get("/api/v1/me/periods").await.0, StatusCode::OK);
+    let past = selfreg::db::now() - chrono::Duration::days(1);
+    diesel::update(api_tokens::table).set(api_tokens::expires_at.eq(Some(past))).execute(&mut *app.conn()).unwrap();
+    let r = api.req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+    problem(r, StatusCode::UNAUTHORIZED).await;
+    let api = Api::new(&app, token_for(&app, "filer2@example.org", &["reports:read"], "user gone"));
+    diesel::update(users::table.filter(users::email.eq("filer2@example.org")))
+        .set(users::active.eq(false))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let r = api.req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+    problem(r, StatusCode::UNAUTHORIZED).await;
+}
