@@ -22,7 +22,7 @@ macro_rules! catalog {
             include_str!(concat!("../locales/", $lang, "/pledges.txt")),
             include_str!(concat!("../locales/", $lang, "/reports.txt")),
             include_str!(concat!("../locales/", $lang, "/mail.txt")),
-            include_str!(concat!("../locales/", $lang, "/api.txt")),
+            include_str!(concat!("../locales/", $lang, "/tokens.txt")),
         ]
     };
 }

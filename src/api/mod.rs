@@ -2,11 +2,13 @@
 //! (`problem`). Machine filing with API tokens (`tokens`, `filing`).
 //!
 //! Minimal version written with the filing endpoints; the read-only API's
-//! engineer owns this file — at the merge their routes and these are joined.
+//! engineer owns this file — at the merge, `.configure(filing::routes)` goes
+//! inside their `/api/v1` scope (the filing routes are relative to it).
 
 pub mod filing;
 pub mod problem;
 pub mod tokens;
+mod write;
 
 use actix_web::web;
 
@@ -17,9 +19,5 @@ pub fn is_api_path(path: &str) -> bool {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/me/periods", web::get().to(filing::my_periods))
-        .route("/api/v1/periods/{period}/report", web::get().to(filing::get_report))
-        .route("/api/v1/periods/{period}/report", web::put().to(filing::put_report))
-        .route("/api/v1/periods/{period}/report/evidence", web::post().to(filing::post_evidence))
-        .route("/api/v1/periods/{period}/report/submit", web::post().to(filing::submit));
+    cfg.service(web::scope("/api/v1").configure(filing::routes));
 }
