@@ -256,7 +256,7 @@ pub async fn put_report(
         for (i, e) in draft.entries.iter().enumerate() {
             match f.entries.iter().find(|x| x.commitment.number == e.commitment.trim()) {
                 Some(x) if sent.contains_key(&x.row.id) => errors.push(FieldError {
-                    pointer: format!("/entries/{i}/commitment"),
+                    pointer: format!("#/entries/{i}/commitment"),
                     detail: lang.tf("api.error.commitment_twice", &[("number", &segment(&e.commitment))]),
                 }),
                 Some(x) => {
@@ -264,7 +264,7 @@ pub async fn put_report(
                     index.insert(x.row.id, i);
                 }
                 None => errors.push(FieldError {
-                    pointer: format!("/entries/{i}/commitment"),
+                    pointer: format!("#/entries/{i}/commitment"),
                     detail: lang.tf("api.error.no_commitment", &[("number", &e.commitment)]),
                 }),
             }
@@ -360,17 +360,17 @@ pub async fn post_evidence(
         if *why == "upload.too_big" {
             return Err(too_large(lang));
         }
-        return Err(invalid("/file", lang.tf(why, &[("name", name), ("mib", &mib), ("n", "1")])));
+        return Err(invalid("#/file", lang.tf(why, &[("name", name), ("mib", &mib), ("n", "1")])));
     }
     let number = rest.fields.iter().find(|(k, _)| k == "commitment").map(|(_, v)| v.trim().to_owned());
     let Some(number) = number.filter(|n| !n.is_empty()) else {
-        return Err(invalid("/commitment", lang.t("api.error.commitment_required").to_owned()));
+        return Err(invalid("#/commitment", lang.t("api.error.commitment_required").to_owned()));
     };
     let Some(upload) = rest.files.into_iter().find(|f| f.field == "file") else {
-        return Err(invalid("/file", lang.t("api.error.file_required").to_owned()));
+        return Err(invalid("#/file", lang.t("api.error.file_required").to_owned()));
     };
     let Some(content_type) = sniff_evidence(&upload.data) else {
-        return Err(invalid("/file", lang.tf("error.report.file_type", &[("names", &upload.filename)])));
+        return Err(invalid("#/file", lang.tf("error.report.file_type", &[("names", &upload.filename)])));
     };
     let sha256 = hex::encode(sha2::Sha256::digest(&upload.data));
     let hash = request_hash(&req, format!("{number}\n{}\n{sha256}", upload.filename).as_bytes());
@@ -385,7 +385,7 @@ pub async fn post_evidence(
             None => f.report.version,
         };
         let Some(entry) = f.entries.iter().find(|e| e.commitment.number == number) else {
-            return refused(invalid("/commitment", lang.tf("api.error.no_commitment", &[("number", &number)])));
+            return refused(invalid("#/commitment", lang.tf("api.error.no_commitment", &[("number", &number)])));
         };
         let files = [NewEvidence { entry_id: entry.row.id, file: file_data }];
         file(c, (actor, who), id, &Filing { action: ReportAction::Save, seen, inputs: &[], files: &files })?;

@@ -19,7 +19,7 @@ pub const CONTENT_TYPE: &str = "application/problem+json";
 /// One thing wrong with the input, where it is.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FieldError {
-    /// RFC 6901 JSON pointer, e.g. `/entries/0/indicators/1/value`.
+    /// RFC 6901 JSON pointer as a URI fragment, e.g. `#/entries/0/indicators/1/value` (into the request body, or for submission into the report's `entries`; `#/file`, `#/commitment`: multipart fields).
     pub pointer: String,
     pub detail: String,
 }
@@ -140,11 +140,11 @@ mod tests {
     fn problems_have_the_rfc_9457_members() {
         let p = Problem::new(Lang::En, StatusCode::UNPROCESSABLE_ENTITY, "invalid")
             .detail("x")
-            .errors(vec![FieldError { pointer: "/entries/0/status".into(), detail: "y".into() }]);
+            .errors(vec![FieldError { pointer: "#/entries/0/status".into(), detail: "y".into() }]);
         let v = p.to_json();
         assert_eq!(v["type"], "/api#problem-invalid");
         assert_eq!(v["status"], 422);
-        assert_eq!(v["errors"][0]["pointer"], "/entries/0/status");
+        assert_eq!(v["errors"][0]["pointer"], "#/entries/0/status");
         assert!(v["title"].is_string());
         assert_eq!(segment("a/b~c"), "a~1b~0c");
     }

@@ -62,15 +62,15 @@ pub(super) fn field_pointer(f: EntryField) -> String {
     }
 }
 
-/// Every problem, each at `/entries/{index}/…` (`index`: entry id → its place
+/// Every problem, each at `#/entries/{index}/…` (`index`: entry id → its place
 /// in the request's or the report's list of entries).
 pub(super) fn pointers(lang: Lang, problems: &[Missing], index: &HashMap<i64, usize>) -> Vec<FieldError> {
     problems
         .iter()
         .map(|p| FieldError {
             pointer: match index.get(&p.entry) {
-                Some(i) => format!("/entries/{i}/{}", field_pointer(p.field)),
-                None => format!("/entries/-/{}", field_pointer(p.field)),
+                Some(i) => format!("#/entries/{i}/{}", field_pointer(p.field)),
+                None => format!("#/entries/-/{}", field_pointer(p.field)),
             },
             detail: format!("{} {}", p.number, lang.t(p.key)),
         })

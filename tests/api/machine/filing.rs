@@ -97,11 +97,11 @@ async fn a_token_files_a_report_with_the_forms_rules_versions_and_audit_rows() {
     bad["entries"][0]["commitment"] = json!("no-such");
     let v = problem(api.put_json(&path, &bad, &[("if-match", &created_etag)]).await, StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    assert_eq!(pointers(&v), ["/entries/0/commitment"]);
+    assert_eq!(pointers(&v), ["#/entries/0/commitment"]);
     bad["entries"][0]["commitment"] = json!(numbers[0]);
     let v = problem(api.put_json(&path, &bad, &[("if-match", &created_etag)]).await, StatusCode::UNPROCESSABLE_ENTITY)
         .await;
-    assert_eq!(pointers(&v), ["/entries/1/status"]);
+    assert_eq!(pointers(&v), ["#/entries/1/status"]);
 
     // A draft with one entry only: submission lists every missing piece at once.
     let partial = json!({ "entries": [{ "commitment": numbers[0], "status": "in_progress" }] });
@@ -110,9 +110,9 @@ async fn a_token_files_a_report_with_the_forms_rules_versions_and_audit_rows() {
     let draft_etag = etag(&r);
     let v = problem(api.post(&format!("{path}/submit"), &[]).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     let ptrs = pointers(&v);
-    assert!(ptrs.contains(&"/entries/0/measures".to_owned()), "{ptrs:?}");
+    assert!(ptrs.contains(&"#/entries/0/measures".to_owned()), "{ptrs:?}");
     for i in 1..numbers.len() {
-        assert!(ptrs.contains(&format!("/entries/{i}/status")), "{ptrs:?}");
+        assert!(ptrs.contains(&format!("#/entries/{i}/status")), "{ptrs:?}");
     }
     assert_eq!(v["errors"].as_array().unwrap().len(), numbers.len(), "one problem each, all at once: {v}");
     let (_, still) = api.get(&path).await;
@@ -129,7 +129,7 @@ async fn a_token_files_a_report_with_the_forms_rules_versions_and_audit_rows() {
     // Evidence: the form's checks (type by content).
     let r = upload(&api, period, &numbers[0], "tool.exe", b"MZ\x90\x00 not evidence".to_vec(), None).await;
     let v = problem(r, StatusCode::UNPROCESSABLE_ENTITY).await;
-    assert_eq!(pointers(&v), ["/file"]);
+    assert_eq!(pointers(&v), ["#/file"]);
     let r = upload(&api, period, &numbers[0], "核验台账.pdf", b"%PDF-1.4 ledger".to_vec(), None).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let (_, v) = answer(r).await;
