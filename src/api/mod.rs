@@ -11,6 +11,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
+pub mod filing;
 pub mod gate;
 pub mod orgs;
 pub mod pledges;
@@ -19,7 +20,9 @@ pub mod reference;
 pub mod reports;
 pub mod respond;
 pub mod standards;
+pub mod tokens;
 pub mod types;
+mod write;
 
 pub use problem::{ApiError, ApiResult, FieldError, Problem};
 
@@ -88,6 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(pledges::routes)
             .configure(reports::routes)
             .configure(orgs::routes)
+            .configure(filing::routes)
             .default_service(web::to(not_found)),
     );
 }

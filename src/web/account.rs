@@ -115,8 +115,15 @@ async fn page_typed(
             current: r.id_hash == this,
         })
         .collect();
-    let page =
-        AccountPage { ctx, email: own.email, display_name: own.display_name, form: shown, langs: Lang::ALL, sessions, watching };
+    let page = AccountPage {
+        ctx,
+        email: own.email,
+        display_name: own.display_name,
+        form: shown,
+        langs: Lang::ALL,
+        sessions,
+        watching,
+    };
     render_status(status, &page)
 }
 
