@@ -55,6 +55,19 @@ pub(super) fn internal(lang: Lang) -> impl Fn(crate::error::AppError) -> Problem
 // ------------------------------------------------------------------ reading
 
 /// `GET /api/v1/me/periods`
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/periods",
+    tag = "filing",
+    operation_id = "myPeriods",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The open periods of the caller's organization's pledges", content_type = "application/json"),
+        (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn my_periods(state: web::Data<AppState>, req: HttpRequest) -> ApiResult {
     let user = authenticate(&state, &req, Scope::ReportsRead).await?;
     let (org, lang) = (user.token.org_id, user.lang);
@@ -126,6 +139,21 @@ fn report_json(f: &Full) -> Value {
 }
 
 /// `GET /api/v1/periods/{period_id}/report`
+#[utoipa::path(
+    get,
+    path = "/api/v1/periods/{period}/report",
+    tag = "filing",
+    operation_id = "getOwnReport",
+    security(("bearer" = [])),
+    params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
+    responses(
+        (status = 200, description = "The caller's organization's report of the period, its version in ETag", content_type = "application/json"),
+        (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn get_report(state: web::Data<AppState>, req: HttpRequest, period: web::Path<Id>) -> ApiResult {
     let user = authenticate(&state, &req, Scope::ReportsRead).await?;
     let (org, lang, period) = (user.token.org_id, user.lang, period.into_inner().get());
@@ -213,6 +241,26 @@ fn bad_body(lang: Lang, why: String) -> Problem {
 /// `PUT /api/v1/periods/{period_id}/report`: the draft as sent (entries not
 /// sent are left empty; evidence files stay). Creating needs no `If-Match`;
 /// replacing needs the version (`If-Match`), 428 without it, 412 if stale.
+#[utoipa::path(
+    put,
+    path = "/api/v1/periods/{period}/report",
+    tag = "filing",
+    operation_id = "putOwnReport",
+    security(("bearer" = [])),
+    params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
+    responses(
+        (status = 200, description = "The draft as saved", content_type = "application/json"),
+        (status = 201, description = "The draft created", content_type = "application/json"),
+        (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, no longer editable, or an idempotency key in use", body = super::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale version (If-Match)", body = super::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid content, each field at fault with its pointer", body = super::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match required to replace a draft", body = super::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn put_report(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -325,6 +373,24 @@ const EVIDENCE_UPLOAD: UploadLimits = UploadLimits {
 /// `POST /api/v1/periods/{period_id}/report/evidence`: multipart with the
 /// field `commitment` (its number) and one `file` — the form's checks (type
 /// by content, size); `If-Match` optional.
+#[utoipa::path(
+    post,
+    path = "/api/v1/periods/{period}/report/evidence",
+    tag = "filing",
+    operation_id = "postEvidence",
+    security(("bearer" = [])),
+    params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
+    responses(
+        (status = 200, description = "The report with the new evidence", content_type = "application/json"),
+        (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, or no longer editable", body = super::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is too large", body = super::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid content, each field at fault with its pointer", body = super::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn post_evidence(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -405,6 +471,24 @@ pub async fn post_evidence(
 /// `POST /api/v1/periods/{period_id}/report/submit`: submitted with a kept
 /// revision (200), or 422 with every missing piece, each with its pointer
 /// into the report's `entries` (the report stays a draft).
+#[utoipa::path(
+    post,
+    path = "/api/v1/periods/{period}/report/submit",
+    tag = "filing",
+    operation_id = "submitOwnReport",
+    security(("bearer" = [])),
+    params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
+    responses(
+        (status = 200, description = "The report as submitted", content_type = "application/json"),
+        (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, or no longer editable", body = super::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale version (If-Match)", body = super::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Incomplete: every missing piece with its pointer", body = super::Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn submit(state: web::Data<AppState>, req: HttpRequest, period: web::Path<Id>) -> ApiResult {
     let user = authenticate(&state, &req, Scope::ReportsWrite).await?;
     let lang = user.lang;

@@ -50,18 +50,36 @@ pub use problem::{ApiError, ApiResult, FieldError, Problem};
         orgs::list,
         orgs::show,
         reports::dashboard,
-        reports::report
+        reports::report,
+        filing::my_periods,
+        filing::get_report,
+        filing::put_report,
+        filing::post_evidence,
+        filing::submit
     ),
+    modifiers(&BearerScheme),
     components(schemas(Problem, FieldError)),
     tags(
         (name = "standards", description = "Group and local standards, their lifecycle and public comments"),
         (name = "pledges", description = "Conventions and initiatives, their commitments and signatories"),
         (name = "orgs", description = "Organizations: associations, platforms, MCNs, merchants"),
         (name = "reports", description = "Reporting periods, the dashboard and accepted reports"),
+        (name = "filing", description = "Machine filing: an organization's own reports, with an API token (Bearer)"),
         (name = "meta", description = "This document")
     )
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme of the filing operations: `Authorization: Bearer srg_…`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("srg_…").build();
+        doc.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The document, built once.
 pub fn document() -> &'static utoipa::openapi::OpenApi {
