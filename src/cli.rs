@@ -21,6 +21,7 @@ pub fn main() -> ExitCode {
         Some(Command::Backup { to }) => crate::ops::backup::run(&cli.options, &to),
         Some(Command::Check) => crate::ops::check::run(&cli.options),
         Some(Command::Audit(AuditCommand::Verify)) => crate::ops::audit_verify(&cli.options),
+        Some(Command::Token(c)) => token(&cli.options, c),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,5 +134,37 @@ fn user(opts: &Options, cmd: UserCommand) -> anyhow::Result<()> {
         e => anyhow::Error::new(e),
     })?;
     println!("user {id} created: {email} ({role}) in {}", org.name_zh);
+    Ok(())
+}
+
+fn token(opts: &Options, cmd: config::TokenCommand) -> anyhow::Result<()> {
+    use crate::domain::token::{check_name, Scope};
+    let config::TokenCommand::Add { user, scopes, name, expires_days } = cmd;
+    let scopes = scopes
+        .iter()
+        .flat_map(|s| s.split([',', ' ']))
+        .filter(|s| !s.is_empty())
+        .map(|s| Scope::parse(s).ok_or_else(|| anyhow::anyhow!("--scope must be reports:read or reports:write")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if let Some(key) = check_name(&name) {
+        anyhow::bail!("--name: {}", crate::i18n::Lang::En.t(key));
+    }
+    let mut conn = connect(opts)?;
+    let u = users::by_email(&mut conn, user.trim())?
+        .filter(|u| u.active)
+        .ok_or_else(|| anyhow::anyhow!("--user: no active user with that e-mail address"))?;
+    let expires_at = expires_days.map(|d| db::now() + chrono::Duration::days(d.into()));
+    let s = crate::auth::token::new_secret();
+    let new = db::api_tokens::NewToken {
+        user_id: u.id,
+        name: &name,
+        hash: &s.hash,
+        prefix: &s.prefix,
+        scopes: &scopes,
+        expires_at,
+    };
+    let id = db::write(&mut conn, |c| db::api_tokens::create(c, Actor::SYSTEM, &new))?;
+    eprintln!("token {id} created for {} ({}); it is shown only this once:", u.email, name.trim());
+    println!("{}", s.secret);
     Ok(())
 }

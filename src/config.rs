@@ -167,12 +167,34 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the audit hash chain and name the first row that does not match.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user and print it (once: only its hash is kept).
+    Add {
+        /// The user's e-mail address.
+        #[arg(long)]
+        user: String,
+        /// reports:read | reports:write (repeat for several).
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// A name that tells the token apart (e.g. the system that uses it).
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// Days until the token expires (default: never).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,6 +24,7 @@ macro_rules! catalog {
             include_str!(concat!("../locales/", $lang, "/mail.txt")),
             include_str!(concat!("../locales/", $lang, "/password.txt")),
             include_str!(concat!("../locales/", $lang, "/api.txt")),
+            include_str!(concat!("../locales/", $lang, "/tokens.txt")),
         ]
     };
 }

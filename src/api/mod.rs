@@ -11,6 +11,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
+pub mod filing;
 pub mod gate;
 pub mod orgs;
 pub mod pledges;
@@ -19,7 +20,9 @@ pub mod reference;
 pub mod reports;
 pub mod respond;
 pub mod standards;
+pub mod tokens;
 pub mod types;
+mod write;
 
 pub use problem::{ApiError, ApiResult, FieldError, Problem};
 
@@ -47,18 +50,36 @@ pub use problem::{ApiError, ApiResult, FieldError, Problem};
         orgs::list,
         orgs::show,
         reports::dashboard,
-        reports::report
+        reports::report,
+        filing::my_periods,
+        filing::get_report,
+        filing::put_report,
+        filing::post_evidence,
+        filing::submit
     ),
+    modifiers(&BearerScheme),
     components(schemas(Problem, FieldError)),
     tags(
         (name = "standards", description = "Group and local standards, their lifecycle and public comments"),
         (name = "pledges", description = "Conventions and initiatives, their commitments and signatories"),
         (name = "orgs", description = "Organizations: associations, platforms, MCNs, merchants"),
         (name = "reports", description = "Reporting periods, the dashboard and accepted reports"),
+        (name = "filing", description = "Machine filing: an organization's own reports, with an API token (Bearer)"),
         (name = "meta", description = "This document")
     )
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme of the filing operations: `Authorization: Bearer srg_…`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("srg_…").build();
+        doc.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The document, built once.
 pub fn document() -> &'static utoipa::openapi::OpenApi {
@@ -88,6 +109,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(pledges::routes)
             .configure(reports::routes)
             .configure(orgs::routes)
+            .configure(filing::routes)
             .default_service(web::to(not_found)),
     );
 }

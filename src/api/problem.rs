@@ -33,6 +33,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(nullable = false)]
     pub errors: Vec<FieldError>,
+    /// Headers sent along (`WWW-Authenticate` for 401/403, `Retry-After`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub headers: Vec<(&'static str, String)>,
 }
 
 /// One field at fault.
@@ -69,6 +73,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -98,9 +103,31 @@ impl Problem {
             .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(body);
+        for (name, value) in &self.headers {
+            if let Ok(v) = header::HeaderValue::from_str(value) {
+                res.headers_mut().insert(header::HeaderName::from_static(name), v);
+            }
+        }
         res.extensions_mut().insert(KeepBody);
         res
     }
+
+    /// A header sent along with the problem (a lower-case name).
+    pub fn header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// The fields at fault (for a status other than `invalid`'s 400, e.g. 422).
+    pub fn errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+}
+
+/// A JSON pointer segment (RFC 6901: `~` and `/` escaped).
+pub fn segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
 }
 
 /// What an API handler returns on failure.

@@ -69,7 +69,14 @@ fn example_of(p: &Value) -> Option<String> {
     })
 }
 
-/// Every GET operation of the document, grouped by its tag in the document's order.
+/// The `curl` line of an operation: with a token where it needs one.
+fn curl(method: &str, bearer: bool, url: &str) -> String {
+    let auth = if bearer { " -H 'Authorization: Bearer srg_…'" } else { "" };
+    let verb = if method == "GET" { String::new() } else { format!(" -X {method}") };
+    format!("curl -s{auth}{verb} '{url}'")
+}
+
+/// Every operation of the document, grouped by its tag in the document's order.
 pub fn operations(lang: Lang, doc: &Value, base: &str) -> Vec<TagView> {
     let tags: Vec<String> = doc["tags"]
         .as_array()
@@ -78,8 +85,11 @@ pub fn operations(lang: Lang, doc: &Value, base: &str) -> Vec<TagView> {
     let mut out: Vec<TagView> =
         tags.iter().map(|t| TagView { title: lang.t(&format!("api.tag.{t}")).to_owned(), ops: Vec::new() }).collect();
     let Some(paths) = doc["paths"].as_object() else { return out };
-    for (path, item) in paths {
-        let Some(op) = item.get("get") else { continue };
+    let methods = [("get", "GET"), ("put", "PUT"), ("post", "POST")];
+    for (path, item, method) in
+        paths.iter().flat_map(|(p, i)| methods.iter().filter_map(move |(m, name)| Some((p, i.get(*m)?, *name))))
+    {
+        let op = item;
         let id = op["operationId"].as_str().unwrap_or("").to_owned();
         let mut url_path = path.clone();
         let mut query = Vec::new();
@@ -120,8 +130,8 @@ pub fn operations(lang: Lang, doc: &Value, base: &str) -> Vec<TagView> {
         };
         let view = OpView {
             title: lang.t(&format!("api.op.{id}")).to_owned(),
-            curl: format!("curl -s '{url}'"),
-            method: "GET",
+            curl: curl(method, op.get("security").is_some(), &url),
+            method,
             path: path.clone(),
             params,
             statuses,

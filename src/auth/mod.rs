@@ -6,6 +6,7 @@ pub mod device;
 pub mod password;
 pub mod session;
 pub mod throttle;
+pub mod token;
 
 pub use session::{require_role, require_same_organization, CurrentUser, SignedIn};
 

@@ -91,7 +91,12 @@ impl CurrentUser {
 
     /// The user as the audit log records them: who, for which organization, from which address.
     pub fn actor(&self) -> crate::db::audit::Actor {
-        crate::db::audit::Actor { user_id: Some(self.id), org_id: Some(self.org_id), address: self.address }
+        crate::db::audit::Actor {
+            user_id: Some(self.id),
+            org_id: Some(self.org_id),
+            address: self.address,
+            token_id: None,
+        }
     }
 }
 

@@ -15,14 +15,16 @@ pub struct Actor {
     pub user_id: Option<i64>,
     pub org_id: Option<i64>,
     pub address: Option<std::net::IpAddr>,
+    /// The API token the user acted through (`None`: a form, the CLI or the system).
+    pub token_id: Option<i64>,
 }
 
 impl Actor {
-    pub const SYSTEM: Actor = Actor { user_id: None, org_id: None, address: None };
+    pub const SYSTEM: Actor = Actor { user_id: None, org_id: None, address: None, token_id: None };
 
     /// A user of an organization, address unknown (demo data, tools).
     pub const fn user(user_id: i64, org_id: i64) -> Actor {
-        Actor { user_id: Some(user_id), org_id: Some(org_id), address: None }
+        Actor { user_id: Some(user_id), org_id: Some(org_id), address: None, token_id: None }
     }
 
     /// The same actor, acting from `address` (a client address as the request
@@ -53,6 +55,7 @@ pub fn record<B: Serialize, A: Serialize>(
             audit_log::before_json.eq(before.map(to_json).transpose()?),
             audit_log::after_json.eq(after.map(to_json).transpose()?),
             audit_log::source_address.eq(actor.address.map(|a| a.to_string())),
+            audit_log::actor_token_id.eq(actor.token_id),
         ))
         .execute(conn)?;
     // Every change moves the data stamp, which cached renderings are checked against.
@@ -79,6 +82,7 @@ pub struct AuditRow {
     pub before_json: Option<String>,
     pub after_json: Option<String>,
     pub source_address: Option<String>,
+    pub actor_token_id: Option<i64>,
 }
 
 /// Filters of the admin's audit browser; empty fields do not filter.

@@ -62,6 +62,12 @@ pub fn row_hash(prev: &str, r: &AuditRow) -> String {
     field(r.before_json.as_deref());
     field(r.after_json.as_deref());
     field(r.source_address.as_deref());
+    // The API token the change came through (machine filing): only when there
+    // is one, so rows written before the column existed keep their hashes; the
+    // fields before it are self-delimiting, so the encoding stays unambiguous.
+    if let Some(t) = r.actor_token_id {
+        field(Some(&t.to_string()));
+    }
     hex::encode(h.finalize())
 }
 

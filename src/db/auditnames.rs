@@ -23,6 +23,7 @@ pub struct Wanted {
     pub periods: BTreeSet<i64>,
     pub comments: BTreeSet<i64>,
     pub versions: BTreeSet<i64>,
+    pub tokens: BTreeSet<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +69,8 @@ pub struct Names {
     pub comments: HashMap<i64, (i64, i32)>,
     /// standard version → (standard, number)
     pub versions: HashMap<i64, (i64, i32)>,
+    /// API token → its name.
+    pub tokens: HashMap<i64, String>,
 }
 
 /// Ids in chunks small enough for any backend's limit on bound parameters.
@@ -82,6 +85,13 @@ impl Names {
     pub fn load(conn: &mut DbConn, wanted: &Wanted) -> QueryResult<Names> {
         let mut w = wanted.clone();
         let mut n = Names::default();
+        for ids in chunks(&w.tokens) {
+            let rows: Vec<(i64, String)> = super::schema::api_tokens::table
+                .filter(super::schema::api_tokens::id.eq_any(ids))
+                .select((super::schema::api_tokens::id, super::schema::api_tokens::name))
+                .load(conn)?;
+            n.tokens.extend(rows);
+        }
         for ids in chunks(&w.signatures) {
             let rows: Vec<(i64, i64, i64)> = signatures::table
                 .filter(signatures::id.eq_any(ids))

@@ -2,6 +2,7 @@
 //! pool, embedded migrations, and helpers that run queries off the async executor.
 
 pub mod account;
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod audit_chain;

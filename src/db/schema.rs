@@ -78,6 +78,7 @@ diesel::table! {
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
         source_address -> Nullable<Text>,
+        actor_token_id -> Nullable<BigInt>,
     }
 }
 
@@ -418,8 +419,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        prefix -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        last_used_address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_idempotency (id) {
+        id -> BigInt,
+        token_id -> BigInt,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox -> users (user_id));
 diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(standard_codrafters -> standards (standard_id));
 diesel::joinable!(standard_codrafters -> organizations (organization_id));
@@ -479,6 +509,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_revisions,
     user_tokens,
     watches,
+    api_tokens,
+    api_idempotency,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(reports::period_id, report_entries::status);

@@ -24,10 +24,12 @@ pub enum Object {
     Dataset,
     /// A message in the outbox.
     Message,
+    /// An API token of a user.
+    ApiToken,
 }
 
 impl Object {
-    pub const ALL: [Object; 12] = [
+    pub const ALL: [Object; 13] = [
         Object::Standard,
         Object::StandardVersion,
         Object::Comment,
@@ -40,6 +42,7 @@ impl Object {
         Object::Session,
         Object::Dataset,
         Object::Message,
+        Object::ApiToken,
     ];
 
     pub fn code(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Object {
             Object::Session => "session",
             Object::Dataset => "dataset",
             Object::Message => "message",
+            Object::ApiToken => "api_token",
         }
     }
 
@@ -125,10 +129,12 @@ pub enum Action {
     ChangeEmail,
     EndSession,
     EndOtherSessions,
+    // API tokens.
+    Revoke,
 }
 
 impl Action {
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 50] = [
         Action::Create,
         Action::Update,
         Action::Delete,
@@ -178,6 +184,7 @@ impl Action {
         Action::ChangeEmail,
         Action::EndSession,
         Action::EndOtherSessions,
+        Action::Revoke,
     ];
 
     pub fn code(self) -> &'static str {
@@ -231,6 +238,7 @@ impl Action {
             Action::ChangeEmail => "change_email",
             Action::EndSession => "end_session",
             Action::EndOtherSessions => "end_other_sessions",
+            Action::Revoke => "revoke",
         }
     }
 

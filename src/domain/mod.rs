@@ -14,6 +14,7 @@ pub mod role;
 pub mod standard;
 pub mod standing;
 pub mod text;
+pub mod token;
 pub mod useragent;
 pub mod watch;
 

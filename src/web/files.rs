@@ -160,6 +160,27 @@ impl MultipartReader {
         gate: &UploadGate,
         limits: UploadLimits,
     ) -> AppResult<MultipartReader> {
+        let mut reader = Self::open_for_token(req, payload, gate, limits).await?;
+        let token = reader.text(csrf::FIELD).await.map_err(|e| match e {
+            AppError::BadRequest(_) => AppError::Csrf("the token is not the first part"),
+            e => e,
+        })?;
+        let deferred = req.extensions().get::<csrf::Deferred>().cloned();
+        // Without a deferred check the middleware found the token in a header.
+        if deferred.is_some_and(|d| !d.accepts(&token)) {
+            return Err(AppError::Csrf("missing or wrong token"));
+        }
+        Ok(reader)
+    }
+
+    /// The same limits, slot and deadlines without a CSRF part: for API
+    /// requests, which a Bearer token authorizes (never a session cookie).
+    pub async fn open_for_token(
+        req: &HttpRequest,
+        payload: web::Payload,
+        gate: &UploadGate,
+        limits: UploadLimits,
+    ) -> AppResult<MultipartReader> {
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -172,24 +193,14 @@ impl MultipartReader {
             return Err(AppError::BadRequest("error.400"));
         }
         let slot = gate.enter().await?;
-        let mut reader = MultipartReader {
+        Ok(MultipartReader {
             payload: actix_multipart::Multipart::new(req.headers(), payload),
             limits,
             read: 0,
             parts: 0,
             deadline: Instant::now() + UPLOAD_DEADLINE,
             _slot: slot,
-        };
-        let token = reader.text(csrf::FIELD).await.map_err(|e| match e {
-            AppError::BadRequest(_) => AppError::Csrf("the token is not the first part"),
-            e => e,
-        })?;
-        let deferred = req.extensions().get::<csrf::Deferred>().cloned();
-        // Without a deferred check the middleware found the token in a header.
-        if deferred.is_some_and(|d| !d.accepts(&token)) {
-            return Err(AppError::Csrf("missing or wrong token"));
-        }
-        Ok(reader)
+        })
     }
 
     /// Waits for the sender: at most [`UPLOAD_IDLE`], and never past the deadline.

@@ -127,6 +127,12 @@ async fn error_page(
     Ok(ServiceResponse::new(req, new))
 }
 
+/// Whether a path belongs to the JSON API (`/api/v1`, routed by start-up):
+/// no session, no CSRF token, no cookie there.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
 fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -215,8 +221,11 @@ pub async fn session_and_csrf(
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
     let address = client_ip(&req, state.settings.trust_proxy);
 
-    // The signed-in user, if the cookie names a live session.
-    let session_cookie = req.cookie(session::COOKIE).map(|c| c.value().to_owned());
+    // The signed-in user, if the cookie names a live session. The API never
+    // reads it: Bearer tokens only, so no CSRF token either, and it sets no
+    // cookie; its errors are problem+json (the API's own gate).
+    let api = is_api_path(req.path());
+    let session_cookie = if api { None } else { req.cookie(session::COOKIE).map(|c| c.value().to_owned()) };
     let mut clear_session_cookie = false;
     // Pages (not assets) of signed-in users show their 待办 count in the navigation.
     let with_todo = !req.path().starts_with("/static/") && req.path() != "/healthz";
@@ -247,6 +256,8 @@ pub async fn session_and_csrf(
     let mut new_anon_cookie = None;
     let csrf_token = match &user {
         Some(u) => u.csrf_token.clone(),
+        // API clients get no form token (nor its cookie): the API needs none.
+        None if api => String::new(),
         None => {
             let value = match req.cookie(csrf::ANON_COOKIE) {
                 Some(c) if c.value().len() == 32 && c.value().bytes().all(|b| b.is_ascii_hexdigit()) => {
@@ -266,7 +277,7 @@ pub async fn session_and_csrf(
         let hosts = own_hosts(&req, &state.settings.public_url, state.settings.trust_proxy);
         let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let (fetch_site, origin) = (header("sec-fetch-site"), header("origin"));
-        if hosts.iter().all(|h| csrf::cross_site(fetch_site.as_deref(), origin.as_deref(), h)) {
+        if !api && hosts.iter().all(|h| csrf::cross_site(fetch_site.as_deref(), origin.as_deref(), h)) {
             let event = refused_event(&req, user.as_ref(), address, "cross_site");
             security_log(&state, security_log::Kind::Csrf, event).await;
             return Ok(error_response(req, AppError::Csrf("cross-site request")));
@@ -305,7 +316,9 @@ pub async fn session_and_csrf(
         // A new anonymous cookie cannot match any token yet.
         let expected = if new_anon_cookie.is_none() { csrf_token.as_str() } else { "" };
         let upload = content_type.starts_with("multipart/form-data") && csrf::checked_in_first_part(req.path());
-        if given.is_none() && upload {
+        if api {
+            // Authorized by a Bearer token in the handler, never by the session.
+        } else if given.is_none() && upload {
             // The upload reader checks the body's first part before anything else.
             req.extensions_mut().insert(csrf::Deferred(expected.to_owned()));
         } else if !given.as_deref().is_some_and(|g| csrf::tokens_match(expected, g)) {
@@ -316,12 +329,8 @@ pub async fn session_and_csrf(
     }
 
     let flash = req.cookie(FLASH_COOKIE).map(|c| c.value().to_owned()).filter(|k| k.starts_with("flash."));
-    let had_flash = req.cookie(FLASH_COOKIE).is_some();
+    let had_flash = !api && req.cookie(FLASH_COOKIE).is_some();
     let signed_in = user.is_some();
-    // The API sets no cookie: its answers are the same for everyone and may be cached.
-    if req.path().starts_with("/api/") {
-        new_anon_cookie = None;
-    }
     let ctx = Ctx(Rc::new(RequestCtx {
         lang,
         user,

@@ -25,6 +25,7 @@ pub mod reports;
 pub mod security_log;
 pub mod standards;
 pub mod todo;
+pub mod tokens;
 pub mod watch;
 
 use actix_web::cookie::Cookie;
@@ -54,6 +55,10 @@ pub fn body_limit_for(path: &str) -> usize {
     }
     // A whole report: measures of every commitment, indicators and links.
     if path.starts_with("/reports/") && (path.ends_with("/save") || path.ends_with("/decision")) {
+        return 2 * 1024 * 1024;
+    }
+    // A whole report as JSON (machine filing under /api/v1).
+    if middleware::is_api_path(path) {
         return 2 * 1024 * 1024;
     }
     FORM_LIMIT
@@ -299,5 +304,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(reports::routes)
         .configure(password::routes)
         .configure(watch::routes)
-        .configure(metrics::routes);
+        .configure(metrics::routes)
+        .configure(tokens::routes);
 }

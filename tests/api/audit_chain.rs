@@ -171,3 +171,31 @@ async fn admins_see_the_chain_head_and_verify_it_from_the_audit_page() {
     assert!(r.status().is_client_error(), "{}", r.status());
     assert_eq!(app.count("audit_verifications"), verifications, "none of these verified anything");
 }
+
+#[tokio::test]
+async fn the_chain_covers_the_api_token_an_audit_row_names() {
+    let app = spawn_app().await;
+    crate::machine::token_for(&app, "filer@example.org", &["reports:read"], "chained");
+    let token = crate::open_data::id_where(&app, "api_tokens", "name", "chained");
+    let actor = selfreg::db::audit::Actor { token_id: Some(token), ..selfreg::db::audit::Actor::SYSTEM };
+    use selfreg::domain::audit::{Action, Object};
+    selfreg::db::audit::record(
+        &mut app.conn(),
+        actor,
+        Object::ApiToken,
+        Some(token),
+        Action::Revoke,
+        None::<&()>,
+        None::<&()>,
+    )
+    .unwrap();
+    let out = run(&app.target, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let row = crate::open_data::id_where(&app, "audit_log", "action", "revoke");
+
+    drop_append_only_trigger(&app);
+    app.conn().batch_execute(&format!("UPDATE audit_log SET actor_token_id = NULL WHERE id = {row}")).unwrap();
+    let out = run(&app.target, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains(&format!("row #{row} does not match")), "{}", text(&out));
+}

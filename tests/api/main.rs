@@ -13,6 +13,7 @@ mod cli;
 mod concurrency;
 mod dashboard;
 mod html;
+mod machine;
 mod mail;
 mod mail_crash;
 mod observe;

@@ -141,6 +141,7 @@ pub fn wanted(rows: &[AuditRow]) -> Wanted {
     for r in rows {
         w.users.extend(r.actor_user_id);
         w.orgs.extend(r.actor_org_id);
+        w.tokens.extend(r.actor_token_id);
         if let Some(id) = r.object_id {
             match r.object_type.as_str() {
                 "standard" => w.standards.insert(id),
@@ -336,7 +337,7 @@ fn actor(lang: Lang, r: &AuditRow, names: &Names) -> (String, String) {
         Some(uid) => match names.users.get(&uid) {
             Some(u) => {
                 let org_id = r.actor_org_id.unwrap_or(u.organization_id);
-                let text = lang.tf(
+                let mut text = lang.tf(
                     "audit.actor_text",
                     &[
                         ("role", &label(lang, "audit.role", &u.role)),
@@ -344,6 +345,10 @@ fn actor(lang: Lang, r: &AuditRow, names: &Names) -> (String, String) {
                         ("org", &org(lang, names, org_id)),
                     ],
                 );
+                if let Some(t) = r.actor_token_id {
+                    let name = names.tokens.get(&t).cloned().unwrap_or_else(|| format!("#{t}"));
+                    text = lang.tf("audit.via_token", &[("actor", &text), ("token", &name)]);
+                }
                 (text, u.email.clone())
             }
             None => (numbered(lang, "user", uid), String::new()),

@@ -18,6 +18,7 @@ fn row(object_type: &str, object_id: Option<i64>, action: &str, before: Option<&
         before_json: before.map(Into::into),
         after_json: after.map(Into::into),
         source_address: None,
+        actor_token_id: None,
     }
 }
 
@@ -141,7 +142,7 @@ fn signature_moves_say_from_which_state_to_which_and_why() {
 
 #[test]
 fn unknown_codes_fall_back_to_a_generic_sentence_without_json() {
-    let mut r = row("api_token", Some(4), "rotate_secret", Some(r#"[1,"x"]"#), Some(r#"{"a":[1,2]}"#));
+    let mut r = row("widget", Some(4), "rotate_secret", Some(r#"[1,"x"]"#), Some(r#"{"a":[1,2]}"#));
     r.actor_user_id = None;
     let l = line(Lang::Zh, &r, &names());
     assert_eq!(text(&l), "系统更改了记录 #4");

@@ -42,7 +42,7 @@ pub async fn api(app: &TestApp, path: &str) -> (StatusCode, HeaderMap, Value) {
 }
 
 /// Keep the response for the schema check (see the module's comment).
-fn record(path: &str, status: StatusCode, headers: &HeaderMap, body: &Value) {
+pub fn record(path: &str, status: StatusCode, headers: &HeaderMap, body: &Value) {
     let Ok(dir) = std::env::var("SELFREG_API_RECORD") else { return };
     if dir.is_empty() || body.is_null() {
         return;

@@ -10,7 +10,9 @@ async fn the_reference_page_lists_every_operation_with_a_curl_example_in_both_la
         .as_object()
         .unwrap()
         .iter()
-        .filter_map(|(p, item)| item.get("get").map(|g| (p.clone(), g["operationId"].as_str().unwrap().to_owned())))
+        .filter_map(|(p, item)| item.get("get").map(|g| (p.clone(), g)))
+        .filter(|(_, g)| g.get("security").is_none())
+        .map(|(p, g)| (p, g["operationId"].as_str().unwrap().to_owned()))
         .collect();
     assert!(ops.len() >= 12);
     for (lang, title, conventions) in [("zh", "开放数据接口", "约定"), ("en", "Open data API", "Conventions")] {
@@ -28,6 +30,16 @@ async fn the_reference_page_lists_every_operation_with_a_curl_example_in_both_la
                 "{lang}: a curl example for {path}"
             );
         }
+        // Machine filing: each operation with its method and a curl line with a token.
+        for (op, line) in [
+            ("myPeriods", "GET /api/v1/me/periods"),
+            ("putOwnReport", "PUT /api/v1/periods/{period}/report"),
+            ("postEvidence", "POST /api/v1/periods/{period}/report/evidence"),
+            ("submitOwnReport", "POST /api/v1/periods/{period}/report/submit"),
+        ] {
+            assert!(html.contains(&format!("id=\"op-{op}\"")) && html.contains(line), "{lang}: {op}");
+        }
+        assert!(html.contains("curl -s -H &#x27;Authorization: Bearer srg_…&#x27; -X PUT"), "{lang}");
         // The examples carry the document's example values.
         assert!(html.contains("/api/v1/standards?status=in_force&amp;limit=20"), "{lang}");
     }

@@ -219,6 +219,9 @@ async fn every_operation_of_the_document_answers() {
     let superseded = id_where(&app, "standards", "state", "superseded");
     for (path, item) in paths {
         let Some(get) = item.get("get") else { continue };
+        if get.get("security").is_some() {
+            continue; // machine filing: with a token (tests/api/machine)
+        }
         let id = if path.starts_with("/api/v1/reports") {
             accepted
         } else if path.starts_with("/api/v1/standards") {
