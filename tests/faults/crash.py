@@ -134,6 +134,10 @@ def main():
         while not killed.is_set():
             marker = f"{RUN}-{email}-save-{k}"
             attempted.append(marker)
+            # Record the attempt before sending it: the kill may land after the
+            # server committed this save but before its answer arrived.
+            with lock:
+                saves[email] = (list(attempted), last_ok, entry)
             try:
                 status, entry = f.save(report, marker)
             except (OSError, AttributeError):
