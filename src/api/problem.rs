@@ -185,7 +185,7 @@ impl ApiError {
             ApiError::Problem(p) => (**p).clone(),
             ApiError::TooMany(s) => Problem::typed(StatusCode::TOO_MANY_REQUESTS, "rate-limit", "Too many requests")
                 .detail(format!(
-                    "Anonymous clients may send a limited number of requests a minute; retry after {s} s."
+                    "Each client address may send a limited number of requests a minute; retry after {s} s."
                 )),
             ApiError::App(e) => from_status(e.info().status),
         }
