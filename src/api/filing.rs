@@ -18,13 +18,13 @@ use std::collections::HashMap;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::Digest;
 
+use super::filing_shapes::*;
 use super::problem::{segment, ApiError, FieldError, Problem};
 use super::tokens::authenticate;
+use super::types::at;
 use super::write::*;
 use crate::db::attachments::NewAttachment;
 use crate::db::audit::Actor;
@@ -39,9 +39,9 @@ use crate::web::AppState;
 
 type ApiResult = Result<HttpResponse, ApiError>;
 
-/// An instant (stored UTC) in ISO 8601 with Beijing's offset.
-fn iso(t: NaiveDateTime) -> String {
-    crate::i18n::iso_datetime(t)
+/// A shape as the JSON kept with an idempotency key.
+fn to_value<T: serde::Serialize>(v: T) -> Value {
+    serde_json::to_value(v).expect("plain data")
 }
 
 pub(super) fn internal(lang: Lang) -> impl Fn(crate::error::AppError) -> Problem {
@@ -62,7 +62,7 @@ pub(super) fn internal(lang: Lang) -> impl Fn(crate::error::AppError) -> Problem
     operation_id = "myPeriods",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The open periods of the caller's organization's pledges", content_type = "application/json"),
+        (status = 200, description = "The open periods of the caller's organization's pledges", body = MyPeriods, content_type = "application/json"),
         (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json")
@@ -80,62 +80,33 @@ pub async fn my_periods(state: web::Data<AppState>, req: HttpRequest) -> ApiResu
             for p in rdb::periods_of_pledges(c, &pledge_ids)?.into_iter().filter(|p| p.opened(now)) {
                 let Some((_, pledge)) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id) else { continue };
                 let report = rdb::for_period_and_org(c, p.id, org)?;
-                items.push(json!({
-                    "period_id": p.id,
-                    "pledge": { "id": pledge.id, "title_zh": pledge.title_zh, "title_en": pledge.title_en },
-                    "label_zh": p.label_zh,
-                    "label_en": p.label_en,
-                    "covers_from": p.covers_from,
-                    "covers_to": p.covers_to,
-                    "opens_on": p.opens_on,
-                    "due_on": p.due_on,
-                    "due_at": iso(p.due()),
-                    "report": report.map(|r| json!({
-                        "id": r.id,
-                        "state": r.state.as_str(),
-                        "version": r.version,
-                        "editable": r.state.editable(),
-                    })),
-                }));
+                items.push(MyPeriod {
+                    period_id: p.id,
+                    pledge: PledgeTitle {
+                        id: pledge.id,
+                        title_zh: pledge.title_zh.clone(),
+                        title_en: pledge.title_en.clone(),
+                    },
+                    label_zh: p.label_zh.clone(),
+                    label_en: p.label_en.clone(),
+                    covers_from: p.covers_from,
+                    covers_to: p.covers_to,
+                    opens_on: p.opens_on,
+                    due_on: p.due_on,
+                    due_at: at(p.due()),
+                    report: report.map(|r| ReportBrief {
+                        id: r.id,
+                        state: r.state.as_str().to_owned(),
+                        version: r.version,
+                        editable: r.state.editable(),
+                    }),
+                });
             }
             Ok(items)
         })
         .await
         .map_err(internal(lang))?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(json!({ "periods": items })))
-}
-
-/// The report as the API shows it (entries in the report's order: submission
-/// problems point into this list).
-fn report_json(f: &Full) -> Value {
-    let entries: Vec<Value> = f
-        .entries
-        .iter()
-        .map(|e| {
-            json!({
-                "commitment": e.commitment.number,
-                "status": e.row.status_code(),
-                "not_applicable_reason": e.row.na_reason,
-                "measures": e.row.measures_md,
-                "indicators": e.indicators.iter()
-                    .map(|i| json!({ "name": i.name, "value": i.value, "unit": i.unit })).collect::<Vec<_>>(),
-                "links": e.links.iter().map(|l| json!({ "url": l.url, "label": l.label })).collect::<Vec<_>>(),
-                "files": e.files.iter().map(|a| json!({
-                    "id": a.id, "filename": a.filename, "content_type": a.content_type,
-                    "size": a.size, "sha256": a.sha256,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({
-        "id": f.report.id,
-        "period_id": f.report.period_id,
-        "state": f.report.state.as_str(),
-        "version": f.report.version,
-        "revisions": f.report.revisions,
-        "submitted_at": f.report.submitted_at.map(iso),
-        "entries": entries,
-    })
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(MyPeriods { periods: items }))
 }
 
 /// `GET /api/v1/periods/{period_id}/report`
@@ -147,7 +118,7 @@ fn report_json(f: &Full) -> Value {
     security(("bearer" = [])),
     params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
     responses(
-        (status = 200, description = "The caller's organization's report of the period, its version in ETag", content_type = "application/json"),
+        (status = 200, description = "The caller's organization's report of the period, its version in ETag", body = OwnReport, content_type = "application/json"),
         (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
@@ -165,7 +136,7 @@ pub async fn get_report(state: web::Data<AppState>, req: HttpRequest, period: we
         .await
         .map_err(internal(lang))?;
     let f = found.ok_or_else(|| titled(lang, StatusCode::NOT_FOUND, "not-found"))?;
-    Ok(with_etag(HttpResponse::Ok(), f.report.version).json(report_json(&f)))
+    Ok(with_etag(HttpResponse::Ok(), f.report.version).json(to_value(OwnReport::of(&f))))
 }
 
 fn with_etag(mut b: actix_web::HttpResponseBuilder, version: i32) -> actix_web::HttpResponseBuilder {
@@ -195,45 +166,6 @@ fn file(c: &mut DbConn, user: (Actor, Who), id: i64, f: &Filing) -> Step<Filed> 
     rdb::file(c, user.0, user.1, id, f).map_err(report_refusal)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DraftBody {
-    entries: Vec<EntryBody>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EntryBody {
-    commitment: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    not_applicable_reason: String,
-    #[serde(default)]
-    measures: String,
-    #[serde(default)]
-    indicators: Vec<IndicatorBody>,
-    #[serde(default)]
-    links: Vec<LinkBody>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IndicatorBody {
-    name: String,
-    value: String,
-    #[serde(default)]
-    unit: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LinkBody {
-    url: String,
-    #[serde(default)]
-    label: String,
-}
-
 fn bad_body(lang: Lang, why: String) -> Problem {
     titled(lang, StatusCode::BAD_REQUEST, "bad-request").detail(format!("{} {why}", lang.t("api.error.body")))
 }
@@ -247,10 +179,16 @@ fn bad_body(lang: Lang, why: String) -> Problem {
     tag = "filing",
     operation_id = "putOwnReport",
     security(("bearer" = [])),
-    params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
+    params(
+        ("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1),
+        ("If-Match" = Option<String>, Header, description = "The report's version (its ETag), required to replace a draft", example = "\"3\""),
+        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer")
+    ),
+    request_body(content = DraftBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The draft as saved", content_type = "application/json"),
-        (status = 201, description = "The draft created", content_type = "application/json"),
+        (status = 200, description = "The draft as saved", body = OwnReport, content_type = "application/json"),
+        (status = 201, description = "The draft created", body = OwnReport, content_type = "application/json"),
+        (status = 400, description = "A body or an Idempotency-Key that cannot be read", body = super::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
@@ -278,22 +216,7 @@ pub async fn put_report(
     let index = HashMap::new();
     write(&state, &user, key, hash, index, expected.is_some(), move |c| {
         let existing = rdb::for_period_and_org(c, period, who.org_id)?;
-        let seen = match (&existing, expected) {
-            (Some(_), None) => {
-                let p = titled(lang, StatusCode::PRECONDITION_REQUIRED, "if-match-required")
-                    .detail(lang.t("api.error.if_match_required"));
-                return refused(p);
-            }
-            (Some(r), Some(v)) if v != Some(r.version) => {
-                return Err(Fail::Refused(Refused::Report(Refusal::Stale)));
-            }
-            (None, Some(_)) => {
-                let p = titled(lang, StatusCode::PRECONDITION_FAILED, "stale").detail(lang.t("api.error.stale"));
-                return refused(p);
-            }
-            (Some(r), Some(_)) => Some(r.version),
-            (None, None) => None,
-        };
+        let seen = replacing(lang, existing.map(|r| r.version), expected)?;
         let (id, created) = own_report(c, actor, who, period, true)?.ok_or(Fail::Refused(Refusal::Hidden.into()))?;
         let f = full(c, id)?;
         let seen = seen.unwrap_or(f.report.version);
@@ -356,7 +279,7 @@ pub async fn put_report(
         }
         let f = full(c, id)?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-        Ok(Answer { status, body: report_json(&f) })
+        Ok(Answer { status, body: to_value(OwnReport::of(&f)) })
     })
     .await
 }
@@ -379,14 +302,21 @@ const EVIDENCE_UPLOAD: UploadLimits = UploadLimits {
     tag = "filing",
     operation_id = "postEvidence",
     security(("bearer" = [])),
-    params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
+    params(
+        ("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1),
+        ("If-Match" = Option<String>, Header, description = "The report's version (its ETag); when sent, a stale one is 412"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer")
+    ),
+    request_body(content = EvidenceForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "The report with the new evidence", content_type = "application/json"),
+        (status = 201, description = "The report with the new evidence, the file stored in `file`", body = OwnReport, content_type = "application/json"),
+        (status = 400, description = "A body or an Idempotency-Key that cannot be read", body = super::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not open, or no longer editable", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, no longer editable, or an idempotency key in use", body = super::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale version (If-Match)", body = super::Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is too large", body = super::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid content, each field at fault with its pointer", body = super::Problem, content_type = "application/problem+json")
     )
@@ -445,24 +375,21 @@ pub async fn post_evidence(
     write(&state, &user, key, hash, HashMap::new(), expected.is_some(), move |c| {
         let (id, _) = own_report(c, actor, who, period, false)?.ok_or(Fail::Refused(Refusal::Hidden.into()))?;
         let f = full(c, id)?;
-        let seen = match expected {
-            Some(v) => v.unwrap_or(-1),
-            None => f.report.version,
-        };
+        let seen = acting_on(expected, f.report.version);
         let Some(entry) = f.entries.iter().find(|e| e.commitment.number == number) else {
             return refused(invalid("#/commitment", lang.tf("api.error.no_commitment", &[("number", &number)])));
         };
         let files = [NewEvidence { entry_id: entry.row.id, file: file_data }];
         file(c, (actor, who), id, &Filing { action: ReportAction::Save, seen, inputs: &[], files: &files })?;
         let f = full(c, id)?;
-        let mut body = report_json(&f);
-        let added = f
-            .entries
-            .iter()
-            .find(|e| e.commitment.number == number)
-            .and_then(|e| e.files.iter().max_by_key(|a| a.id))
-            .map(|a| json!({ "id": a.id, "filename": a.filename, "sha256": a.sha256, "size": a.size }));
-        body["file"] = added.unwrap_or(Value::Null);
+        let mut report = OwnReport::of(&f);
+        // The file just stored: the newest of its entry.
+        let entry = f.entries.iter().position(|e| e.commitment.number == number);
+        report.file = entry.and_then(|i| {
+            let newest = f.entries[i].files.iter().enumerate().max_by_key(|(_, a)| a.id)?.0;
+            Some(report.entries[i].files[newest].clone())
+        });
+        let body = to_value(report);
         Ok(Answer { status: StatusCode::CREATED, body })
     })
     .await
@@ -477,14 +404,19 @@ pub async fn post_evidence(
     tag = "filing",
     operation_id = "submitOwnReport",
     security(("bearer" = [])),
-    params(("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1)),
+    params(
+        ("period" = i64, Path, description = "The reporting period's id", minimum = 1, example = 1),
+        ("If-Match" = Option<String>, Header, description = "The report's version (its ETag); when sent, a stale one is 412"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer")
+    ),
     responses(
-        (status = 200, description = "The report as submitted", content_type = "application/json"),
+        (status = 200, description = "The report as submitted", body = OwnReport, content_type = "application/json"),
+        (status = 400, description = "A body or an Idempotency-Key that cannot be read", body = super::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No live token", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the scope, or the user the role", body = super::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such period, or not the caller's organization's report", body = super::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests", body = super::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not open, or no longer editable", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open, no longer editable, or an idempotency key in use", body = super::Problem, content_type = "application/problem+json"),
         (status = 412, description = "Stale version (If-Match)", body = super::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Incomplete: every missing piece with its pointer", body = super::Problem, content_type = "application/problem+json")
     )
@@ -500,10 +432,7 @@ pub async fn submit(state: web::Data<AppState>, req: HttpRequest, period: web::P
         let (id, _) = own_report(c, actor, who, period, false)?.ok_or(Fail::Refused(Refusal::Hidden.into()))?;
         let f = full(c, id)?;
         let index: HashMap<i64, usize> = f.entries.iter().enumerate().map(|(i, e)| (e.row.id, i)).collect();
-        let seen = match expected {
-            Some(v) => v.unwrap_or(-1),
-            None => f.report.version,
-        };
+        let seen = acting_on(expected, f.report.version);
         let filed = file(c, (actor, who), id, &Filing { action: ReportAction::Submit, seen, inputs: &[], files: &[] })?;
         match filed {
             Filed::Incomplete(_, missing) => {
@@ -515,7 +444,7 @@ pub async fn submit(state: web::Data<AppState>, req: HttpRequest, period: web::P
             }
             Filed::Submitted(_) | Filed::Saved => {
                 let f = full(c, id)?;
-                Ok(Answer { status: StatusCode::OK, body: report_json(&f) })
+                Ok(Answer { status: StatusCode::OK, body: to_value(OwnReport::of(&f)) })
             }
         }
     })

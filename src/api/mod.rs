@@ -12,6 +12,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::OpenApi;
 
 pub mod filing;
+pub mod filing_shapes;
 pub mod gate;
 pub mod orgs;
 pub mod pledges;

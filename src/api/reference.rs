@@ -69,11 +69,78 @@ fn example_of(p: &Value) -> Option<String> {
     })
 }
 
-/// The `curl` line of an operation: with a token where it needs one.
-fn curl(method: &str, bearer: bool, url: &str) -> String {
-    let auth = if bearer { " -H 'Authorization: Bearer srg_…'" } else { "" };
-    let verb = if method == "GET" { String::new() } else { format!(" -X {method}") };
-    format!("curl -s{auth}{verb} '{url}'")
+/// The `curl` line of an operation: with a token where it needs one, its
+/// example headers, and an example body of its request's shape.
+fn curl(method: &str, bearer: bool, headers: &[String], body: Option<String>, url: &str) -> String {
+    let mut parts = vec![String::from("curl -s")];
+    if bearer {
+        parts.push("-H 'Authorization: Bearer srg_…'".into());
+    }
+    if method != "GET" {
+        parts[0].push_str(&format!(" -X {method}"));
+    }
+    parts.extend(headers.iter().map(|h| format!("-H '{h}'")));
+    parts.extend(body);
+    parts.push(format!("'{url}'"));
+    // One line when short; else one option a line, as a shell continues them.
+    if parts.iter().map(String::len).sum::<usize>() < 100 {
+        parts.join(" ")
+    } else {
+        parts.join(" \\\n  ")
+    }
+}
+
+/// A schema's component, if it names one.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        Some(name) => &doc["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
+/// An example value of a schema: its own example, else one made of its
+/// properties' examples (a list of one item).
+fn example_value(doc: &Value, schema: &Value, depth: usize) -> Value {
+    let schema = resolve(doc, schema);
+    if let Some(e) = schema.get("example") {
+        return e.clone();
+    }
+    if depth > 6 {
+        return Value::Null;
+    }
+    match kind_of(schema).as_str() {
+        "object" => Value::Object(
+            schema["properties"]
+                .as_object()
+                .map(|ps| ps.iter().map(|(k, v)| (k.clone(), example_value(doc, v, depth + 1))).collect())
+                .unwrap_or_default(),
+        ),
+        "array" => Value::Array(vec![example_value(doc, &schema["items"], depth + 1)]),
+        "integer" | "number" => Value::from(1),
+        "boolean" => Value::Bool(false),
+        _ => Value::String(String::new()),
+    }
+}
+
+/// The body part of an operation's `curl`: JSON sent as data, a form as fields.
+fn curl_body(doc: &Value, op: &Value) -> Option<String> {
+    let content = op["requestBody"]["content"].as_object()?;
+    if let Some(json) = content.get("application/json") {
+        let example = example_value(doc, &json["schema"], 0);
+        let pretty = serde_json::to_string_pretty(&example).unwrap_or_default();
+        return Some(format!("-H 'Content-Type: application/json' -d '{pretty}'"));
+    }
+    let form = content.get("multipart/form-data")?;
+    let schema = resolve(doc, &form["schema"]);
+    let fields: Vec<String> = schema["properties"]
+        .as_object()?
+        .iter()
+        .map(|(k, v)| match v["format"].as_str() {
+            Some("binary") => format!("-F {k}=@evidence.pdf"),
+            _ => format!("-F {k}={}", example_value(doc, v, 0).as_str().unwrap_or("")),
+        })
+        .collect();
+    Some(fields.join(" "))
 }
 
 /// Every operation of the document, grouped by its tag in the document's order.
@@ -93,18 +160,24 @@ pub fn operations(lang: Lang, doc: &Value, base: &str) -> Vec<TagView> {
         let id = op["operationId"].as_str().unwrap_or("").to_owned();
         let mut url_path = path.clone();
         let mut query = Vec::new();
+        let mut headers = Vec::new();
         let params: Vec<ParamView> = op["parameters"]
             .as_array()
             .map(|ps| {
                 ps.iter()
                     .map(|p| {
                         let name = p["name"].as_str().unwrap_or("").to_owned();
-                        let location = if p["in"] == "path" { "path" } else { "query" };
+                        let location = match p["in"].as_str() {
+                            Some("path") => "path",
+                            Some("header") => "header",
+                            _ => "query",
+                        };
                         match (location, example_of(p)) {
                             ("path", e) => {
                                 url_path = url_path.replace(&format!("{{{name}}}"), &e.unwrap_or("1".into()))
                             }
-                            (_, Some(e)) => query.push(format!("{name}={e}")),
+                            ("header", Some(e)) => headers.push(format!("{name}: {e}")),
+                            ("query", Some(e)) => query.push(format!("{name}={e}")),
                             _ => {}
                         }
                         ParamView {
@@ -130,7 +203,7 @@ pub fn operations(lang: Lang, doc: &Value, base: &str) -> Vec<TagView> {
         };
         let view = OpView {
             title: lang.t(&format!("api.op.{id}")).to_owned(),
-            curl: curl(method, op.get("security").is_some(), &url),
+            curl: curl(method, op.get("security").is_some(), &headers, curl_body(doc, op), &url),
             method,
             path: path.clone(),
             params,
@@ -178,5 +251,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The filing operations' examples send what the operation takes: the
+    /// version and key as headers (never in the query), the draft as JSON, a
+    /// file as a form field.
+    #[test]
+    fn write_examples_send_headers_and_a_body_of_the_operations_shape() {
+        let doc = serde_json::to_value(crate::api::document()).unwrap();
+        let tags = operations(Lang::En, &doc, "https://x");
+        let op = |id: &str| tags.iter().flat_map(|t| &t.ops).find(|o| o.id == id).unwrap().curl.clone();
+        let put = op("putOwnReport");
+        assert!(put.starts_with("curl -s -X PUT") && put.contains(" -H 'If-Match: \"3\"'"), "{put}");
+        assert!(put.contains("-d '{\n  \"entries\": [") && put.contains("\"commitment\": \"1.1\""), "{put}");
+        assert!(put.ends_with(" 'https://x/api/v1/periods/1/report'"), "no header in the query: {put}");
+        let evidence = op("postEvidence");
+        assert!(evidence.contains("-F commitment=1.1 -F file=@evidence.pdf"), "{evidence}");
+        assert!(!op("listPledges").contains(" -H "), "the open data needs no header");
     }
 }

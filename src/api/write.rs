@@ -174,6 +174,33 @@ pub(super) fn if_match(req: &HttpRequest) -> Option<Option<i32>> {
     Some(s.parse::<i32>().ok())
 }
 
+/// The version a replacement acts on (`If-Match` required to replace, 428
+/// without it; naming no version or another one, 412 or 409), or `None` to
+/// create the report.
+pub(super) fn replacing(lang: Lang, existing: Option<i32>, expected: Option<Option<i32>>) -> Step<Option<i32>> {
+    match (existing, expected) {
+        (Some(_), None) => refused(
+            titled(lang, StatusCode::PRECONDITION_REQUIRED, "if-match-required")
+                .detail(lang.t("api.error.if_match_required")),
+        ),
+        (Some(current), Some(v)) if v != Some(current) => Err(Fail::Refused(Refused::Report(Refusal::Stale))),
+        (Some(current), Some(_)) => Ok(Some(current)),
+        (None, Some(_)) => {
+            refused(titled(lang, StatusCode::PRECONDITION_FAILED, "stale").detail(lang.t("api.error.stale")))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// The version a write with an optional `If-Match` acts on: the one it
+/// names (one that names no version matches none), else the current one.
+pub(super) fn acting_on(expected: Option<Option<i32>>, current: i32) -> i32 {
+    match expected {
+        Some(v) => v.unwrap_or(-1),
+        None => current,
+    }
+}
+
 /// A digest of what a request asks for (method, path, If-Match and the
 /// meaning of its body), to tell a retry from another request with the same key.
 pub(super) fn request_hash(req: &HttpRequest, what: &[u8]) -> String {

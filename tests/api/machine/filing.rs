@@ -34,18 +34,11 @@ fn commitments(report: &Value) -> Vec<String> {
     report["entries"].as_array().unwrap().iter().map(|e| e["commitment"].as_str().unwrap().to_owned()).collect()
 }
 
-fn etag(r: &reqwest::Response) -> String {
+fn etag(r: &Reply) -> String {
     r.headers().get("etag").unwrap().to_str().unwrap().to_owned()
 }
 
-async fn upload(
-    api: &Api<'_>,
-    period: i64,
-    commitment: &str,
-    name: &str,
-    data: Vec<u8>,
-    key: Option<&str>,
-) -> reqwest::Response {
+async fn upload(api: &Api<'_>, period: i64, commitment: &str, name: &str, data: Vec<u8>, key: Option<&str>) -> Reply {
     let form = Multipart::new()
         .text("commitment", commitment.to_owned())
         .part("file", Part::bytes(data).file_name(name.to_owned()));
@@ -53,7 +46,7 @@ async fn upload(
     if let Some(k) = key {
         r = r.header("idempotency-key", k);
     }
-    r.send().await.unwrap()
+    Reply::send(r).await
 }
 
 #[tokio::test]
@@ -68,7 +61,7 @@ async fn a_token_files_a_report_with_the_forms_rules_versions_and_audit_rows() {
     let item = v["periods"].as_array().unwrap().iter().find(|p| p["period_id"] == period).expect("the open period");
     assert!(item["report"].is_null(), "{item}");
     assert!(item["due_at"].as_str().unwrap().ends_with("+08:00"), "ISO 8601 with offset");
-    problem(api.req(reqwest::Method::GET, &path).send().await.unwrap(), StatusCode::NOT_FOUND).await;
+    problem(Reply::send(api.req(reqwest::Method::GET, &path)).await, StatusCode::NOT_FOUND).await;
 
     // Created (no If-Match needed), with one entry per commitment.
     let r = api.put_json(&path, &json!({ "entries": [] }), &[]).await;
@@ -234,7 +227,7 @@ async fn another_organizations_report_is_404() {
     let (status, v) = stranger.get("/api/v1/me/periods").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(v["periods"].as_array().unwrap().len(), 0);
-    problem(stranger.req(reqwest::Method::GET, &path).send().await.unwrap(), StatusCode::NOT_FOUND).await;
+    problem(Reply::send(stranger.req(reqwest::Method::GET, &path)).await, StatusCode::NOT_FOUND).await;
     let reports = app.count("reports");
     problem(stranger.put_json(&path, &json!({ "entries": [] }), &[]).await, StatusCode::NOT_FOUND).await;
     problem(stranger.post(&format!("{path}/submit"), &[]).await, StatusCode::NOT_FOUND).await;

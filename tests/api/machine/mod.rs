@@ -45,44 +45,80 @@ impl<'a> Api<'a> {
 
     /// A GET, its answer recorded for CI's schema check like the open data API's (`open_data::record`).
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
-        let r = self.req(reqwest::Method::GET, path).send().await.unwrap();
-        let headers = r.headers().clone();
-        let (status, body) = answer(r).await;
-        crate::open_data::record(path, status, &headers, &body);
-        (status, body)
+        answer(self.fetch(path).await).await
     }
 
-    pub async fn put_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> reqwest::Response {
+    /// A GET, read whole and recorded.
+    pub async fn fetch(&self, path: &str) -> Reply {
+        Reply::send(self.req(reqwest::Method::GET, path)).await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
         let mut r =
             self.req(reqwest::Method::PUT, path).header("content-type", "application/json").body(body.to_string());
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
-        r.send().await.unwrap()
+        Reply::send(r).await
     }
 
-    pub async fn post(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         let mut r = self.req(reqwest::Method::POST, path);
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
-        r.send().await.unwrap()
+        Reply::send(r).await
+    }
+}
+
+/// An answer read whole (status, headers, JSON body), recorded for CI's
+/// check of every API answer against its operation's schema.
+pub struct Reply {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    /// Send a request, read its answer whole and record it with the request's method and path.
+    pub async fn send(request: reqwest::RequestBuilder) -> Reply {
+        let (client, request) = request.build_split();
+        let request = request.unwrap();
+        let method = request.method().as_str().to_ascii_lowercase();
+        let r = client.execute(request).await.unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let path = r.url().path().to_owned();
+        let text = r.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| json!({ "not_json": text }))
+        };
+        crate::open_data::record(&method, &path, status, &headers, &body);
+        Reply { status, headers, body }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        &self.headers
     }
 }
 
 /// Status and JSON body of an answer.
-pub async fn answer(r: reqwest::Response) -> (StatusCode, Value) {
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| json!({ "not_json": text })))
+pub async fn answer(r: Reply) -> (StatusCode, Value) {
+    (r.status, r.body)
 }
 
 /// An answer is RFC 9457 problem+json with this status.
-pub async fn problem(r: reqwest::Response, status: StatusCode) -> Value {
-    assert_eq!(r.status(), status, "{:?}", r.headers());
+pub async fn problem(r: Reply, status: StatusCode) -> Value {
+    assert_eq!(r.status(), status, "{:?} {}", r.headers(), r.body);
     let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
     assert_eq!(ct, "application/problem+json");
-    let (_, v) = answer(r).await;
+    let v = r.body;
     assert_eq!(v["status"], status.as_u16(), "{v}");
     // A kind documented on /api, or `about:blank` when the status says it all (RFC 9457).
     assert!(v["type"].as_str().is_some_and(|t| t.starts_with("/api#problem-") || t == "about:blank"), "{v}");

@@ -63,7 +63,7 @@ async fn tokens_are_made_on_the_account_page_shown_once_stored_hashed_and_revoke
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, listed) = filer.get_html(&location(&r)).await;
     assert!(listed.contains("令牌已撤销") && listed.contains("已撤销"));
-    let r = api.req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+    let r = Reply::send(api.req(reqwest::Method::GET, "/api/v1/me/periods")).await;
     problem(r, StatusCode::UNAUTHORIZED).await;
     assert_eq!(app.count("audit_log WHERE object_type = 'api_token'"), 2, "created and revoked, audited");
 }
@@ -71,32 +71,32 @@ async fn tokens_are_made_on_the_account_page_shown_once_stored_hashed_and_revoke
 #[tokio::test]
 async fn the_api_needs_a_bearer_token_and_never_takes_a_session() {
     let app = spawn_app().await;
-    let r = app.client.get(app.url("/api/v1/me/periods")).send().await.unwrap();
+    let r = Reply::send(app.client.get(app.url("/api/v1/me/periods"))).await;
     assert!(r.headers().get("www-authenticate").unwrap().to_str().unwrap().starts_with("Bearer"));
     let v = problem(r, StatusCode::UNAUTHORIZED).await;
     assert!(v["detail"].as_str().unwrap().contains("Bearer"));
     // A signed-in browser: its cookie authorizes nothing here, and no CSRF token is asked for.
     let filer = app.signed_in_as("filer@example.org").await;
     let reports = app.count("reports");
-    let r = filer
-        .client
-        .put(filer.url("/api/v1/periods/1/report"))
-        .header("content-type", "application/json")
-        .body(r#"{"entries":[]}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = Reply::send(
+        filer
+            .client
+            .put(filer.url("/api/v1/periods/1/report"))
+            .header("content-type", "application/json")
+            .body(r#"{"entries":[]}"#),
+    )
+    .await;
     problem(r, StatusCode::UNAUTHORIZED).await;
-    let r = filer.client.get(filer.url("/api/v1/me/periods")).send().await.unwrap();
+    let r = Reply::send(filer.client.get(filer.url("/api/v1/me/periods"))).await;
     problem(r, StatusCode::UNAUTHORIZED).await;
     assert_eq!(app.count("reports"), reports, "nothing written");
     // A made-up token of the right shape.
     let fake = format!("srg_{}", "a".repeat(64));
-    let r = Api::new(&app, fake).req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+    let r = Reply::send(Api::new(&app, fake).req(reqwest::Method::GET, "/api/v1/me/periods")).await;
     problem(r, StatusCode::UNAUTHORIZED).await;
     // Unknown API paths answer problem+json too.
     let token = token_for(&app, "filer@example.org", &["reports:read"], "t");
-    let r = Api::new(&app, token).req(reqwest::Method::GET, "/api/v1/periods/abc/report").send().await.unwrap();
+    let r = Reply::send(Api::new(&app, token).req(reqwest::Method::GET, "/api/v1/periods/abc/report")).await;
     problem(r, StatusCode::NOT_FOUND).await;
 }
 
@@ -123,10 +123,10 @@ async fn token_requests_count_against_the_address_rate_limit_kept_in_the_databas
     let app = spawn_with(opts, cleanup).await;
     let api = Api::new(&app, token_for(&app, "filer@example.org", &["reports:read"], "busy"));
     for _ in 0..3 {
-        let r = api.req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+        let r = Reply::send(api.req(reqwest::Method::GET, "/api/v1/me/periods")).await;
         assert_eq!(r.status(), StatusCode::OK);
     }
-    let r = api.req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+    let r = Reply::send(api.req(reqwest::Method::GET, "/api/v1/me/periods")).await;
     let wait: u64 = r.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
     let v = problem(r, StatusCode::TOO_MANY_REQUESTS).await;
@@ -173,13 +173,13 @@ async fn an_expired_token_or_a_disabled_user_is_401() {
     assert_eq!(api.get("/api/v1/me/periods").await.0, StatusCode::OK);
     let past = selfreg::db::now() - chrono::Duration::days(1);
     diesel::update(api_tokens::table).set(api_tokens::expires_at.eq(Some(past))).execute(&mut *app.conn()).unwrap();
-    let r = api.req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+    let r = Reply::send(api.req(reqwest::Method::GET, "/api/v1/me/periods")).await;
     problem(r, StatusCode::UNAUTHORIZED).await;
     let api = Api::new(&app, token_for(&app, "filer2@example.org", &["reports:read"], "user gone"));
     diesel::update(users::table.filter(users::email.eq("filer2@example.org")))
         .set(users::active.eq(false))
         .execute(&mut *app.conn())
         .unwrap();
-    let r = api.req(reqwest::Method::GET, "/api/v1/me/periods").send().await.unwrap();
+    let r = Reply::send(api.req(reqwest::Method::GET, "/api/v1/me/periods")).await;
     problem(r, StatusCode::UNAUTHORIZED).await;
 }

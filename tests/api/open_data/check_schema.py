@@ -9,7 +9,8 @@ content type, body) and the OpenAPI document the server gave. This script
 1. validates the document with openapi-spec-validator (OpenAPI 3.1), and
 2. validates every recorded body against the schema its operation documents
    for that status and content type (JSON Schema 2020-12, as OpenAPI 3.1 uses).
-A response whose status or content type the operation does not document fails.
+A response whose status or content type the operation does not document fails,
+and so does an operation that no test received a success answer from.
 """
 import json
 import os
@@ -50,6 +51,7 @@ def main():
     paths = templates(doc)
     failures = 0
     checked = 0
+    succeeded = set()
     for rec in records:
         path, status, ctype = rec["path"], str(rec["status"]), rec["content_type"].split(";")[0].strip()
         template = next((t for rx, t in paths if rx.match(path)), None)
@@ -71,6 +73,8 @@ def main():
                 continue
             schema = content[ctype].get("schema")
             where = f"{rec['method'].upper()} {template} {status}"
+            if status.startswith("2"):
+                succeeded.add((rec["method"], template))
         if schema is None:
             continue
         validator = Draft202012Validator({**schema, "components": doc["components"]})
@@ -80,6 +84,12 @@ def main():
         failures += bool(errors)
         checked += 1
     print(f"api schema: {checked - failures} passed, {failures} failed ({len(records)} responses recorded)")
+    operations = [(m, t) for t, item in doc["paths"].items() for m in item if m in ("get", "put", "post", "patch", "delete")]
+    untried = [(m, t) for m, t in operations if (m, t) not in succeeded]
+    for method, template in untried:
+        print(f"FAIL {method.upper()} {template}: no test received a success answer from it")
+    print(f"operations: {len(operations) - len(untried)} of {len(operations)} answered a test with success")
+    failures += len(untried)
     return 1 if failures else 0
 
 

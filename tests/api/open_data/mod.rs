@@ -33,7 +33,7 @@ pub async fn api_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> (S
         assert_eq!(body["status"], status.as_u16(), "{path}: {body}");
         assert!(body["type"].is_string() && body["title"].is_string(), "{path}: {body}");
     }
-    record(path, status, &h, &body);
+    record("get", path, status, &h, &body);
     (status, h, body)
 }
 
@@ -41,8 +41,8 @@ pub async fn api(app: &TestApp, path: &str) -> (StatusCode, HeaderMap, Value) {
     api_with(app, path, &[]).await
 }
 
-/// Keep the response for the schema check (see the module's comment).
-pub fn record(path: &str, status: StatusCode, headers: &HeaderMap, body: &Value) {
+/// Keep the answer to a `method` (lower case) request for the schema check (see the module's comment).
+pub fn record(method: &str, path: &str, status: StatusCode, headers: &HeaderMap, body: &Value) {
     let Ok(dir) = std::env::var("SELFREG_API_RECORD") else { return };
     if dir.is_empty() || body.is_null() {
         return;
@@ -51,7 +51,7 @@ pub fn record(path: &str, status: StatusCode, headers: &HeaderMap, body: &Value)
     let ct = headers.get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     let path_only = path.split('?').next().unwrap_or(path);
     let entry = serde_json::json!({
-        "method": "get",
+        "method": method,
         "path": path_only,
         "status": status.as_u16(),
         "content_type": ct,

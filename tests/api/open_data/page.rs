@@ -39,7 +39,10 @@ async fn the_reference_page_lists_every_operation_with_a_curl_example_in_both_la
         ] {
             assert!(html.contains(&format!("id=\"op-{op}\"")) && html.contains(line), "{lang}: {op}");
         }
-        assert!(html.contains("curl -s -H &#x27;Authorization: Bearer srg_…&#x27; -X PUT"), "{lang}");
+        assert!(html.contains("curl -s -X PUT \\\n  -H &#x27;Authorization: Bearer srg_…&#x27;"), "{lang}");
+        // Writes show their headers and a body of the operation's shape.
+        assert!(html.contains("-H &#x27;If-Match: &quot;3&quot;&#x27;"), "{lang}");
+        assert!(html.contains("-F commitment=1.1 -F file=@evidence.pdf"), "{lang}");
         // The examples carry the document's example values.
         assert!(html.contains("/api/v1/standards?status=in_force&amp;limit=20"), "{lang}");
     }
