@@ -20,6 +20,8 @@ pub struct RequestCtx {
     pub user: Option<SignedIn>,
     pub csrf_token: String,
     pub flash: Option<String>,
+    /// The flash tells of something that did not go as asked (`flash.alert.*`).
+    pub flash_alert: bool,
     pub request_id: String,
     /// Path and query of this request, for the language switch and `next`.
     pub path: String,
@@ -247,6 +249,7 @@ pub fn current(req: &HttpRequest) -> Ctx {
         user: None,
         csrf_token: String::new(),
         flash: None,
+        flash_alert: false,
         request_id: req.extensions().get::<super::middleware::RequestId>().map(|r| r.0.clone()).unwrap_or_default(),
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),
         client_ip: String::new(),

@@ -335,6 +335,7 @@ pub async fn session_and_csrf(
         lang,
         user,
         csrf_token,
+        flash_alert: flash.as_deref().is_some_and(|k| k.starts_with("flash.alert.")),
         flash: flash.map(|k| lang.t(&k).to_owned()),
         request_id,
         path: req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()),

@@ -147,6 +147,7 @@ async fn admins_see_the_chain_head_and_verify_it_from_the_audit_page() {
     let r = admin.submit("/admin/audit", "/admin/audit/verify", &[], &[]).await;
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let (_, html) = admin.get_html(&location(&r)).await;
+    assert!(html.contains("<div class=\"flash\" role=\"status\">"), "a passed check is good news: {html}");
     let total = app.count("audit_log");
     let head = audit_chain::head(&mut app.conn()).unwrap().unwrap();
     assert!(html.contains(&format!("#{}", head.0)), "the head's number is shown");
@@ -160,6 +161,8 @@ async fn admins_see_the_chain_head_and_verify_it_from_the_audit_page() {
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let (_, html) = admin.get_html("/admin/audit").await;
     assert!(html.contains("校验未通过：第 4 条记录的内容与其哈希不符"), "{html}");
+    // The flash says so as an alert, not in the style of good news.
+    assert!(html.contains("<div class=\"flash flash-alert\" role=\"alert\">审计链校验未通过"), "{html}");
 
     // Others cannot: a GET changes nothing, a filer is refused like on every admin page, no token is refused.
     let verifications = app.count("audit_verifications");

@@ -61,5 +61,5 @@ pub async fn verify_now(state: web::Data<AppState>, user: CurrentUser) -> AppRes
             Ok(v.ok())
         })
         .await?;
-    Ok(redirect_with_flash("/admin/audit", if ok { "flash.audit.verified" } else { "flash.audit.broken" }))
+    Ok(redirect_with_flash("/admin/audit", if ok { "flash.audit.verified" } else { "flash.alert.audit_broken" }))
 }

@@ -242,7 +242,13 @@ pub async fn edit(
     let (f, _) = load_full(&state, id).await?;
     require_filer_of(&user, &f.report)?;
     if !f.report.state.editable() {
-        return Ok(redirect_with_flash(&format!("/reports/{id}"), "flash.report.read_only"));
+        // Submitted: wait for the review; accepted: final.
+        let why = if f.report.state == crate::domain::report::ReportState::Accepted {
+            "flash.alert.report_accepted"
+        } else {
+            "flash.alert.report_read_only"
+        };
+        return Ok(redirect_with_flash(&format!("/reports/{id}"), why));
     }
     edit_page(ctx, f, Shown::Stored, Form::new(), StatusCode::OK)
 }

@@ -172,3 +172,43 @@ async fn a_draft_keeps_whatever_is_typed_and_submission_lists_every_problem() {
     let html = r.text().await.unwrap();
     assert!(html.contains(&format!("href=\"#f-e_{e}_status\"")) && html.contains("已建立台账"));
 }
+
+#[tokio::test]
+async fn a_report_that_cannot_be_changed_says_why_as_an_alert() {
+    let app = spawn_app().await;
+    let filer = signed_in(&app, "filer@example.org").await;
+    // The demo's first period: the filer's report was accepted.
+    let accepted = {
+        use diesel::prelude::*;
+        use selfreg::db::schema::{reports, users};
+        let org: i64 = users::table
+            .filter(users::email.eq("filer@example.org"))
+            .select(users::organization_id)
+            .first(&mut *app.conn())
+            .unwrap();
+        reports::table
+            .filter(reports::period_id.eq(period_id(&app, "第一期（上半年度）")))
+            .filter(reports::organization_id.eq(org))
+            .select(reports::id)
+            .first::<i64>(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(report_state(&app, accepted), "accepted");
+    let r = filer.get(&format!("/reports/{accepted}/edit")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), format!("/reports/{accepted}"));
+    let (_, html) = filer.get_html(&location(&r)).await;
+    assert!(html.contains("<div class=\"flash flash-alert\" role=\"alert\">此报告已审核通过，不能再修改。"), "{html}");
+
+    // A submitted one waits for its review.
+    let rid = open_report(&filer, period_id(&app, "第三期（本期）")).await;
+    {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!("UPDATE reports SET state = 'submitted' WHERE id = {rid}"))
+            .execute(&mut *app.conn())
+            .unwrap();
+    }
+    let r = filer.get(&format!("/reports/{rid}/edit")).await;
+    let (_, html) = filer.get_html(&location(&r)).await;
+    assert!(html.contains("role=\"alert\">此报告已提交，审核完成前不能修改。"), "{html}");
+}
