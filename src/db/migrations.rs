@@ -97,9 +97,18 @@ pub fn status(conn: &mut DbConn) -> QueryResult<Status> {
 
 /// Apply the pending migrations; returns the names of those applied. Nothing
 /// pending means no DDL at all, so `serve` runs as a role without DDL rights
-/// once `selfreg migrate` has been run by the owner.
+/// once `selfreg migrate` has been run by the owner. A database a newer
+/// binary migrated is refused untouched (`serve` and `migrate` alike): this
+/// binary does not know what the newer schema means.
 pub fn apply(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
-    if status(conn)?.pending.is_empty() {
+    let status = status(conn)?;
+    anyhow::ensure!(
+        status.unknown.is_empty(),
+        "the database has migrations this binary does not know ({}): it was migrated by a newer selfreg; \
+         run that version (or restore the backup taken before the upgrade)",
+        status.unknown.join(", ")
+    );
+    if status.pending.is_empty() {
         return Ok(Vec::new());
     }
     let names = |v: Vec<diesel::migration::MigrationVersion<'_>>| v.iter().map(|v| v.to_string()).collect::<Vec<_>>();

@@ -49,6 +49,26 @@ async fn migrate_applies_the_migrations_once_and_the_app_then_starts_on_them() {
     let out = run(&target, &["migrate"]);
     assert!(!out.status.success());
     assert!(text(&out).contains("29991231000001") && text(&out).contains("newer selfreg"), "{}", text(&out));
+    // Nor served: `serve` stops at once with the same reason instead of running on a schema it does not know.
+    let mut serve = selfreg()
+        .arg("--database-url")
+        .arg(url_of(&target))
+        .args(["--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while serve.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            serve.kill().unwrap();
+            panic!("serve ran on a database migrated by a newer binary");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = serve.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("newer selfreg"), "{}", text(&out));
     drop(cleanup);
 }
 
