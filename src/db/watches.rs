@@ -31,6 +31,11 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// A subscription still waiting for its confirmation when its link has expired.
+    pub fn expired(&self, now: NaiveDateTime) -> bool {
+        self.confirmed_at.is_none() && self.email.is_some() && self.created_at < confirm_cutoff(now)
+    }
+
     pub fn followed(&self) -> Option<Followed> {
         Followed::parse(&self.object_type)
     }
@@ -38,6 +43,24 @@ impl Watch {
 
 /// Confirmation mails to one address in an hour (asking again resends one).
 pub const CONFIRMATIONS_PER_HOUR: i64 = 3;
+
+/// Days a confirmation link works; an unconfirmed subscription is then forgotten.
+pub const CONFIRM_DAYS: i64 = 7;
+
+fn confirm_cutoff(now: NaiveDateTime) -> NaiveDateTime {
+    now - chrono::Duration::days(CONFIRM_DAYS)
+}
+
+/// Forget every subscription whose confirmation link expired; how many.
+pub fn purge_unconfirmed(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        watches::table
+            .filter(watches::confirmed_at.is_null())
+            .filter(watches::email.is_not_null())
+            .filter(watches::created_at.lt(confirm_cutoff(now))),
+    )
+    .execute(conn)
+}
 /// Subscriptions asked from one client address in an hour.
 pub const SUBSCRIPTIONS_PER_CLIENT_HOUR: i64 = 20;
 
@@ -159,6 +182,8 @@ pub fn subscribe(
         return Ok(false);
     }
     throttle::record(conn, &client_scope, now)?;
+    // An expired request is forgotten: asking again starts afresh, with a new link.
+    purge_unconfirmed(conn, now)?;
     let existing: Option<Watch> = watches::table
         .filter(watches::email.eq(email))
         .filter(watches::object_type.eq(what.as_str()))
@@ -209,6 +234,8 @@ pub enum Confirmed {
     Now(Followed, i64),
     /// Confirmed before (the link was used).
     Already(Followed, i64),
+    /// The link expired before it was used: the subscription is forgotten.
+    Expired(Followed, i64),
     /// No such subscription (never, or unsubscribed since).
     Unknown,
 }
@@ -217,6 +244,10 @@ pub enum Confirmed {
 pub fn confirm(conn: &mut DbConn, token: &str) -> QueryResult<Confirmed> {
     let Some(w) = by_token(conn, token)? else { return Ok(Confirmed::Unknown) };
     let Some(what) = w.followed() else { return Ok(Confirmed::Unknown) };
+    if w.expired(super::now()) {
+        diesel::delete(watches::table.find(w.id)).execute(conn)?;
+        return Ok(Confirmed::Expired(what, w.object_id));
+    }
     let n = diesel::update(watches::table.find(w.id).filter(watches::confirmed_at.is_null()))
         .set(watches::confirmed_at.eq(Some(super::now())))
         .execute(conn)?;

@@ -253,6 +253,14 @@ fn bad_link(ctx: Ctx) -> AppResult<HttpResponse> {
     render_status(StatusCode::NOT_FOUND, &TokenPage::new(ctx, "follow.bad_link", "follow.bad_link.message"))
 }
 
+/// A confirmation link used after its days: 410, and the way to ask again.
+fn expired(ctx: Ctx, title: String, href: String) -> AppResult<HttpResponse> {
+    let mut page = TokenPage::new(ctx, "follow.expired", "follow.expired.message");
+    page.title = title;
+    page.href = href;
+    render_status(StatusCode::GONE, &page)
+}
+
 /// The title and page of the followed thing of `w`.
 async fn about(state: &AppState, lang: Lang, what: Followed, id: i64) -> AppResult<(String, String)> {
     let titles = state.db(move |c| Ok(wdb::titles(c, what, id)?)).await?;
@@ -267,6 +275,9 @@ pub async fn confirm_form(state: web::Data<AppState>, ctx: Ctx, t: web::Path<Tok
     let Some(w) = state.db(move |c| Ok(wdb::by_token(c, &tk)?)).await? else { return bad_link(ctx) };
     let Some(what) = w.followed() else { return bad_link(ctx) };
     let (title, href) = about(&state, ctx.lang, what, w.object_id).await?;
+    if w.expired(crate::db::now()) {
+        return expired(ctx, title, href);
+    }
     let mut page = if w.confirmed_at.is_some() {
         TokenPage::new(ctx, "follow.confirmed", "follow.confirmed.already")
     } else {
@@ -286,6 +297,10 @@ pub async fn confirm(state: web::Data<AppState>, ctx: Ctx, t: web::Path<Token>) 
     let (what, id, message) = match state.tx(move |c| Ok(wdb::confirm(c, &token)?)).await? {
         Confirmed::Now(what, id) => (what, id, "follow.confirmed.message"),
         Confirmed::Already(what, id) => (what, id, "follow.confirmed.already"),
+        Confirmed::Expired(what, id) => {
+            let (title, href) = about(&state, ctx.lang, what, id).await?;
+            return expired(ctx, title, href);
+        }
         Confirmed::Unknown => return bad_link(ctx),
     };
     let (title, href) = about(&state, ctx.lang, what, id).await?;

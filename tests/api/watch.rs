@@ -334,3 +334,63 @@ async fn a_pledge_watcher_hears_once_that_a_reporting_period_opened() {
     let (_, account) = reviewer.get_html("/account").await;
     assert!(!account.contains(&format!("href=\"{page}\"")), "no longer on /account");
 }
+
+#[tokio::test]
+async fn an_unconfirmed_subscription_lapses_after_seven_days_and_can_be_asked_for_again() {
+    let app = spawn_app().await;
+    let pledge: i64 = {
+        use selfreg::db::schema::pledges;
+        pledges::table.filter(pledges::state.eq("open")).select(pledges::id).first(&mut *app.conn()).unwrap()
+    };
+    let page = format!("/pledges/{pledge}");
+    let action = format!("{page}/subscribe");
+    let subscribe = || app.post_from(&page, &action, &[("follow_email", "late@example.net")]);
+    assert_eq!(subscribe().await.status(), StatusCode::SEE_OTHER);
+    let old = watch_rows(&app, "late@example.net")[0].token.clone();
+    // Eight days pass without a confirmation.
+    {
+        use selfreg::db::schema::watches;
+        let then = selfreg::db::now() - chrono::Duration::days(selfreg::db::watches::CONFIRM_DAYS + 1);
+        diesel::update(watches::table.filter(watches::token.eq(&old)))
+            .set(watches::created_at.eq(then))
+            .execute(&mut *app.conn())
+            .unwrap();
+    }
+    let link = format!("/subscriptions/{old}");
+    let (status, html) = app.get_html(&link).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("确认链接已过期") && html.contains(&format!("href=\"{page}\"")), "{html}");
+    assert!(!html.contains(&format!("action=\"{link}\"")), "no confirm button on an expired link");
+    let r = app.post_from(&page, &link, &[]).await;
+    assert_eq!(r.status(), StatusCode::GONE, "a late confirmation confirms nothing");
+    assert!(watch_rows(&app, "late@example.net").is_empty(), "the lapsed request is forgotten");
+
+    // Asking again sends a new link, which works.
+    assert_eq!(subscribe().await.status(), StatusCode::SEE_OTHER);
+    let rows = watch_rows(&app, "late@example.net");
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0].token, old);
+    let fresh = format!("/subscriptions/{}", rows[0].token);
+    assert_eq!(app.post_from(&fresh, &fresh, &[]).await.status(), StatusCode::OK);
+    assert!(watch_rows(&app, "late@example.net")[0].confirmed_at.is_some());
+    assert_eq!(kinds_to(&app, "late@example.net"), vec!["subscription_confirm", "subscription_confirm"]);
+
+    // A lapsed request of someone else is forgotten when anyone subscribes.
+    assert_eq!(
+        app.post_from(&page, &format!("{page}/subscribe"), &[("follow_email", "idle@example.net")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    {
+        use selfreg::db::schema::watches;
+        let then = selfreg::db::now() - chrono::Duration::days(selfreg::db::watches::CONFIRM_DAYS + 1);
+        diesel::update(watches::table.filter(watches::email.eq("idle@example.net")))
+            .set(watches::created_at.eq(then))
+            .execute(&mut *app.conn())
+            .unwrap();
+    }
+    assert_eq!(
+        app.post_from(&page, &format!("{page}/subscribe"), &[("follow_email", "other@example.net")]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(watch_rows(&app, "idle@example.net").is_empty());
+}
