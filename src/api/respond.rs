@@ -66,7 +66,8 @@ pub struct PageQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
     #[serde(default)]
     pub limit: String,
-    /// Where to go on: the `cursor` of the previous page's `next` link (opaque).
+    /// Where to go on: the `cursor` of the previous page's `next` link (opaque: the place after
+    /// that page's last item, so items added meanwhile make none repeat or go missing).
     #[param(value_type = Option<String>)]
     #[serde(default)]
     pub cursor: String,
