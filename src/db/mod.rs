@@ -340,11 +340,6 @@ impl<K> Start<K> {
             Start::After(k) => Start::After(f(k)),
         }
     }
-
-    /// Whether the page is the list's first.
-    pub fn is_first(&self) -> bool {
-        matches!(self, Start::Offset(0))
-    }
 }
 
 /// Current time in UTC, truncated to microseconds (what both backends store).
