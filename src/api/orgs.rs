@@ -16,6 +16,7 @@ use crate::db::pledges as pdb;
 use crate::db::reports as rdb;
 use crate::domain::pledge::SignatureState;
 use crate::domain::report::ReportState;
+use crate::domain::OrgKind;
 use crate::i18n::beijing_today;
 use crate::web::flow::Id;
 use crate::web::AppState;
@@ -128,14 +129,34 @@ pub async fn list(
     q: web::Query<ListQuery>,
     p: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut errors = Vec::new();
-    let w = p.window(&mut errors);
-    respond::check(errors)?;
     let search: String = q.q.trim().chars().take(100).collect();
+    let pairs = [("q", search.as_str())];
+    let listing = respond::Listing { base: url(&state, "/api/v1/orgs"), pairs: &pairs };
     let s = search.clone();
-    let (rows, total) = state.db(move |c| Ok(orgs::search(c, &s, w.limit, w.offset)?)).await?;
-    let items = rows.iter().map(|o| item(&state, o)).collect();
-    respond::page(&req, &url(&state, "/api/v1/orgs"), &[("q", &search)], w, items, total)
+    let load = move |c: &mut _, n, start| Ok(orgs::search_from(c, &s, n, start)?);
+    respond::list(&req, &state, &p, Vec::new(), listing, load, |o: Org| item(&state, &o)).await
+}
+
+/// The list's cursor: `[kind, Chinese name, id]`.
+impl respond::Cursor for orgs::OrgKey {
+    const LIST: &'static str = "orgs";
+
+    fn parts(&self) -> serde_json::Value {
+        serde_json::json!([self.kind.as_str(), self.name_zh, self.id])
+    }
+
+    fn from_parts(v: serde_json::Value) -> Option<Self> {
+        let (kind, name_zh, id): (String, String, i64) = serde_json::from_value(v).ok()?;
+        Some(orgs::OrgKey { kind: OrgKind::parse(&kind).ok()?, name_zh, id })
+    }
+}
+
+impl respond::Keyed for Org {
+    type Key = orgs::OrgKey;
+
+    fn key(&self) -> orgs::OrgKey {
+        Org::key(self)
+    }
 }
 
 /// One organization: its pledges, public signatures, standards and accepted reports.

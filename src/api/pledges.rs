@@ -11,8 +11,10 @@ use super::problem::{ApiError, ApiResult, FieldError};
 use super::respond::{self, PageQuery};
 use super::types::{at, url, Names, OrgRef};
 use crate::db::pledges::{self as pdb, Drafts, Pledge, PledgeFilter, SignatoryFilter};
+use crate::db::Start;
 use crate::domain::pledge::{sees_pledge, PledgeKind, PledgeState, SignatureState};
 use crate::domain::OrgKind;
+use crate::error::AppError;
 use crate::web::flow::Id;
 use crate::web::AppState;
 
@@ -189,7 +191,6 @@ pub async fn list(
     p: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
-    let w = p.window(&mut errors);
     let mut filter = PledgeFilter { text: q.q.chars().take(100).collect(), ..PledgeFilter::default() };
     if !q.kind.is_empty() {
         match PledgeKind::parse(&q.kind) {
@@ -209,25 +210,74 @@ pub async fn list(
             Err(_) => errors.push(FieldError::parameter("issuer", "must be an organization's id")),
         }
     }
-    respond::check(errors)?;
-    let (rows, total) = state.db(move |c| Ok(pdb::search(c, Drafts::None, &filter, w.limit, w.offset)?)).await?;
-    let items = rows
-        .into_iter()
-        .map(|r| PledgeItem {
-            id: r.pledge.id,
-            kind: kind_of(&r.pledge),
-            state: state_of(&r.pledge),
-            title: Names::new(&r.pledge.title_zh, &r.pledge.title_en),
-            issuer: issuer_ref(&r.issuer),
-            verified_signatories: r.verified,
-            opened_at: r.pledge.opened_at.map(at),
-            closed_at: r.pledge.closed_at.map(at),
-            href: url(&state, &format!("/api/v1/pledges/{}", r.pledge.id)),
-            html: url(&state, &format!("/pledges/{}", r.pledge.id)),
-        })
-        .collect();
     let pairs = [("kind", q.kind.as_str()), ("status", &q.status), ("issuer", &q.issuer), ("q", &q.q)];
-    respond::page(&req, &url(&state, "/api/v1/pledges"), &pairs, w, items, total)
+    let listing = respond::Listing { base: url(&state, "/api/v1/pledges"), pairs: &pairs };
+    let load = move |c: &mut _, n, start: Start<PledgeKey>| {
+        let (rows, total) = pdb::search_from(c, Drafts::None, &filter, n, start.map(|k| k.0))?;
+        Ok((rows.into_iter().map(PledgeRow).collect(), total))
+    };
+    respond::list(&req, &state, &p, errors, listing, load, |PledgeRow(r)| PledgeItem {
+        id: r.pledge.id,
+        kind: kind_of(&r.pledge),
+        state: state_of(&r.pledge),
+        title: Names::new(&r.pledge.title_zh, &r.pledge.title_en),
+        issuer: issuer_ref(&r.issuer),
+        verified_signatories: r.verified,
+        opened_at: r.pledge.opened_at.map(at),
+        closed_at: r.pledge.closed_at.map(at),
+        href: url(&state, &format!("/api/v1/pledges/{}", r.pledge.id)),
+        html: url(&state, &format!("/pledges/{}", r.pledge.id)),
+    })
+    .await
+}
+
+/// A pledge's place in the list (newest first): its id.
+pub struct PledgeKey(i64);
+
+/// The list's cursor: `[id]`.
+impl respond::Cursor for PledgeKey {
+    const LIST: &'static str = "pledges";
+
+    fn parts(&self) -> serde_json::Value {
+        serde_json::json!([self.0])
+    }
+
+    fn from_parts(v: serde_json::Value) -> Option<Self> {
+        let (id,): (i64,) = serde_json::from_value(v).ok()?;
+        Some(PledgeKey(id))
+    }
+}
+
+pub struct PledgeRow(pdb::PledgeListItem);
+
+impl respond::Keyed for PledgeRow {
+    type Key = PledgeKey;
+
+    fn key(&self) -> PledgeKey {
+        PledgeKey(self.0.pledge.id)
+    }
+}
+
+/// The signatories' cursor: `[organization kind, Chinese name, signature id]`.
+impl respond::Cursor for pdb::SignatoryKey {
+    const LIST: &'static str = "signatories";
+
+    fn parts(&self) -> serde_json::Value {
+        serde_json::json!([self.kind.as_str(), self.name_zh, self.id])
+    }
+
+    fn from_parts(v: serde_json::Value) -> Option<Self> {
+        let (kind, name_zh, id): (String, String, i64) = serde_json::from_value(v).ok()?;
+        Some(pdb::SignatoryKey { kind: OrgKind::parse(&kind).ok()?, name_zh, id })
+    }
+}
+
+impl respond::Keyed for pdb::Signatory {
+    type Key = pdb::SignatoryKey;
+
+    fn key(&self) -> pdb::SignatoryKey {
+        pdb::Signatory::key(self)
+    }
 }
 
 /// One pledge: its text and commitments.
@@ -297,7 +347,6 @@ pub async fn signatories(
     p: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
-    let w = p.window(&mut errors);
     let mut filter = SignatoryFilter {
         states: SignatureState::PUBLIC.to_vec(),
         name: q.q.trim().chars().take(100).collect(),
@@ -315,35 +364,35 @@ pub async fn signatories(
             _ => errors.push(FieldError::parameter("status", "must be verified, suspended or withdrawn")),
         }
     }
-    respond::check(errors)?;
-    let (pledge, _) = public_pledge(&state, id.get()).await?;
-    let pid = pledge.id;
-    let all = state.db(move |c| Ok(pdb::signatories(c, pid, &filter)?)).await?;
-    let total = all.len() as i64;
-    let items = all
-        .into_iter()
-        .skip(w.offset as usize)
-        .take(w.limit as usize)
-        .map(|s| SignatoryItem {
-            id: s.sig.id,
-            org: issuer_ref(&s.org),
-            org_kind: Coded::new(s.org.kind.as_str(), s.org.kind.label_key()),
-            credit_code: s.org.credit_code.clone(),
-            state: Coded::new(s.sig.state.as_str(), s.sig.state.label_key()),
-            all_commitments: s.sig.all_commitments,
-            excluded: s
-                .exclusions
-                .iter()
-                .map(|e| Exclusion { number: e.number.clone(), reason: e.reason.clone() })
-                .collect(),
-            representative_name: s.sig.representative_name.clone(),
-            representative_title: s.sig.representative_title.clone(),
-            applied_at: at(s.sig.applied_at),
-            signed_at: s.sig.decided_at.map(at),
-            state_changed_at: at(s.sig.state_changed_at),
-            reason: s.sig.reason.clone(),
-        })
-        .collect();
+    let pid = id.get();
     let pairs = [("kind", q.kind.as_str()), ("status", &q.status), ("q", &q.q)];
-    respond::page(&req, &url(&state, &format!("/api/v1/pledges/{pid}/signatories")), &pairs, w, items, total)
+    let listing = respond::Listing { base: url(&state, &format!("/api/v1/pledges/{pid}/signatories")), pairs: &pairs };
+    // A draft (or no pledge) is 404, after the parameters' 400.
+    let load = move |c: &mut _, n, start: Start<pdb::SignatoryKey>| {
+        match pdb::get(c, pid)? {
+            Some(p) if sees_pledge(None, p.state, p.organization_id) => {}
+            _ => return Err(AppError::NotFound),
+        }
+        Ok(pdb::signatories_page(c, pid, &filter, n, start.after())?)
+    };
+    respond::list(&req, &state, &p, errors, listing, load, |s: pdb::Signatory| SignatoryItem {
+        id: s.sig.id,
+        org: issuer_ref(&s.org),
+        org_kind: Coded::new(s.org.kind.as_str(), s.org.kind.label_key()),
+        credit_code: s.org.credit_code.clone(),
+        state: Coded::new(s.sig.state.as_str(), s.sig.state.label_key()),
+        all_commitments: s.sig.all_commitments,
+        excluded: s
+            .exclusions
+            .iter()
+            .map(|e| Exclusion { number: e.number.clone(), reason: e.reason.clone() })
+            .collect(),
+        representative_name: s.sig.representative_name.clone(),
+        representative_title: s.sig.representative_title.clone(),
+        applied_at: at(s.sig.applied_at),
+        signed_at: s.sig.decided_at.map(at),
+        state_changed_at: at(s.sig.state_changed_at),
+        reason: s.sig.reason.clone(),
+    })
+    .await
 }

@@ -1,6 +1,6 @@
 //! Answers of the read operations: JSON with an `ETag` (`If-None-Match` →
 //! 304), `Cache-Control` for public data, and lists one page at a time with
-//! an opaque cursor and a `next` link.
+//! an opaque cursor (the sort key of the page's last item) and a `next` link.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::problem::{ApiResult, FieldError, Problem};
+use crate::db::{DbConn, Start};
 use crate::domain::text::urlencode;
+use crate::error::AppResult;
+use crate::web::AppState;
 
 /// How long clients and proxies may keep a public answer.
 pub const CACHE_CONTROL: &str = "public, max-age=60";
@@ -63,24 +66,52 @@ pub struct PageQuery {
     #[param(value_type = Option<i64>, minimum = 1, maximum = 100, example = 20)]
     #[serde(default)]
     pub limit: String,
-    /// Where to go on: the `cursor` of the previous page's `next` link (opaque).
+    /// Where to go on: the `cursor` of the previous page's `next` link (opaque: the place after
+    /// that page's last item, so items added meanwhile make none repeat or go missing).
     #[param(value_type = Option<String>)]
     #[serde(default)]
     pub cursor: String,
 }
 
-/// A page's position in a list.
-#[derive(Debug, Clone, Copy)]
-pub struct Window {
+/// A page's position in a list: how many items, after which one.
+#[derive(Debug, Clone)]
+pub struct Window<K> {
     pub limit: i64,
-    pub offset: i64,
+    /// The sort key of the previous page's last item (none on the first page).
+    pub after: Option<K>,
 }
 
-const CURSOR_PREFIX: &str = "o1.";
+impl<K> Window<K> {
+    /// Where the database starts the page.
+    pub fn start(self) -> Start<K> {
+        match self.after {
+            Some(k) => Start::After(k),
+            None => Start::first(),
+        }
+    }
+}
+
+/// A list's sort key, as its cursors carry it: the position just after an
+/// item, so that the next page is "the items after it" however the list
+/// changed meanwhile (an offset would repeat or skip items).
+pub trait Cursor: Sized {
+    /// The list it belongs to: a cursor of another list is refused.
+    const LIST: &'static str;
+    fn parts(&self) -> serde_json::Value;
+    fn from_parts(v: serde_json::Value) -> Option<Self>;
+}
+
+/// A row of a list, with its sort key.
+pub trait Keyed {
+    type Key: Cursor;
+    fn key(&self) -> Self::Key;
+}
+
+const CURSOR_VERSION: &str = "k1";
 
 impl PageQuery {
     /// The page asked for; a bad `limit` or `cursor` is a field error.
-    pub fn window(&self, errors: &mut Vec<FieldError>) -> Window {
+    pub fn window<K: Cursor>(&self, errors: &mut Vec<FieldError>) -> Window<K> {
         let limit = if self.limit.trim().is_empty() {
             DEFAULT_LIMIT
         } else {
@@ -93,29 +124,35 @@ impl PageQuery {
                 }
             }
         };
-        let offset = if self.cursor.is_empty() {
-            0
+        let after = if self.cursor.is_empty() {
+            None
         } else {
-            match decode_cursor(&self.cursor) {
-                Some(o) => o,
-                None => {
-                    errors.push(FieldError::parameter("cursor", "is not a cursor this API gave"));
-                    0
-                }
+            let key = decode_cursor::<K>(&self.cursor);
+            if key.is_none() {
+                errors.push(FieldError::parameter("cursor", "is not a cursor this API gave for this list"));
             }
+            key
         };
-        Window { limit, offset }
+        Window { limit, after }
     }
 }
 
-/// The cursor of the page starting at `offset` (opaque to clients: it may change meaning).
-pub fn encode_cursor(offset: i64) -> String {
-    hex::encode(format!("{CURSOR_PREFIX}{offset}"))
+/// The cursor of the position after the item with this key (opaque to
+/// clients: hex of `k1.{list}.{key as JSON}`, it may change meaning).
+pub fn encode_cursor<K: Cursor>(key: &K) -> String {
+    hex::encode(format!("{CURSOR_VERSION}.{}.{}", K::LIST, key.parts()))
 }
 
-pub fn decode_cursor(c: &str) -> Option<i64> {
+pub fn decode_cursor<K: Cursor>(c: &str) -> Option<K> {
+    if c.len() > 2000 {
+        return None;
+    }
     let raw = String::from_utf8(hex::decode(c).ok()?).ok()?;
-    raw.strip_prefix(CURSOR_PREFIX)?.parse::<i64>().ok().filter(|n| (0..=10_000_000).contains(n))
+    let (list, parts) = raw.strip_prefix(CURSOR_VERSION)?.strip_prefix('.')?.split_once('.')?;
+    if list != K::LIST {
+        return None;
+    }
+    K::from_parts(serde_json::from_str(parts).ok()?)
 }
 
 /// One page of a list.
@@ -138,24 +175,62 @@ pub fn check(errors: Vec<FieldError>) -> ApiResult<()> {
     }
 }
 
-/// Answer one page of a list: `next` (and a `Link` header) when more follow.
-/// `base` is the list's absolute URL with its filters, `pairs` them all but the cursor.
-pub fn page<T: ToSchema + Serialize>(
+/// Where a list lives, for its `next` links: its absolute URL and its
+/// filters (`pairs`, all but the cursor and the limit; empty ones left out).
+pub struct Listing<'a> {
+    pub base: String,
+    pub pairs: &'a [(&'a str, &'a str)],
+}
+
+/// A list's whole answer: the paging parameters checked with the filters'
+/// `errors` (400 with all of them), one page loaded after the cursor's key
+/// (`load` is given how many rows to fetch — one more than the page, to know
+/// whether more follow — and where to start), its rows turned into items.
+pub async fn list<R, T, L>(
     req: &HttpRequest,
-    base: &str,
-    pairs: &[(&str, &str)],
-    w: Window,
-    items: Vec<T>,
+    state: &AppState,
+    p: &PageQuery,
+    errors: Vec<FieldError>,
+    at: Listing<'_>,
+    load: L,
+    item: impl FnMut(R) -> T,
+) -> ApiResult<HttpResponse>
+where
+    R: Keyed + Send + 'static,
+    R::Key: Send + 'static,
+    T: ToSchema + Serialize,
+    L: FnOnce(&mut DbConn, i64, Start<R::Key>) -> AppResult<(Vec<R>, i64)> + Send + 'static,
+{
+    let mut all = Vec::new();
+    let w = p.window::<R::Key>(&mut all);
+    all.extend(errors);
+    check(all)?;
+    let limit = w.limit;
+    let (rows, total) = state.db(move |c| load(c, limit + 1, w.start())).await?;
+    page(req, at, limit, rows, total, item)
+}
+
+/// Answer one page of a list from up to `limit + 1` rows: `next` (and a
+/// `Link` header) when more follow, its cursor the key of the page's last item.
+pub fn page<R: Keyed, T: ToSchema + Serialize>(
+    req: &HttpRequest,
+    at: Listing<'_>,
+    limit: i64,
+    mut rows: Vec<R>,
     total: i64,
+    item: impl FnMut(R) -> T,
 ) -> ApiResult<HttpResponse> {
-    let next = (w.offset + (items.len() as i64) < total && !items.is_empty()).then(|| {
-        let mut url = format!("{base}?");
-        for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let next = rows.last().filter(|_| more).map(|last| {
+        let mut url = format!("{}?", at.base);
+        for (k, v) in at.pairs.iter().filter(|(_, v)| !v.is_empty()) {
             url.push_str(&format!("{k}={}&", urlencode(v)));
         }
-        url.push_str(&format!("limit={}&cursor={}", w.limit, encode_cursor(w.offset + items.len() as i64)));
+        url.push_str(&format!("limit={limit}&cursor={}", encode_cursor(&last.key())));
         url
     });
+    let items = rows.into_iter().map(item).collect();
     let link = next.clone();
     json_with(req, &Page { items, total, next }, link.as_deref())
 }

@@ -233,7 +233,6 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let today = beijing_today();
     let mut errors = Vec::new();
-    let w = p.window(&mut errors);
     let mut filter =
         ListFilter { q: q.q.chars().take(100).collect(), proposals: Proposals::None, ..ListFilter::default() };
     let bad = |name: &str| FieldError::parameter(name, Lang::En.t("error.std.filter"));
@@ -261,28 +260,47 @@ pub async fn list(
             Err(_) => errors.push(bad("org")),
         }
     }
-    respond::check(errors)?;
-    let (rows, total) = state.db(move |c| Ok(sdb::list(c, &filter, today, w.limit, w.offset, None)?)).await?;
-    let items = rows
-        .into_iter()
-        .map(|r| {
-            let code = r.standing(today).code();
-            StandardItem {
-                id: r.id,
-                kind: r.kind.as_str().to_owned(),
-                status: Status { code: code.to_owned(), label: state_names(code), reason: None },
-                implementation_date: r.implementation_date,
-                lead: Names::new(&r.lead_name_zh, &r.lead_name_en),
-                updated_at: at(r.updated_at),
-                href: url(&state, &format!("/api/v1/standards/{}", r.id)),
-                html: url(&state, &format!("/standards/{}", r.id)),
-                title: Names::new(r.title_zh, r.title_en),
-                number: r.number,
-            }
-        })
-        .collect();
     let pairs = [("q", q.q.as_str()), ("status", &q.status), ("kind", &q.kind), ("year", &q.year), ("org", &q.org)];
-    respond::page(&req, &url(&state, "/api/v1/standards"), &pairs, w, items, total)
+    let listing = respond::Listing { base: url(&state, "/api/v1/standards"), pairs: &pairs };
+    let load = move |c: &mut _, n, start| Ok(sdb::list_from(c, &filter, today, n, start, None)?);
+    respond::list(&req, &state, &p, errors, listing, load, |r: sdb::ListRow| {
+        let code = r.standing(today).code();
+        StandardItem {
+            id: r.id,
+            kind: r.kind.as_str().to_owned(),
+            status: Status { code: code.to_owned(), label: state_names(code), reason: None },
+            implementation_date: r.implementation_date,
+            lead: Names::new(&r.lead_name_zh, &r.lead_name_en),
+            updated_at: at(r.updated_at),
+            href: url(&state, &format!("/api/v1/standards/{}", r.id)),
+            html: url(&state, &format!("/standards/{}", r.id)),
+            title: Names::new(r.title_zh, r.title_en),
+            number: r.number,
+        }
+    })
+    .await
+}
+
+/// The list's cursor: `[updated_at in microseconds since 1970 UTC, id]`.
+impl respond::Cursor for sdb::ListKey {
+    const LIST: &'static str = "standards";
+
+    fn parts(&self) -> serde_json::Value {
+        serde_json::json!([self.updated_at.and_utc().timestamp_micros(), self.id])
+    }
+
+    fn from_parts(v: serde_json::Value) -> Option<Self> {
+        let (micros, id): (i64, i64) = serde_json::from_value(v).ok()?;
+        Some(sdb::ListKey { updated_at: DateTime::from_timestamp_micros(micros)?.naive_utc(), id })
+    }
+}
+
+impl respond::Keyed for sdb::ListRow {
+    type Key = sdb::ListKey;
+
+    fn key(&self) -> sdb::ListKey {
+        sdb::ListRow::key(self)
+    }
 }
 
 /// A public standard, or 404.

@@ -303,6 +303,45 @@ where
     }
 }
 
+/// Where a page of a list starts: after skipping rows (the site's numbered
+/// pages), or strictly after the sort key of a row (the API's cursors: rows
+/// inserted or moved meanwhile neither repeat nor push others out of sight).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start<K> {
+    Offset(i64),
+    After(K),
+}
+
+impl<K> Start<K> {
+    /// The first page.
+    pub fn first() -> Self {
+        Start::Offset(0)
+    }
+
+    /// Rows to skip in the list's order (none after a key: the key does it).
+    pub fn offset(&self) -> i64 {
+        match self {
+            Start::Offset(n) => *n,
+            Start::After(_) => 0,
+        }
+    }
+
+    pub fn after(&self) -> Option<&K> {
+        match self {
+            Start::Offset(_) => None,
+            Start::After(k) => Some(k),
+        }
+    }
+
+    /// The same start with the key turned into another type.
+    pub fn map<J>(self, f: impl FnOnce(K) -> J) -> Start<J> {
+        match self {
+            Start::Offset(n) => Start::Offset(n),
+            Start::After(k) => Start::After(f(k)),
+        }
+    }
+}
+
 /// Current time in UTC, truncated to microseconds (what both backends store).
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::audit::{self, Actor};
 use super::codes::Code;
 use super::schema::organizations;
-use super::{DbConn, Fail};
+use super::{DbConn, Fail, Start};
 use crate::domain::{CreditCode, OrgKind};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -118,8 +118,28 @@ pub fn by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Org>>
         .optional()
 }
 
+impl Org {
+    /// Its place in the list's order.
+    pub fn key(&self) -> OrgKey {
+        OrgKey { kind: self.kind, name_zh: self.name_zh.clone(), id: self.id }
+    }
+}
+
+/// An organization's place in the list: `(kind, name_zh, id)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgKey {
+    pub kind: OrgKind,
+    pub name_zh: String,
+    pub id: i64,
+}
+
 /// Organizations matching `q` in either name or the credit code, by Chinese name.
 pub fn search(conn: &mut DbConn, q: &str, limit: i64, offset: i64) -> QueryResult<(Vec<Org>, i64)> {
+    search_from(conn, q, limit, Start::Offset(offset))
+}
+
+/// [`search`] from a numbered page or after an organization's key (the same filter).
+pub fn search_from(conn: &mut DbConn, q: &str, limit: i64, start: Start<OrgKey>) -> QueryResult<(Vec<Org>, i64)> {
     let pattern = format!("%{}%", escape_like(q.trim()));
     let build = || {
         let mut query = organizations::table.into_boxed();
@@ -135,10 +155,17 @@ pub fn search(conn: &mut DbConn, q: &str, limit: i64, offset: i64) -> QueryResul
         query
     };
     let total = build().count().get_result(conn)?;
-    let rows = build()
+    let mut rows = build();
+    if let Some(k) = start.after() {
+        let (kind, name) = (Code(k.kind), k.name_zh.clone());
+        rows = rows.filter(organizations::kind.gt(kind).or(organizations::kind.eq(kind).and(
+            organizations::name_zh.gt(name.clone()).or(organizations::name_zh.eq(name).and(organizations::id.gt(k.id))),
+        )));
+    }
+    let rows = rows
         .order((organizations::kind, organizations::name_zh, organizations::id))
         .limit(limit)
-        .offset(offset)
+        .offset(start.offset())
         .select(Org::as_select())
         .load(conn)?;
     Ok((rows, total))

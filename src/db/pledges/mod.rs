@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::audit::{self, Actor};
 use super::codes::Code;
 use super::schema::{organizations, pledge_commitments, pledges, signature_events, signature_exclusions, signatures};
-use super::{DbConn, Fail};
+use super::{DbConn, Fail, Start};
 use crate::domain::pledge::{CommitmentDraft, PledgeKind, PledgeState, SignatureAction, SignatureState};
 use crate::domain::OrgKind;
 

@@ -75,16 +75,34 @@ pub fn search(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<PledgeListItem>, i64)> {
-    let rows: Vec<(Pledge, OrgBrief)> = filtered(drafts, f)
+    search_from(conn, drafts, f, limit, Start::Offset(offset))
+}
+
+/// [`search`] from a numbered page or after a pledge (the list's key is its
+/// id, newest first), with the same filters.
+pub fn search_from(
+    conn: &mut DbConn,
+    drafts: Drafts,
+    f: &PledgeFilter,
+    limit: i64,
+    start: Start<i64>,
+) -> QueryResult<(Vec<PledgeListItem>, i64)> {
+    let mut q = filtered(drafts, f);
+    if let Some(id) = start.after() {
+        q = q.filter(pledges::id.lt(*id));
+    }
+    let rows: Vec<(Pledge, OrgBrief)> = q
         .select((Pledge::as_select(), OrgBrief::as_select()))
         .order(pledges::id.desc())
         .limit(limit)
-        .offset(offset)
+        .offset(start.offset())
         .load(conn)?;
     let n = rows.len() as i64;
-    // A page that is not full ends the list: its rows say how many there are.
-    let total =
-        if n < limit && (n > 0 || offset == 0) { offset + n } else { filtered(drafts, f).count().get_result(conn)? };
+    // A numbered page that is not full ends the list: its rows say how many there are.
+    let total = match start {
+        Start::Offset(offset) if n < limit && (n > 0 || offset == 0) => offset + n,
+        _ => filtered(drafts, f).count().get_result(conn)?,
+    };
     let ids: Vec<i64> = rows.iter().map(|(p, _)| p.id).collect();
     let counts: Vec<(i64, i64)> = signatures::table
         .filter(signatures::state.eq(Code(SignatureState::Verified)))
@@ -147,17 +165,34 @@ pub struct SignatoryFilter {
     pub name: String,
 }
 
-/// Signatures of a pledge with their organizations, exclusions and events:
-/// three queries, whatever their number.
-pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> QueryResult<Vec<Signatory>> {
-    let states: Vec<Code<SignatureState>> = f.states.iter().copied().map(Code).collect();
-    if states.is_empty() {
-        return Ok(Vec::new());
+/// A signature's place in a pledge's list of signatories:
+/// `(organization kind, organization name_zh, signature id)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatoryKey {
+    pub kind: OrgKind,
+    pub name_zh: String,
+    pub id: i64,
+}
+
+impl Signatory {
+    /// Its place in the list's order.
+    pub fn key(&self) -> SignatoryKey {
+        SignatoryKey { kind: self.org.kind, name_zh: self.org.name_zh.clone(), id: self.sig.id }
     }
+}
+
+type SignatoryQuery<'a> = diesel::helper_types::IntoBoxed<
+    'a,
+    diesel::helper_types::InnerJoin<signatures::table, organizations::table>,
+    <DbConn as diesel::Connection>::Backend,
+>;
+
+/// The signatures of a pledge `f` asks for, with their organizations (not ordered).
+fn signatory_query<'a>(pledge_id: i64, states: &[Code<SignatureState>], f: &SignatoryFilter) -> SignatoryQuery<'a> {
     let mut q = signatures::table
         .inner_join(organizations::table)
         .filter(signatures::pledge_id.eq(pledge_id))
-        .filter(signatures::state.eq_any(states.clone()))
+        .filter(signatures::state.eq_any(states.to_vec()))
         .into_boxed();
     if let Some(kind) = f.org_kind {
         q = q.filter(organizations::kind.eq(Code(kind)));
@@ -179,28 +214,89 @@ pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> Qu
                 .or(organizations::credit_code.like(p.to_ascii_uppercase()).escape('\\')),
         );
     }
-    let rows: Vec<(Signature, OrgBrief)> = q
+    q
+}
+
+/// Signatures of a pledge with their organizations, exclusions and events:
+/// three queries, whatever their number.
+pub fn signatories(conn: &mut DbConn, pledge_id: i64, f: &SignatoryFilter) -> QueryResult<Vec<Signatory>> {
+    let states: Vec<Code<SignatureState>> = f.states.iter().copied().map(Code).collect();
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Signature, OrgBrief)> = signatory_query(pledge_id, &states, f)
         .select((Signature::as_select(), OrgBrief::as_select()))
         .order((organizations::kind, organizations::name_zh, signatures::id))
         .load(conn)?;
+    with_details(conn, pledge_id, &states, f, rows, false)
+}
+
+/// One page of [`signatories`] (at most `limit`, in the same order, strictly
+/// after `after` when given) and how many there are in all: four queries
+/// (three on a first page that is not full), whatever their number.
+pub fn signatories_page(
+    conn: &mut DbConn,
+    pledge_id: i64,
+    f: &SignatoryFilter,
+    limit: i64,
+    after: Option<&SignatoryKey>,
+) -> QueryResult<(Vec<Signatory>, i64)> {
+    let states: Vec<Code<SignatureState>> = f.states.iter().copied().map(Code).collect();
+    if states.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let mut q = signatory_query(pledge_id, &states, f);
+    if let Some(k) = after {
+        let (kind, name) = (Code(k.kind), k.name_zh.clone());
+        q = q.filter(organizations::kind.gt(kind).or(organizations::kind.eq(kind).and(
+            organizations::name_zh.gt(name.clone()).or(organizations::name_zh.eq(name).and(signatures::id.gt(k.id))),
+        )));
+    }
+    let rows: Vec<(Signature, OrgBrief)> = q
+        .select((Signature::as_select(), OrgBrief::as_select()))
+        .order((organizations::kind, organizations::name_zh, signatures::id))
+        .limit(limit)
+        .load(conn)?;
+    let n = rows.len() as i64;
+    let total = if after.is_none() && n < limit {
+        n
+    } else {
+        signatory_query(pledge_id, &states, f).count().get_result(conn)?
+    };
+    Ok((with_details(conn, pledge_id, &states, f, rows, true)?, total))
+}
+
+/// The signatures' exclusions and events (one query each), grouped in Rust.
+/// `by_id`: narrowed to these signatures' ids (a page); otherwise filtered the
+/// same way as the signatures in SQL (by pledge and state, and by organization
+/// or id when asked) rather than by a long list of ids.
+fn with_details(
+    conn: &mut DbConn,
+    pledge_id: i64,
+    states: &[Code<SignatureState>],
+    f: &SignatoryFilter,
+    rows: Vec<(Signature, OrgBrief)>,
+    by_id: bool,
+) -> QueryResult<Vec<Signatory>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-
-    // Exclusions and events of the same signatures, filtered the same way in SQL
-    // (by pledge and state, and by organization or id when asked) rather than by
-    // a long list of ids.
     let mut xq = signature_exclusions::table
         .inner_join(signatures::table)
         .inner_join(pledge_commitments::table)
         .filter(signatures::pledge_id.eq(pledge_id))
-        .filter(signatures::state.eq_any(states.clone()))
+        .filter(signatures::state.eq_any(states.to_vec()))
         .into_boxed();
     let mut eq = signature_events::table
         .inner_join(signatures::table)
         .filter(signatures::pledge_id.eq(pledge_id))
-        .filter(signatures::state.eq_any(states))
+        .filter(signatures::state.eq_any(states.to_vec()))
         .into_boxed();
+    if by_id {
+        let ids: Vec<i64> = rows.iter().map(|(s, _)| s.id).collect();
+        xq = xq.filter(signatures::id.eq_any(ids.clone()));
+        eq = eq.filter(signatures::id.eq_any(ids));
+    }
     if let Some(org) = f.org_id {
         xq = xq.filter(signatures::organization_id.eq(org));
         eq = eq.filter(signatures::organization_id.eq(org));

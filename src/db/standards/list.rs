@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::db::codes::Code;
 use crate::db::orgs::escape_like;
 use crate::db::schema::{organizations, standard_codrafters, standard_events, standards};
-use crate::db::DbConn;
+use crate::db::{DbConn, Start};
 use crate::domain::standard::{Person, StandardKind, StandardState, Standing};
 use crate::domain::Role;
 
@@ -92,6 +92,20 @@ impl ListRow {
     }
 }
 
+impl ListRow {
+    /// Its place in the list's order.
+    pub fn key(&self) -> ListKey {
+        ListKey { updated_at: self.updated_at, id: self.id }
+    }
+}
+
+/// A standard's place in the list: `(updated_at DESC, id DESC)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListKey {
+    pub updated_at: NaiveDateTime,
+    pub id: i64,
+}
+
 /// One page of standards, newest activity first, and the total. Two queries.
 pub fn list(
     conn: &mut DbConn,
@@ -99,6 +113,18 @@ pub fn list(
     today: NaiveDate,
     limit: i64,
     offset: i64,
+    known_total: Option<i64>,
+) -> QueryResult<(Vec<ListRow>, i64)> {
+    list_from(conn, f, today, limit, Start::Offset(offset), known_total)
+}
+
+/// [`list`] from a numbered page or after a standard's key (the same filters).
+pub fn list_from(
+    conn: &mut DbConn,
+    f: &ListFilter,
+    today: NaiveDate,
+    limit: i64,
+    start: Start<ListKey>,
     known_total: Option<i64>,
 ) -> QueryResult<(Vec<ListRow>, i64)> {
     // The filters touch `standards` only, so the count needs no join.
@@ -152,14 +178,22 @@ pub fn list(
         Some(t) => t,
         None => filtered!(standards::table.into_boxed()).select(count_star()).first(conn)?,
     };
-    let rows = filtered!(standards::table
+    let mut rows = filtered!(standards::table
         .inner_join(organizations::table.on(organizations::id.eq(standards::lead_org_id)))
-        .into_boxed())
-    .select(LIST_COLUMNS)
-    .order((standards::updated_at.desc(), standards::id.desc()))
-    .limit(limit)
-    .offset(offset)
-    .load(conn)?;
+        .into_boxed());
+    if let Some(k) = start.after() {
+        rows = rows.filter(
+            standards::updated_at
+                .lt(k.updated_at)
+                .or(standards::updated_at.eq(k.updated_at).and(standards::id.lt(k.id))),
+        );
+    }
+    let rows = rows
+        .select(LIST_COLUMNS)
+        .order((standards::updated_at.desc(), standards::id.desc()))
+        .limit(limit)
+        .offset(start.offset())
+        .load(conn)?;
     Ok((rows, total))
 }
 
