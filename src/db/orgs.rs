@@ -68,6 +68,8 @@ pub enum OrgRefusal {
     /// Another organization has this credit code.
     DuplicateCode,
     NotFound,
+    /// Changed by someone else since the form was opened.
+    Stale,
 }
 
 fn map_unique(e: diesel::result::Error) -> Fail<OrgRefusal> {
@@ -190,9 +192,23 @@ pub fn insert(conn: &mut DbConn, actor: Actor, data: &OrgData) -> Result<i64, Fa
     Ok(id)
 }
 
-pub fn update(conn: &mut DbConn, actor: Actor, id: i64, data: &OrgData) -> Result<(), Fail<OrgRefusal>> {
+/// Replace an organization's details, if it is still as the editor saw it
+/// (`seen`: its `updated_at` when the form was opened); else `Stale`.
+pub fn update(
+    conn: &mut DbConn,
+    actor: Actor,
+    id: i64,
+    seen: NaiveDateTime,
+    data: &OrgData,
+) -> Result<(), Fail<OrgRefusal>> {
     let before = get(conn, id)?.ok_or(Fail::Refused(OrgRefusal::NotFound))?;
-    diesel::update(organizations::table.find(id)).set(&data.row()).execute(conn).map_err(map_unique)?;
+    let n = diesel::update(organizations::table.find(id).filter(organizations::updated_at.eq(seen)))
+        .set(&data.row())
+        .execute(conn)
+        .map_err(map_unique)?;
+    if n == 0 {
+        return Err(Fail::Refused(OrgRefusal::Stale));
+    }
     audit::record(conn, actor, Object::Organization, Some(id), Action::Update, Some(&before), Some(data))?;
     Ok(())
 }

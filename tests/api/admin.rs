@@ -429,3 +429,47 @@ async fn an_edit_from_a_page_someone_else_changed_since_is_refused_with_409() {
     assert_eq!(app.client.post(app.url(&page)).form(&again).send().await.unwrap().status(), StatusCode::SEE_OTHER);
     assert!(app.get_html("/admin/users").await.1.contains("旧页面上的改名"));
 }
+
+#[tokio::test]
+async fn an_organization_edit_from_a_page_someone_else_changed_since_is_refused_with_409() {
+    let app = spawn_app().await;
+    app.login("admin@example.org").await;
+    let other_admin = app.signed_in_as("admin@example.org").await;
+    let id = org_named(&app, "示例平台03");
+    let page = format!("/admin/orgs/{id}");
+    let (_, html) = app.get_html(&page).await;
+    let mut seen = form_fields(&html, &page);
+    // Meanwhile the other admin changes the English name.
+    let (_, theirs) = other_admin.get_html(&page).await;
+    let mut theirs = form_fields(&theirs, &page);
+    for (name, value) in theirs.iter_mut() {
+        if name == "name_en" {
+            *value = "Renamed by the other admin".into();
+        }
+    }
+    let r = other_admin.client.post(other_admin.url(&page)).form(&theirs).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The first admin's save from the old page changes nothing and says why, keeping the input.
+    for (name, value) in seen.iter_mut() {
+        if name == "contact" {
+            *value = "旧页面上填的联系人".into();
+        }
+    }
+    let audit = app.count("audit_log");
+    let r = app.client.post(app.url(&page)).form(&seen).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("该单位在您打开页面后已被他人修改"), "{html}");
+    assert_eq!(field_value(&html, "contact").as_deref(), Some("旧页面上填的联系人"), "the input is kept");
+    let stored = selfreg::db::orgs::get(&mut app.conn(), id).unwrap().unwrap();
+    assert_eq!(stored.name_en, "Renamed by the other admin", "their change stands");
+    assert_ne!(stored.contact, "旧页面上填的联系人", "nothing of the stale form was written");
+    assert_eq!(app.count("audit_log"), audit);
+    // Saved again from the page now shown, it is a deliberate choice and goes through.
+    let again = form_fields(&html, &page);
+    assert_eq!(app.client.post(app.url(&page)).form(&again).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(selfreg::db::orgs::get(&mut app.conn(), id).unwrap().unwrap().contact, "旧页面上填的联系人");
+    // A form without the stamp (or a forged one) is stale too, never a blind overwrite.
+    let r = app.post_from(&page, &page, &OrgForm::new("示例平台03", &stored.credit_code).fields()).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}

@@ -56,12 +56,14 @@ impl UserError for OrgRefusal {
         match self {
             OrgRefusal::DuplicateCode => RefusalKind::Invalid,
             OrgRefusal::NotFound => RefusalKind::NotFound,
+            OrgRefusal::Stale => RefusalKind::Stale,
         }
     }
 
     fn place(&self, lang: Lang, form: &mut Form) {
         match self {
             OrgRefusal::DuplicateCode => form.error(lang, "credit_code", "error.credit_code.taken"),
+            OrgRefusal::Stale => form.message = Some(lang.t("error.org.stale").to_owned()),
             OrgRefusal::NotFound => {}
         }
     }
@@ -81,6 +83,9 @@ pub struct OrgInput {
     website: String,
     #[serde(default)]
     contact: String,
+    /// When the organization the edit form showed was last changed (microseconds since 1970).
+    #[serde(default)]
+    seen: String,
 }
 
 impl OrgInput {
@@ -93,7 +98,8 @@ impl OrgInput {
             .with("name_en", &self.name_en)
             .with("credit_code", &self.credit_code)
             .with("website", &self.website)
-            .with("contact", &self.contact);
+            .with("contact", &self.contact)
+            .with("seen", &self.seen);
         let kind = form.check(lang, "kind", OrgKind::parse(&self.kind));
         let name_zh = form.check(lang, "name_zh", text::bounded(&self.name_zh, true, 200));
         let name_en = form.check(lang, "name_en", text::bounded(&self.name_en, true, 200));
@@ -106,6 +112,15 @@ impl OrgInput {
         };
         (form, data)
     }
+}
+
+/// An organization's `updated_at` as the edit form carries it.
+fn stamp(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().timestamp_micros().to_string()
+}
+
+fn parse_stamp(s: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::from_timestamp_micros(s.trim().parse().ok()?).map(|t| t.naive_utc())
 }
 
 fn form_page(ctx: Ctx, form: Form, org_id: Option<i64>, status: StatusCode) -> AppResult<HttpResponse> {
@@ -131,10 +146,12 @@ async fn save(
     let Some(data) = data else {
         return form_page(ctx, form, id, StatusCode::UNPROCESSABLE_ENTITY);
     };
+    // An edit form without a readable stamp (a form from before this field) counts as stale.
+    let seen = parse_stamp(&input.seen).unwrap_or_default();
     let actor = user.actor();
     let outcome = state
         .act(move |c| match id {
-            Some(id) => orgs::update(c, actor, id, &data).map(|()| id),
+            Some(id) => orgs::update(c, actor, id, seen, &data).map(|()| id),
             None => orgs::insert(c, actor, &data),
         })
         .await?;
@@ -143,7 +160,15 @@ async fn save(
         outcome,
         form,
         |_| redirect_with_flash("/admin/orgs", "flash.org_saved"),
-        |form, status| async move { form_page(ctx, form, id, status) },
+        |mut form, status| async move {
+            if let (StatusCode::CONFLICT, Some(id)) = (status, id) {
+                // The input stays; saving it again is a deliberate choice over the current details.
+                if let Some(o) = state.db(move |c| Ok(orgs::get(c, id)?)).await? {
+                    form.set("seen", &stamp(o.updated_at));
+                }
+            }
+            form_page(ctx, form, id, status)
+        },
     )
     .await
 }
@@ -172,7 +197,8 @@ pub async fn edit(
         .with("name_en", &o.name_en)
         .with("credit_code", &o.credit_code)
         .with("website", &o.website)
-        .with("contact", &o.contact);
+        .with("contact", &o.contact)
+        .with("seen", &stamp(o.updated_at));
     form_page(ctx, form, Some(id), StatusCode::OK)
 }
 
