@@ -27,6 +27,8 @@ mod pledge_races;
 mod pledges;
 mod reports;
 mod security;
+#[path = "../common/smtp_sink.rs"]
+mod smtp_sink;
 mod standards;
 mod todo;
 mod todo_acct;

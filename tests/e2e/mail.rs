@@ -3,66 +3,18 @@
 //! SMTP server (aiosmtpd, `tests/api/smtp_sink.py`) and its link, followed in
 //! the browser, lands on the report with the reviewer's comment.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::harness::{scenario_with, World};
-
-/// The test's SMTP server; stopped when dropped.
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Sink {
-    fn start() -> Sink {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = std::env::temp_dir().join(format!("selfreg-e2e-smtp-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let python = if std::path::Path::new("/usr/bin/python3").exists() { "/usr/bin/python3" } else { "python3" };
-        let mut child = Command::new(python)
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/smtp_sink.py"))
-            .arg(port.to_string())
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (Debian package python3-aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP server starts");
-        Sink { child, port, dir }
-    }
-
-    fn messages(&self) -> Vec<serde_json::Value> {
-        let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
-        entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .filter_map(|p| serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok())
-            .collect()
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use crate::smtp_sink::SmtpSink;
 
 /// Journey: submit → the reviewer's 待办 → return with a comment → the
 /// filer's mail → its link opens the report showing the comment.
 #[tokio::test]
 async fn a_returned_report_reaches_the_filer_by_mail_and_its_link_opens_the_comment() {
-    let sink = Sink::start();
+    let sink = SmtpSink::start();
     let env = vec![
-        ("SELFREG_SMTP_URL".to_owned(), format!("smtp://127.0.0.1:{}", sink.port)),
+        ("SELFREG_SMTP_URL".to_owned(), sink.url()),
         ("SELFREG_MAIL_FROM".to_owned(), "registry@example.org".to_owned()),
     ];
     let comment = "请补充第一项的核验数据（浏览器测试）。";

@@ -15,6 +15,8 @@ mod mail;
 mod pledges;
 mod reports;
 mod security;
+#[path = "../common/smtp_sink.rs"]
+mod smtp_sink;
 mod standards;
 
 use harness::{scenario, World};
