@@ -35,6 +35,7 @@ async fn admit(state: &AppState, address: String) -> Result<(), ApiError> {
             let now = db::now();
             let since = now - Duration::seconds(WINDOW_SECONDS);
             db::write(c, |c| {
+                throttle::counts_only(c)?;
                 let (n, oldest) = throttle::count_since(c, &scope, since)?;
                 if n >= limit {
                     // The window frees up when its oldest request leaves it.

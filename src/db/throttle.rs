@@ -9,6 +9,18 @@ use diesel::prelude::*;
 use super::schema::throttle_events;
 use super::DbConn;
 
+/// For a transaction that writes nothing but counts: on PostgreSQL its commit
+/// does not wait for the disk (`synchronous_commit` off for it alone). A
+/// crash may forget the last moment's counts and never leaves anything half
+/// written; every other transaction keeps full durability. The API's rate
+/// limit counts every request this way.
+pub fn counts_only(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        diesel::connection::SimpleConnection::batch_execute(c, "SET LOCAL synchronous_commit TO OFF")?;
+    }
+    Ok(())
+}
+
 pub fn record(conn: &mut DbConn, scope: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::insert_into(throttle_events::table)
         .values((throttle_events::scope.eq(scope), throttle_events::at.eq(at)))
