@@ -22,9 +22,10 @@ use serde_json::Value;
 use sha2::Digest;
 
 use super::filing_shapes::*;
+use super::orgs::Ref;
 use super::problem::{segment, ApiError, FieldError, Problem};
 use super::tokens::authenticate;
-use super::types::at;
+use super::types::{at, Names};
 use super::write::*;
 use crate::db::attachments::NewAttachment;
 use crate::db::audit::Actor;
@@ -72,6 +73,7 @@ pub async fn my_periods(state: web::Data<AppState>, req: HttpRequest) -> ApiResu
     let user = authenticate(&state, &req, Scope::ReportsRead).await?;
     let (org, lang) = (user.token.org_id, user.lang);
     let now = crate::db::now();
+    let base = state.settings.public_url.clone();
     let items = state
         .db(move |c| {
             let sigs = crate::db::pledges::org_signatures(c, org, &[crate::domain::pledge::SignatureState::Verified])?;
@@ -82,13 +84,12 @@ pub async fn my_periods(state: web::Data<AppState>, req: HttpRequest) -> ApiResu
                 let report = rdb::for_period_and_org(c, p.id, org)?;
                 items.push(MyPeriod {
                     period_id: p.id,
-                    pledge: PledgeTitle {
+                    pledge: Ref {
                         id: pledge.id,
-                        title_zh: pledge.title_zh.clone(),
-                        title_en: pledge.title_en.clone(),
+                        title: Names::new(&pledge.title_zh, &pledge.title_en),
+                        href: format!("{base}/api/v1/pledges/{}", pledge.id),
                     },
-                    label_zh: p.label_zh.clone(),
-                    label_en: p.label_en.clone(),
+                    label: Names::new(&p.label_zh, &p.label_en),
                     covers_from: p.covers_from,
                     covers_to: p.covers_to,
                     opens_on: p.opens_on,

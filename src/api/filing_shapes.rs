@@ -6,8 +6,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::orgs::Ref;
 use super::reports::{IndicatorItem, LinkItem};
-use super::types::at;
+use super::types::{at, Names};
 use crate::db::reports::Full;
 
 /// The periods open for filing of the caller's organization's pledges.
@@ -22,10 +23,9 @@ pub struct MyPeriod {
     /// The id to file under: `/api/v1/periods/{period_id}/report`.
     #[schema(example = 3)]
     pub period_id: i64,
-    pub pledge: PledgeTitle,
-    #[schema(example = "第三期（本期）")]
-    pub label_zh: String,
-    pub label_en: String,
+    /// The pledge the period belongs to, as the open data API has it.
+    pub pledge: Ref,
+    pub label: Names,
     pub covers_from: NaiveDate,
     pub covers_to: NaiveDate,
     pub opens_on: NaiveDate,
@@ -34,14 +34,6 @@ pub struct MyPeriod {
     pub due_at: DateTime<FixedOffset>,
     /// Absent (null) until a draft is made.
     pub report: Option<ReportBrief>,
-}
-
-/// The pledge a period belongs to.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PledgeTitle {
-    pub id: i64,
-    pub title_zh: String,
-    pub title_en: String,
 }
 
 /// A report's state and version, as `me/periods` lists them.

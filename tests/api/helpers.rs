@@ -435,3 +435,31 @@ pub async fn at_once(posts: Vec<Post>) -> Vec<(StatusCode, String)> {
     }
     out
 }
+
+/// A connection of its own to a test's database that counts the statements it runs.
+pub struct CountingConn {
+    pub conn: selfreg::db::DbConn,
+    n: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountingConn {
+    pub fn new(app: &TestApp) -> Self {
+        use diesel::connection::InstrumentationEvent;
+        let mut conn = selfreg::db::Manager::new(app.target.clone()).establish().unwrap();
+        let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = n.clone();
+        conn.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+            if matches!(e, InstrumentationEvent::StartQuery { .. }) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        CountingConn { conn, n }
+    }
+
+    /// What `f` gives, and how many statements it ran.
+    pub fn queries<T>(&mut self, f: impl FnOnce(&mut selfreg::db::DbConn) -> T) -> (T, usize) {
+        self.n.store(0, Ordering::SeqCst);
+        let out = f(&mut self.conn);
+        (out, self.n.load(Ordering::SeqCst))
+    }
+}

@@ -108,25 +108,11 @@ async fn english_pages_and_organization_pages() {
 
 #[tokio::test]
 async fn pledge_queries_do_not_grow_with_the_number_of_signatories() {
-    use diesel::connection::{Connection, InstrumentationEvent};
     use selfreg::domain::pledge::SignatureState;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
 
     let app = spawn_app().await;
-    let mut conn = selfreg::db::Manager::new(app.target.clone()).establish().unwrap();
-    let n = Arc::new(AtomicUsize::new(0));
-    let counter = n.clone();
-    conn.set_instrumentation(move |e: InstrumentationEvent<'_>| {
-        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
-    let mut queries = |f: &mut dyn FnMut(&mut selfreg::db::DbConn)| {
-        n.store(0, Ordering::SeqCst);
-        f(&mut conn);
-        n.load(Ordering::SeqCst)
-    };
+    let mut conn = CountingConn::new(&app);
+    let mut queries = |f: &mut dyn FnMut(&mut selfreg::db::DbConn)| conn.queries(f).1;
     let public = pdb::SignatoryFilter { states: SignatureState::PUBLIC.to_vec(), ..Default::default() };
     let mut counts = Vec::new();
     for (title, expected) in [(CONVENTION, 10), (INITIATIVE, 28)] {

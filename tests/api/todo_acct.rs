@@ -255,32 +255,20 @@ async fn an_admin_sees_locked_accounts_and_users_who_never_signed_in() {
 
 #[tokio::test]
 async fn the_to_do_queries_do_not_grow_with_the_data() {
-    use diesel::connection::{Connection, InstrumentationEvent};
     use selfreg::domain::Role;
     use selfreg::i18n::Lang;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
 
     let app = spawn_app().await;
     let org = org_of(&app, "editor@example.org");
     let editor = user_id(&app, "editor@example.org");
     let admin = user_id(&app, "admin@example.org");
-    let mut conn = selfreg::db::Manager::new(app.target.clone()).establish().unwrap();
-    let n = Arc::new(AtomicUsize::new(0));
-    let counter = n.clone();
-    conn.set_instrumentation(move |e: InstrumentationEvent<'_>| {
-        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
+    let mut conn = CountingConn::new(&app);
     let mut measure = |role: Role, user: i64| {
-        n.store(0, Ordering::SeqCst);
-        let sections = selfreg::web::todo::sections(&mut conn, Lang::Zh, role, org, user).unwrap();
-        let page = n.load(Ordering::SeqCst);
-        n.store(0, Ordering::SeqCst);
+        let (sections, page) = conn.queries(|c| selfreg::web::todo::sections(c, Lang::Zh, role, org, user).unwrap());
         let now = selfreg::db::now();
-        let count = selfreg::db::todo::count(&mut conn, role, org, user, selfreg::i18n::beijing_today(), now).unwrap();
-        assert_eq!(n.load(Ordering::SeqCst), 1, "the navigation's count is one query");
+        let (count, q) = conn
+            .queries(|c| selfreg::db::todo::count(c, role, org, user, selfreg::i18n::beijing_today(), now).unwrap());
+        assert_eq!(q, 1, "the navigation's count is one query");
         let listed: usize = sections.iter().map(|s| s.items.len()).sum();
         assert_eq!(count as usize, listed, "the count matches the items");
         (page, listed)

@@ -61,6 +61,13 @@ async fn a_token_files_a_report_with_the_forms_rules_versions_and_audit_rows() {
     let item = v["periods"].as_array().unwrap().iter().find(|p| p["period_id"] == period).expect("the open period");
     assert!(item["report"].is_null(), "{item}");
     assert!(item["due_at"].as_str().unwrap().ends_with("+08:00"), "ISO 8601 with offset");
+    // Names in both languages and a link to the pledge, as the open data API gives them.
+    assert_eq!(item["label"]["zh"], "第三期（本期）");
+    assert!(item["label"]["en"].as_str().is_some_and(|l| !l.is_empty()), "{item}");
+    let pledge = item["pledge"]["href"].as_str().unwrap().strip_prefix(&app.addr).unwrap().to_owned();
+    let (status, _, p) = crate::open_data::api(&app, &pledge).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(p["title"], item["pledge"]["title"]);
     problem(Reply::send(api.req(reqwest::Method::GET, &path)).await, StatusCode::NOT_FOUND).await;
 
     // Created (no If-Match needed), with one entry per commitment.

@@ -251,35 +251,23 @@ fn hex_decode(s: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_signatories_page_takes_the_same_queries_whatever_the_number_of_signatories() {
-    use diesel::connection::{Connection, InstrumentationEvent};
     use selfreg::db::pledges::{self as pdb, SignatoryFilter};
     use selfreg::domain::pledge::SignatureState;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
 
     let app = spawn_app().await;
     let pid = busiest_pledge(&app);
-    let mut conn = selfreg::db::Manager::new(app.target.clone()).establish().unwrap();
-    let n = Arc::new(AtomicUsize::new(0));
-    let counter = n.clone();
-    conn.set_instrumentation(move |e: InstrumentationEvent<'_>| {
-        if matches!(e, InstrumentationEvent::StartQuery { .. }) {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
+    let mut conn = CountingConn::new(&app);
     let filter = SignatoryFilter { states: SignatureState::PUBLIC.to_vec(), ..SignatoryFilter::default() };
     let mut seen = Vec::new();
     for (more, tag) in [(4, "A"), (40, "B")] {
         add_signatories(&app, pid, more, tag);
         // The first page, and the one after its last signature.
-        n.store(0, Ordering::SeqCst);
-        let (first, total) = pdb::signatories_page(&mut conn, pid, &filter, 3, None).unwrap();
-        let first_queries = n.load(Ordering::SeqCst);
+        let ((first, total), first_queries) =
+            conn.queries(|c| pdb::signatories_page(c, pid, &filter, 3, None).unwrap());
         assert_eq!(first.len(), 3);
-        n.store(0, Ordering::SeqCst);
         let key = first.last().unwrap().key();
-        let (second, total2) = pdb::signatories_page(&mut conn, pid, &filter, 3, Some(&key)).unwrap();
-        let second_queries = n.load(Ordering::SeqCst);
+        let ((second, total2), second_queries) =
+            conn.queries(|c| pdb::signatories_page(c, pid, &filter, 3, Some(&key)).unwrap());
         assert_eq!(second.len(), 3);
         assert_eq!(total, total2);
         assert!(total >= more as i64 + 3, "{total}");
@@ -293,7 +281,7 @@ async fn a_signatories_page_takes_the_same_queries_whatever_the_number_of_signat
     assert!(seen[0].0 <= 4 && seen[0].1 <= 4, "{seen:?}");
     // Each page's signatures come with their own events.
     let added = SignatoryFilter { name: "签署方".into(), ..filter.clone() };
-    let (page, total) = pdb::signatories_page(&mut conn, pid, &added, 3, None).unwrap();
+    let (page, total) = pdb::signatories_page(&mut conn.conn, pid, &added, 3, None).unwrap();
     assert_eq!((page.len(), total), (3, 44));
     assert!(page.iter().all(|s| s.events.len() == 1 && s.org.name_zh.starts_with("签署方")));
 }
