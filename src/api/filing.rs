@@ -24,8 +24,9 @@ use sha2::Digest;
 use super::filing_shapes::*;
 use super::orgs::Ref;
 use super::problem::{segment, ApiError, FieldError, Problem};
+use super::reports::period_item;
 use super::tokens::authenticate;
-use super::types::{at, Names};
+use super::types::Names;
 use super::write::*;
 use crate::db::attachments::NewAttachment;
 use crate::db::audit::Actor;
@@ -83,18 +84,12 @@ pub async fn my_periods(state: web::Data<AppState>, req: HttpRequest) -> ApiResu
                 let Some((_, pledge)) = sigs.iter().find(|(s, _)| s.pledge_id == p.pledge_id) else { continue };
                 let report = rdb::for_period_and_org(c, p.id, org)?;
                 items.push(MyPeriod {
-                    period_id: p.id,
+                    period: period_item(&base, &p),
                     pledge: Ref {
                         id: pledge.id,
                         title: Names::new(&pledge.title_zh, &pledge.title_en),
                         href: format!("{base}/api/v1/pledges/{}", pledge.id),
                     },
-                    label: Names::new(&p.label_zh, &p.label_en),
-                    covers_from: p.covers_from,
-                    covers_to: p.covers_to,
-                    opens_on: p.opens_on,
-                    due_on: p.due_on,
-                    due_at: at(p.due()),
                     report: report.map(|r| ReportBrief {
                         id: r.id,
                         state: r.state.as_str().to_owned(),

@@ -2,13 +2,13 @@
 //! it gets, documented in the OpenAPI document (so CI checks every answer a
 //! test receives against them).
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::orgs::Ref;
-use super::reports::{IndicatorItem, LinkItem};
-use super::types::{at, Names};
+use super::reports::{IndicatorItem, LinkItem, PeriodItem};
+use super::types::at;
 use crate::db::reports::Full;
 
 /// The periods open for filing of the caller's organization's pledges.
@@ -20,18 +20,10 @@ pub struct MyPeriods {
 /// A period open for filing, with the organization's report of it if there is one.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyPeriod {
-    /// The id to file under: `/api/v1/periods/{period_id}/report`.
-    #[schema(example = 3)]
-    pub period_id: i64,
-    /// The pledge the period belongs to, as the open data API has it.
+    /// The period as the open data API gives it; file under `/api/v1/periods/{period.id}/report`.
+    pub period: PeriodItem,
+    /// The pledge the period belongs to.
     pub pledge: Ref,
-    pub label: Names,
-    pub covers_from: NaiveDate,
-    pub covers_to: NaiveDate,
-    pub opens_on: NaiveDate,
-    pub due_on: NaiveDate,
-    /// The end of the due day, Beijing time.
-    pub due_at: DateTime<FixedOffset>,
     /// Absent (null) until a draft is made.
     pub report: Option<ReportBrief>,
 }

@@ -43,7 +43,8 @@ pub struct PeriodItem {
     pub dashboard: String,
 }
 
-fn period_item(state: &AppState, p: &Period) -> PeriodItem {
+/// A period as every operation gives it (`base`: the site's public URL).
+pub fn period_item(base: &str, p: &Period) -> PeriodItem {
     PeriodItem {
         id: p.id,
         pledge_id: p.pledge_id,
@@ -53,7 +54,7 @@ fn period_item(state: &AppState, p: &Period) -> PeriodItem {
         opens_on: p.opens_on,
         due_on: p.due_on,
         due_at: at(p.due()),
-        dashboard: url(state, &format!("/api/v1/dashboard?pledge={}&period={}", p.pledge_id, p.id)),
+        dashboard: format!("{base}/api/v1/dashboard?pledge={}&period={}", p.pledge_id, p.id),
     }
 }
 
@@ -80,7 +81,10 @@ pub async fn periods(req: HttpRequest, state: web::Data<AppState>, id: web::Path
     let (p, _) = public_pledge(&state, id.get()).await?;
     let pid = p.id;
     let list = state.db(move |c| Ok(rdb::periods_of(c, pid)?)).await?;
-    respond::json(&req, &PeriodList { items: list.iter().map(|p| period_item(&state, p)).collect() })
+    respond::json(
+        &req,
+        &PeriodList { items: list.iter().map(|p| period_item(&state.settings.public_url, p)).collect() },
+    )
 }
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -281,7 +285,7 @@ pub async fn dashboard(
     };
     let d = Dashboard {
         pledge_id: zh.pledge_id,
-        period: zh.period.as_ref().map(|p| period_item(&state, p)),
+        period: zh.period.as_ref().map(|p| period_item(&state.settings.public_url, p)),
         commitments: zh
             .commitments
             .iter()
@@ -395,7 +399,7 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, id: web::Path<
         id: r.id,
         org: OrgRef { id: f.org.id, name: Names::new(&f.org.name_zh, &f.org.name_en) },
         pledge_id: f.period.pledge_id,
-        period: period_item(&state, &f.period),
+        period: period_item(&state.settings.public_url, &f.period),
         state: Coded::new(r.state.as_str(), &format!("rpt.state.{}", r.state.as_str())),
         submitted_at: r.submitted_at.map(at),
         accepted_at: r.decided_at.map(at),

@@ -58,12 +58,14 @@ async fn a_token_files_a_report_with_the_forms_rules_versions_and_audit_rows() {
     // The period is open, with no report yet.
     let (status, v) = api.get("/api/v1/me/periods").await;
     assert_eq!(status, StatusCode::OK);
-    let item = v["periods"].as_array().unwrap().iter().find(|p| p["period_id"] == period).expect("the open period");
+    let item = v["periods"].as_array().unwrap().iter().find(|p| p["period"]["id"] == period).expect("the open period");
     assert!(item["report"].is_null(), "{item}");
-    assert!(item["due_at"].as_str().unwrap().ends_with("+08:00"), "ISO 8601 with offset");
-    // Names in both languages and a link to the pledge, as the open data API gives them.
-    assert_eq!(item["label"]["zh"], "第三期（本期）");
-    assert!(item["label"]["en"].as_str().is_some_and(|l| !l.is_empty()), "{item}");
+    assert!(item["period"]["due_at"].as_str().unwrap().ends_with("+08:00"), "ISO 8601 with offset");
+    // The period and a link to the pledge, as the open data API gives them.
+    let (_, _, periods) =
+        crate::open_data::api(&app, &format!("/api/v1/pledges/{}/periods", item["pledge"]["id"])).await;
+    assert!(periods["items"].as_array().unwrap().contains(&item["period"]), "{periods}");
+    assert_eq!(item["period"]["label"]["zh"], "第三期（本期）");
     let pledge = item["pledge"]["href"].as_str().unwrap().strip_prefix(&app.addr).unwrap().to_owned();
     let (status, _, p) = crate::open_data::api(&app, &pledge).await;
     assert_eq!(status, StatusCode::OK);
@@ -80,7 +82,7 @@ async fn a_token_files_a_report_with_the_forms_rules_versions_and_audit_rows() {
     let numbers = commitments(&report);
     assert!(numbers.len() >= 2);
     let (_, v) = api.get("/api/v1/me/periods").await;
-    let item = v["periods"].as_array().unwrap().iter().find(|p| p["period_id"] == period).unwrap().clone();
+    let item = v["periods"].as_array().unwrap().iter().find(|p| p["period"]["id"] == period).unwrap().clone();
     assert_eq!(item["report"]["version"], report["version"]);
 
     // Replacing needs the version: 428 without it, 412 with an old one; nothing written.

@@ -106,7 +106,7 @@ async fn a_token_without_the_scope_is_403_and_reads_what_its_scope_allows() {
     let api = Api::new(&app, token_for(&app, "filer@example.org", &["reports:read"], "只读"));
     let (status, v) = api.get("/api/v1/me/periods").await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    let period = v["periods"][0]["period_id"].as_i64().unwrap();
+    let period = v["periods"][0]["period"]["id"].as_i64().unwrap();
     let r = api.put_json(&format!("/api/v1/periods/{period}/report"), &json!({"entries": []}), &[]).await;
     let v = problem(r, StatusCode::FORBIDDEN).await;
     assert_eq!(v["type"], "/api#problem-insufficient-scope");
