@@ -100,12 +100,8 @@ impl OwnReport {
                 status: e.row.status_code().to_owned(),
                 not_applicable_reason: e.row.na_reason.clone(),
                 measures: e.row.measures_md.clone(),
-                indicators: e
-                    .indicators
-                    .iter()
-                    .map(|i| IndicatorItem { name: i.name.clone(), value: i.value.clone(), unit: i.unit.clone() })
-                    .collect(),
-                links: e.links.iter().map(|l| LinkItem { url: l.url.clone(), label: l.label.clone() }).collect(),
+                indicators: e.indicators.iter().map(IndicatorItem::of).collect(),
+                links: e.links.iter().map(LinkItem::of).collect(),
                 files: e
                     .files
                     .iter()

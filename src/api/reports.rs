@@ -333,6 +333,18 @@ pub struct LinkItem {
     pub label: String,
 }
 
+impl IndicatorItem {
+    pub fn of(i: &crate::db::reports::Indicator) -> Self {
+        IndicatorItem { name: i.name.clone(), value: i.value.clone(), unit: i.unit.clone() }
+    }
+}
+
+impl LinkItem {
+    pub fn of(l: &crate::db::reports::EvidenceLink) -> Self {
+        LinkItem { url: l.url.clone(), label: l.label.clone() }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FileItem {
     pub filename: String,
@@ -413,12 +425,8 @@ pub async fn report(req: HttpRequest, state: web::Data<AppState>, id: web::Path<
                 status: e.row.status.map(|s| Coded::new(s.as_str(), &format!("rpt.status.{}", s.as_str()))),
                 na_reason: e.row.na_reason.clone(),
                 measures_md: e.row.measures_md.clone(),
-                indicators: e
-                    .indicators
-                    .iter()
-                    .map(|i| IndicatorItem { name: i.name.clone(), value: i.value.clone(), unit: i.unit.clone() })
-                    .collect(),
-                links: e.links.iter().map(|l| LinkItem { url: l.url.clone(), label: l.label.clone() }).collect(),
+                indicators: e.indicators.iter().map(IndicatorItem::of).collect(),
+                links: e.links.iter().map(LinkItem::of).collect(),
                 files: e
                     .files
                     .iter()
