@@ -12,6 +12,11 @@ pub enum AppError {
     NotFound,
     #[error("forbidden")]
     Forbidden,
+    /// A page that does not exist for this user's role (the admin pages):
+    /// answered like one that does not exist at all (404), and kept in the
+    /// security log as a refused request, like a 403.
+    #[error("not for this role")]
+    Hidden,
     #[error("sign-in required")]
     LoginRequired { next: String },
     #[error("CSRF check failed: {0}")]
@@ -45,7 +50,7 @@ pub struct ErrorInfo {
 impl AppError {
     pub fn info(&self) -> ErrorInfo {
         let (status, key, detail) = match self {
-            AppError::NotFound => (StatusCode::NOT_FOUND, "error.404", None),
+            AppError::NotFound | AppError::Hidden => (StatusCode::NOT_FOUND, "error.404", None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "error.403", None),
             AppError::LoginRequired { .. } => (StatusCode::SEE_OTHER, "error.login_required", None),
             AppError::Csrf(_) => (StatusCode::FORBIDDEN, "error.csrf", None),
@@ -78,9 +83,16 @@ impl ResponseError for AppError {
             res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
         }
         res.extensions_mut().insert(info);
+        if let AppError::Hidden = self {
+            res.extensions_mut().insert(Refused);
+        }
         res
     }
 }
+
+/// Marks an answer the security log keeps as a refused request whatever its status.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused;
 
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {

@@ -41,8 +41,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/audit/verify", web::post().to(audit_chain::verify_now));
 }
 
+/// Admin pages do not exist for anyone else: 404, as for every record a
+/// user cannot see (the design's rule), not 403.
 pub(crate) fn admin(user: &CurrentUser) -> AppResult<()> {
-    require_role(user, Role::Admin)
+    require_role(user, Role::Admin).map_err(|_| crate::error::AppError::Hidden)
 }
 
 pub(crate) const PER_PAGE: i64 = 50;

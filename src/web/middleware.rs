@@ -350,7 +350,7 @@ pub async fn session_and_csrf(
     req.extensions_mut().insert(ctx.clone());
 
     let mut res = next.call(req).await?.map_into_boxed_body();
-    if res.status() == StatusCode::FORBIDDEN {
+    if res.status() == StatusCode::FORBIDDEN || res.response().extensions().get::<crate::error::Refused>().is_some() {
         let mut event = ctx.security_event();
         event.path = format!("{} {}", res.request().method(), ctx.path);
         security_log(&state, security_log::Kind::Forbidden, event).await;

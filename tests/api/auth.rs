@@ -245,7 +245,7 @@ async fn failed_sign_ins_lockouts_and_refusals_are_in_the_security_log_for_admin
         attacker.login_as("reviewer@example.org", "not the password").await;
     }
     let filer = app.signed_in_as("filer@example.org").await;
-    assert_eq!(filer.get("/admin/users").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(filer.get("/admin/users").await.status(), StatusCode::NOT_FOUND);
     assert_eq!(filer.get("/admin/security").await.status(), StatusCode::NOT_FOUND, "not for filers");
     assert_eq!(app.get("/admin/security").await.status(), StatusCode::SEE_OTHER, "sign in first");
 
