@@ -147,9 +147,19 @@ pub fn write_reminders(pool: &DbPool) -> anyhow::Result<usize> {
     Ok(reminders + opened)
 }
 
-/// Start the mail thread: it writes the day's reminders (at start and every
-/// ten minutes) and, with a mailer, delivers the outbox; without one,
-/// messages wait in the outbox.
+/// Forget what has lapsed: throttle counts older than a day (no limit looks
+/// further back) and e-mail subscriptions whose confirmation link expired.
+pub fn tidy(pool: &DbPool) -> anyhow::Result<usize> {
+    let mut conn = db::get(pool)?;
+    let now = db::now();
+    let counts = db::write(&mut conn, |c| db::throttle::purge(c, now - chrono::Duration::days(1)))?;
+    let lapsed = db::write(&mut conn, |c| db::watches::purge_unconfirmed(c, now))?;
+    Ok(counts + lapsed)
+}
+
+/// Start the mail thread: it writes the day's reminders and tidies up (at
+/// start and every ten minutes) and, with a mailer, delivers the outbox;
+/// without one, messages wait in the outbox.
 pub fn start(pool: DbPool, mailer: Option<Mailer>) -> SenderHandle {
     let (stop, stopped) = mpsc::channel::<()>();
     let thread = std::thread::Builder::new()
@@ -160,6 +170,9 @@ pub fn start(pool: DbPool, mailer: Option<Mailer>) -> SenderHandle {
                 if reminded.is_none_or(|at| at.elapsed() >= REMINDERS) {
                     if let Err(e) = write_reminders(&pool) {
                         log::warn!("mail reminders: {e:#}");
+                    }
+                    if let Err(e) = tidy(&pool) {
+                        log::warn!("tidying up: {e:#}");
                     }
                     reminded = Some(std::time::Instant::now());
                 }

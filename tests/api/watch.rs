@@ -394,3 +394,49 @@ async fn an_unconfirmed_subscription_lapses_after_seven_days_and_can_be_asked_fo
     );
     assert!(watch_rows(&app, "idle@example.net").is_empty());
 }
+
+#[tokio::test]
+async fn the_background_thread_forgets_lapsed_subscriptions_and_old_throttle_counts() {
+    let app = spawn_app().await;
+    let pledge: i64 = {
+        use selfreg::db::schema::pledges;
+        pledges::table.filter(pledges::state.eq("open")).select(pledges::id).first(&mut *app.conn()).unwrap()
+    };
+    let long_ago = selfreg::db::now() - chrono::Duration::days(30);
+    {
+        use selfreg::db::schema::{throttle_events as t, watches as w};
+        let mut c = app.conn();
+        for (email, token, confirmed) in
+            [("lapsed@example.net", "a".repeat(64), None), ("kept@example.net", "b".repeat(64), Some(long_ago))]
+        {
+            diesel::insert_into(w::table)
+                .values((
+                    w::object_type.eq("pledge"),
+                    w::object_id.eq(pledge),
+                    w::email.eq(Some(email)),
+                    w::lang.eq("zh"),
+                    w::token.eq(token),
+                    w::confirmed_at.eq(confirmed),
+                    w::created_at.eq(long_ago),
+                ))
+                .execute(&mut *c)
+                .unwrap();
+        }
+        for (scope, at) in [("api:10.9.9.9", long_ago), ("api:10.9.9.8", selfreg::db::now())] {
+            diesel::insert_into(t::table).values((t::scope.eq(scope), t::at.eq(at))).execute(&mut *c).unwrap();
+        }
+    }
+    let scope_rows = |scope: &str| app.count(&format!("throttle_events WHERE scope = '{scope}'"));
+    // Another instance starts: its mail thread tidies up at once (and every ten minutes after).
+    let _second = spawn_with(options(app.target.clone()), None).await;
+    let start = std::time::Instant::now();
+    while (!watch_rows(&app, "lapsed@example.net").is_empty() || scope_rows("api:10.9.9.9") > 0)
+        && start.elapsed() < std::time::Duration::from_secs(15)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(watch_rows(&app, "lapsed@example.net").is_empty(), "a request whose link expired is forgotten");
+    assert_eq!(scope_rows("api:10.9.9.9"), 0, "counts older than a day are forgotten");
+    assert_eq!(watch_rows(&app, "kept@example.net").len(), 1, "a confirmed subscription stays, however old");
+    assert_eq!(scope_rows("api:10.9.9.8"), 1, "today's counts stay");
+}
