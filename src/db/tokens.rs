@@ -205,8 +205,9 @@ pub fn check(conn: &mut DbConn, purpose: Purpose, token: &str) -> Result<User, F
 
 /// Use a link: the new password hash is set, every link of the user dies,
 /// every session of theirs ends, and the audit log says so — one
-/// transaction. The link row is deleted first, so of two uses at once only
-/// one finds it.
+/// transaction. The link row is taken (deleted) before anything is checked,
+/// so of two uses at once only one finds it and the other is told the link
+/// is used (404), whatever it read before; a refusal rolls the taking back.
 pub fn redeem(
     conn: &mut DbConn,
     actor_address: &str,
@@ -214,14 +215,18 @@ pub fn redeem(
     token: &str,
     new_hash: &str,
 ) -> Result<User, Fail<LinkRefusal>> {
-    let user = check(conn, purpose, token)?;
-    let taken = diesel::delete(user_tokens::table.filter(user_tokens::token_hash.eq(hash(token)))).execute(conn)?;
-    if taken != 1 {
-        return Err(Fail::Refused(LinkRefusal::Unknown));
-    }
-    // Locked now; the checks again under the lock (an administrator may have acted meanwhile).
-    let locked = accounts::lock_for_link(conn, user.id)?.ok_or(Fail::Refused(LinkRefusal::Unknown))?;
-    if locked.password_hash != user.password_hash || !locked.active {
+    let taken: Option<(i64, String, NaiveDateTime)> = diesel::delete(
+        user_tokens::table
+            .filter(user_tokens::token_hash.eq(hash(token)))
+            .filter(user_tokens::purpose.eq(purpose.code())),
+    )
+    .returning((user_tokens::user_id, user_tokens::password_marker, user_tokens::expires_at))
+    .get_result(conn)
+    .optional()?;
+    let (user_id, mark, expires_at) = taken.ok_or(Fail::Refused(LinkRefusal::Unknown))?;
+    // The user locked; the link's checks under the lock (an administrator may have acted meanwhile).
+    let user = accounts::lock_for_link(conn, user_id)?.ok_or(Fail::Refused(LinkRefusal::Unknown))?;
+    if expires_at <= super::now() || mark != marker(&user.password_hash) || !user.active {
         return Err(Fail::Refused(LinkRefusal::Void));
     }
     diesel::update(users::table.find(user.id))
@@ -235,7 +240,7 @@ pub fn redeem(
         Purpose::Invitation => Action::AcceptInvitation,
     };
     audit::record::<(), _>(conn, actor, Object::User, Some(user.id), action, None, Some(&ended))?;
-    Ok(locked)
+    Ok(user)
 }
 
 /// The kinds of message whose link holds a token (a secret).
